@@ -1,0 +1,142 @@
+"""A whole corpus: every lesson in a directory, checked together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tutor.corpus.loader import Problem, lesson_files, load_lesson_file
+from tutor.corpus.models import Concept, Item, Lesson, Passage
+from tutor.errors import CorpusError, NotFoundError
+
+
+@dataclass
+class Corpus:
+    """Lessons keyed by id, with lookups for items, passages and concepts."""
+
+    lessons: dict[str, Lesson] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def items(self) -> list[tuple[Lesson, Item]]:
+        return [(lesson, item) for lesson in self.lessons.values() for item in lesson.items]
+
+    def passages(self) -> list[tuple[Lesson, Passage]]:
+        return [(lesson, p) for lesson in self.lessons.values() for p in lesson.passages]
+
+    def concepts(self) -> dict[str, Concept]:
+        return {c.id: c for lesson in self.lessons.values() for c in lesson.concepts}
+
+    def lesson(self, lesson_id: str) -> Lesson:
+        try:
+            return self.lessons[lesson_id]
+        except KeyError:
+            raise NotFoundError(f"no lesson {lesson_id!r}") from None
+
+    def item(self, item_id: str) -> tuple[Lesson, Item]:
+        for lesson, item in self.items():
+            if item.id == item_id:
+                return lesson, item
+        raise NotFoundError(f"no item {item_id!r}")
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    corpus: Corpus
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def check_corpus(directory: Path) -> CheckReport:
+    """Load every lesson file and report all problems, file by file and across files."""
+    corpus = Corpus()
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        return CheckReport(corpus, [Problem(str(directory), None, "", "no such directory")])
+    files = lesson_files(directory)
+    if not files:
+        problems.append(Problem(str(directory), None, "", "no lesson files (*.yaml) found"))
+    item_owner: dict[str, str] = {}
+    for path in files:
+        result = load_lesson_file(path)
+        problems.extend(result.problems)
+        lesson = result.lesson
+        if lesson is None:
+            continue
+        if lesson.id in corpus.lessons:
+            other = corpus.files[lesson.id]
+            problems.append(Problem(str(path), 1, "id", f"lesson id {lesson.id!r} is also used by {other}"))
+            continue
+        corpus.lessons[lesson.id] = lesson
+        corpus.files[lesson.id] = path
+        for n, item in enumerate(lesson.items):
+            if item.id in item_owner:
+                problems.append(Problem(str(path), None, f"items.{n}.id",
+                                        f"item id {item.id!r} is also used in {item_owner[item.id]}"))
+            item_owner[item.id] = str(path)
+            problems.extend(_completeness(str(path), n, item))
+    problems.extend(_prerequisite_problems(corpus))
+    return CheckReport(corpus, problems)
+
+
+def load_corpus(directory: Path) -> Corpus:
+    """The corpus, or a ``CorpusError`` listing every error."""
+    report = check_corpus(directory)
+    if report.errors:
+        listing = "\n".join(str(p) for p in report.errors[:20])
+        raise CorpusError(f"{len(report.errors)} problem(s) in {directory}:\n{listing}")
+    return report.corpus
+
+
+def _completeness(file: str, n: int, item: Item) -> list[Problem]:
+    missing = [name for name, value in [("solution_steps", item.solution_steps),
+                                        ("hints", item.hints),
+                                        ("common_mistakes", item.common_mistakes)] if not value]
+    return [Problem(file, None, f"items.{n}.{name}", f"item {item.id!r} has no {name}", "warning")
+            for name in missing]
+
+
+def _prerequisite_problems(corpus: Corpus) -> list[Problem]:
+    problems: list[Problem] = []
+    graph: dict[str, set[str]] = {}
+    for lesson in corpus.lessons.values():
+        for n, concept in enumerate(lesson.concepts):
+            graph.setdefault(concept.id, set()).update(concept.prerequisites)
+            unknown = sorted(set(concept.prerequisites) - set(corpus.concepts()))
+            if unknown:
+                problems.append(Problem(str(corpus.files[lesson.id]), None,
+                                        f"concepts.{n}.prerequisites",
+                                        f"concept {concept.id!r} needs unknown concepts {unknown}"))
+    cycle = _find_cycle(graph)
+    if cycle:
+        problems.append(Problem("<corpus>", None, "prerequisites",
+                                "prerequisites form a cycle: " + " -> ".join(cycle)))
+    return problems
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt):], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
