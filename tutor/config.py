@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +41,26 @@ class Settings(BaseSettings):
     embedder: Literal["minilm-int8", "litellm"] = "minilm-int8"
     embedding_model: str | None = None
     embed_batch_size: int = Field(default=64, ge=1, le=1024)
+
+    # The LLM gateway (tutor/llm). No model means the offline engine only.
+    model: str | None = None  # a litellm model string, e.g. "openai/gpt-4o-mini"
+    api_base: str | None = None  # an OpenAI-compatible endpoint used for every model
+    llm_timeout: float = Field(default=60.0, gt=0)  # seconds per provider request
+    llm_max_retries: int = Field(default=3, ge=0, le=10)  # per model, on 429/5xx/timeouts
+    # TUTOR_FALLBACK_MODELS: comma-separated (or a JSON list), tried in order after `model`.
+    fallback_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    llm_cache: Literal["sqlite", "memory", "off"] = "sqlite"  # sqlite: <data_dir>/llm-cache.sqlite3
+    prompts_dir: Path = Field(default_factory=lambda: PROJECT_ROOT / "prompts")
+
+    @field_validator("fallback_models", mode="before")
+    @classmethod
+    def _split_models(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @property
     def chroma_dir(self) -> Path:

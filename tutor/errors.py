@@ -2,10 +2,14 @@
 
     TutorError
     ├── ConfigurationError       the operator must fix a setting (500)
+    │   └── PromptError          a prompt file is invalid or was rendered wrongly (500)
     ├── BadRequestError          the caller sent something we cannot use (400)
     │   └── CorpusError          a lesson file or page is invalid (422)
     ├── NotFoundError            the thing asked for does not exist (404)
-    └── ServiceUnavailableError  a backend (Chroma, an LLM) cannot be reached (503)
+    ├── ServiceUnavailableError  a backend (Chroma, an LLM) cannot be reached (503)
+    │   └── LLMUnavailableError  every model failed after retries and fallbacks (503)
+    ├── LLMOutputInvalidError    the model's reply did not validate, even after a repair (502)
+    └── LLMRequestError          the provider refused the request as malformed (502)
 
 Each class declares the HTTP status and a short machine code; the API renders them as JSON
 and the CLI as one ``error:`` line. Services raise these, never ``HTTPException``.
@@ -46,3 +50,33 @@ class NotFoundError(TutorError):
 class ServiceUnavailableError(TutorError):
     status_code = 503
     code = "service_unavailable"
+
+
+class LLMUnavailableError(ServiceUnavailableError):
+    status_code = 503
+    code = "llm_unavailable"
+
+
+class LLMOutputInvalidError(TutorError):
+    """The model answered, but not in the required shape (the model is at fault)."""
+
+    status_code = 502
+    code = "llm_output_invalid"
+
+    def __init__(self, message: str, *, prompt: str, errors: str, raw: str) -> None:
+        super().__init__(message)
+        self.prompt = prompt
+        self.errors = errors
+        self.raw = raw
+
+
+class LLMRequestError(TutorError):
+    """The provider rejected a request it will never accept as sent (400, 413, 422)."""
+
+    status_code = 502
+    code = "llm_request_rejected"
+
+
+class PromptError(ConfigurationError):
+    status_code = 500
+    code = "prompt_invalid"

@@ -71,14 +71,22 @@ def check_corpus(directory: Path) -> CheckReport:
             continue
         if lesson.id in corpus.lessons:
             other = corpus.files[lesson.id]
-            problems.append(Problem(str(path), 1, "id", f"lesson id {lesson.id!r} is also used by {other}"))
+            problems.append(
+                Problem(str(path), 1, "id", f"lesson id {lesson.id!r} is also used by {other}")
+            )
             continue
         corpus.lessons[lesson.id] = lesson
         corpus.files[lesson.id] = path
         for n, item in enumerate(lesson.items):
             if item.id in item_owner:
-                problems.append(Problem(str(path), None, f"items.{n}.id",
-                                        f"item id {item.id!r} is also used in {item_owner[item.id]}"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        f"items.{n}.id",
+                        f"item id {item.id!r} is also used in {item_owner[item.id]}",
+                    )
+                )
             item_owner[item.id] = str(path)
             problems.extend(_completeness(str(path), n, item))
     problems.extend(_prerequisite_problems(corpus))
@@ -95,11 +103,19 @@ def load_corpus(directory: Path) -> Corpus:
 
 
 def _completeness(file: str, n: int, item: Item) -> list[Problem]:
-    missing = [name for name, value in [("solution_steps", item.solution_steps),
-                                        ("hints", item.hints),
-                                        ("common_mistakes", item.common_mistakes)] if not value]
-    return [Problem(file, None, f"items.{n}.{name}", f"item {item.id!r} has no {name}", "warning")
-            for name in missing]
+    missing = [
+        name
+        for name, value in [
+            ("solution_steps", item.solution_steps),
+            ("hints", item.hints),
+            ("common_mistakes", item.common_mistakes),
+        ]
+        if not value
+    ]
+    return [
+        Problem(file, None, f"items.{n}.{name}", f"item {item.id!r} has no {name}", "warning")
+        for name in missing
+    ]
 
 
 def _prerequisite_problems(corpus: Corpus) -> list[Problem]:
@@ -110,13 +126,24 @@ def _prerequisite_problems(corpus: Corpus) -> list[Problem]:
             graph.setdefault(concept.id, set()).update(concept.prerequisites)
             unknown = sorted(set(concept.prerequisites) - set(corpus.concepts()))
             if unknown:
-                problems.append(Problem(str(corpus.files[lesson.id]), None,
-                                        f"concepts.{n}.prerequisites",
-                                        f"concept {concept.id!r} needs unknown concepts {unknown}"))
+                problems.append(
+                    Problem(
+                        str(corpus.files[lesson.id]),
+                        None,
+                        f"concepts.{n}.prerequisites",
+                        f"concept {concept.id!r} needs unknown concepts {unknown}",
+                    )
+                )
     cycle = _find_cycle(graph)
     if cycle:
-        problems.append(Problem("<corpus>", None, "prerequisites",
-                                "prerequisites form a cycle: " + " -> ".join(cycle)))
+        problems.append(
+            Problem(
+                "<corpus>",
+                None,
+                "prerequisites",
+                "prerequisites form a cycle: " + " -> ".join(cycle),
+            )
+        )
     return problems
 
 
@@ -129,7 +156,7 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt):], nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         stack.pop()

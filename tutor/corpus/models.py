@@ -124,8 +124,10 @@ class Lesson(Strict):
     def _references_resolve(self) -> Lesson:
         concept_ids = {c.id for c in self.concepts}
         _unique("concept id", [c.id for c in self.concepts])
-        _unique("passage id (set `id` on passages that share a section)",
-                [p.slug for p in self.passages])
+        _unique(
+            "passage id (set `id` on passages that share a section)",
+            [p.slug for p in self.passages],
+        )
         _unique("item id", [i.id for i in self.items])
         for where, refs in [
             *((f"passage {p.slug}", p.concepts) for p in self.passages),

@@ -1,0 +1,69 @@
+"""Shared fixtures: real Chroma in temporary folders, one embedder per test session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tutor.config import PROJECT_ROOT, Settings, get_settings
+from tutor.corpus import Corpus, load_corpus
+from tutor.retrieval import MiniLMEmbedder, PassageIndex, open_client
+
+CORPUS_DIR = PROJECT_ROOT / "corpus"
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read a developer's .env or TUTOR_* variables, and never call a real LLM."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("TUTOR_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TUTOR_DATA_DIR", "/nonexistent-set-by-a-fixture")
+    monkeypatch.chdir(PROJECT_ROOT)
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def starter_corpus() -> Corpus:
+    return load_corpus(CORPUS_DIR)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS_DIR, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def indexed_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder, starter_corpus: Corpus
+) -> Path:
+    """A data folder whose Chroma store holds the starter corpus (built once per session)."""
+    data_dir = tmp_path_factory.mktemp("indexed")
+    settings = Settings(data_dir=data_dir, corpus_dir=CORPUS_DIR, _env_file=None)  # type: ignore[call-arg]
+    PassageIndex(open_client(settings), embedder).sync(starter_corpus)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def starter_index(indexed_data_dir: Path, embedder: MiniLMEmbedder) -> PassageIndex:
+    settings = Settings(data_dir=indexed_data_dir, corpus_dir=CORPUS_DIR, _env_file=None)  # type: ignore[call-arg]
+    return PassageIndex(open_client(settings), embedder)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Iterator[Path]:
+    """A writable copy of the starter corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS_DIR, target)
+    yield target

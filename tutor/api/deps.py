@@ -1,0 +1,29 @@
+"""Dependencies for routes, as ``Annotated`` aliases that tests can override."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from tutor.api.services import Services
+from tutor.corpus import Corpus
+from tutor.retrieval import PassageIndex
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def get_corpus(services: Annotated[Services, Depends(get_services)]) -> Corpus:
+    return services.corpus
+
+
+def get_index(services: Annotated[Services, Depends(get_services)]) -> PassageIndex:
+    return services.index
+
+
+CorpusDep = Annotated[Corpus, Depends(get_corpus)]
+IndexDep = Annotated[PassageIndex, Depends(get_index)]
+ServicesDep = Annotated[Services, Depends(get_services)]

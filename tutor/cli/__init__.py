@@ -1,0 +1,12 @@
+"""The ``tutor`` command line: a thin layer over the same services the API uses."""
+
+from __future__ import annotations
+
+from tutor.cli import corpus_commands, retrieval_commands, serve_command
+from tutor.cli.app import app
+
+__all__ = ["app", "corpus_commands", "main", "retrieval_commands", "serve_command"]
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,109 @@
+"""``tutor corpus check`` and ``tutor import-page``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tutor.cli.app import app, corpus_app
+from tutor.cli.output import console, err_console, fail, print_json
+from tutor.config import get_settings
+from tutor.corpus import check_corpus, dump_lesson, parse_lesson
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+@corpus_app.command("check")
+def corpus_check(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Lesson folder [default: corpus/]")
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Validate every lesson file and report each problem with file, line and field."""
+    directory = directory or get_settings().corpus_dir
+    report = check_corpus(directory)
+    corpus = report.corpus
+    items = [item for _, item in corpus.items()]
+    failed = bool(report.errors or (strict and report.warnings))
+    if as_json:
+        print_json(
+            {
+                "ok": not failed,
+                "lessons": len(corpus.lessons),
+                "passages": len(corpus.passages()),
+                "items": len(items),
+                "problems": [asdict(p) for p in report.problems],
+            }
+        )
+    else:
+        for problem in report.problems:
+            style = "red" if problem.severity == "error" else "yellow"
+            console.print(f"[{style}]{problem.severity}[/] {problem}", highlight=False)
+        console.print(
+            f"{len(corpus.lessons)} lessons, {len(corpus.passages())} passages, "
+            f"{len(items)} items; {len(report.errors)} errors, {len(report.warnings)} warnings"
+        )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("import-page")
+def import_page(
+    file: Annotated[Path, typer.Argument(help="A lesson page saved as text.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write the lesson into [default: corpus/]")
+    ] = None,
+    lesson_id: Annotated[
+        str | None, typer.Option("--id", help="Lesson id [default: from the title]")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing lesson file.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Turn a lesson page into a corpus lesson file."""
+    from tutor.corpus.importer import parse_page
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+    lesson = parse_page(text, str(file), lesson_id=lesson_id)
+    rendered = dump_lesson(lesson)
+    reloaded = parse_lesson(rendered, str(file))
+    if reloaded.lesson != lesson:  # the file we write must load back to the same lesson
+        fail(
+            "the imported lesson does not survive a round trip: "
+            + "; ".join(str(p) for p in reloaded.problems)
+        )
+    out = out or get_settings().corpus_dir
+    target = out / f"{lesson.id}.yaml"
+    if target.exists() and not force:
+        fail(f"{target} already exists; pass --force to overwrite it")
+    out.mkdir(parents=True, exist_ok=True)
+    target.write_text(rendered, encoding="utf-8")
+    if as_json:
+        print_json(
+            {
+                "lesson_id": lesson.id,
+                "path": str(target),
+                "title": lesson.title,
+                "passages": len(lesson.passages),
+                "items": len(lesson.items),
+            }
+        )
+        return
+    table = Table("item", "difficulty", "type", "answer", title=f"{lesson.title} → {target}")
+    for item in lesson.items:
+        table.add_row(
+            item.id,
+            item.difficulty.value,
+            item.type.value,
+            f"{item.answer_key or ''} {item.answer}".strip()[:60],
+        )
+    console.print(table)
+    err_console.print(f"{len(lesson.passages)} passages, {len(lesson.items)} items written")

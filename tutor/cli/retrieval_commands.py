@@ -1,0 +1,79 @@
+"""``tutor index`` and ``tutor search``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from tutor.cli.app import app
+from tutor.cli.corpus_commands import JsonFlag
+from tutor.cli.output import console, err_console, print_json
+from tutor.config import get_settings
+from tutor.corpus import load_corpus
+from tutor.retrieval import PassageIndex
+
+
+@app.command("index")
+def index(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Lesson folder [default: corpus/]")
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option(help="Drop the index and embed everything again.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Index lesson passages; only new or changed passages are embedded."""
+    settings = get_settings()
+    corpus = load_corpus(directory or settings.corpus_dir)
+    passage_index = PassageIndex.from_settings(settings)
+    if rebuild:
+        passage_index.reset()
+    with Progress(console=err_console, transient=True, disable=as_json) as bar:
+        task = bar.add_task("embedding passages", total=None)
+        report = passage_index.sync(
+            corpus, lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    if as_json:
+        print_json({**asdict(report), "total": passage_index.count()})
+        return
+    console.print(
+        f"indexed {len(corpus.lessons)} lessons: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.removed} removed ({passage_index.count()} passages)"
+    )
+
+
+@app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    lesson: Annotated[str | None, typer.Option(help="Only this lesson id.")] = None,
+    concept: Annotated[str | None, typer.Option(help="Only passages on this concept id.")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only this section kind, e.g. key_takeaways.")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="How many passages.")] = 5,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find the passages that best match a query."""
+    passage_index = PassageIndex.from_settings(get_settings())
+    hits = passage_index.search(query, k, lesson=lesson, concept=concept, kind=kind)
+    if as_json:
+        print_json([asdict(h) for h in hits])
+        return
+    if not hits:
+        console.print("no passages found (is the corpus indexed? run `tutor index`)")
+        return
+    table = Table("score", "passage", "lesson", "text", title=f"search: {query}")
+    for hit in hits:
+        table.add_row(
+            f"{hit.score:.3f}",
+            hit.passage_id,
+            hit.lesson_title,
+            hit.text[:90].replace("\n", " ") + ("…" if len(hit.text) > 90 else ""),
+        )
+    console.print(table)
