@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     collection: str = "passages"
     embedder: Literal["minilm-int8", "litellm"] = "minilm-int8"
     embedding_model: str | None = None
-    embed_batch_size: int = Field(default=64, ge=1, le=1024)
+    embed_batch_size: int = Field(default=16, ge=1, le=1024)
 
     # The LLM gateway (tutor/llm). No model means the offline engine only.
     model: str | None = None  # a litellm model string, e.g. "openai/gpt-4o-mini"

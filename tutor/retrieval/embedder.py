@@ -54,7 +54,7 @@ class MiniLMEmbedder:
     name = "minilm-l6-v2-int8"
     dimension = 384
 
-    def __init__(self, batch_size: int = 64, threads: int | None = None) -> None:
+    def __init__(self, batch_size: int = 16, threads: int | None = None) -> None:
         self._batch_size = batch_size
         self._threads = threads
         self._lock = threading.Lock()
