@@ -1,0 +1,75 @@
+"""The same index against a real Chroma server (`chroma run`) through the HTTP client."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.retrieval.test_index import COOKING, SAMPLING, corpus_of, lesson
+from tutor.config import Settings
+from tutor.retrieval import MiniLMEmbedder, PassageIndex, open_client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    if not Path(chroma).exists():
+        pytest.skip("the chroma command is not installed")
+    port = _free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("chroma run did not come up")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_sync_and_search_through_a_chroma_server(
+    chroma_url: str, tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    settings = Settings(data_dir=tmp_path, chroma_url=chroma_url, _env_file=None)  # type: ignore[call-arg]
+    index = PassageIndex(open_client(settings), embedder)
+    report = index.sync(corpus_of(lesson("sampling", SAMPLING), lesson("baking", COOKING, "yeast")))
+    assert report.added == 3
+    assert not (tmp_path / "chroma").exists()  # nothing went to the embedded store
+
+    reopened = PassageIndex(open_client(settings), embedder)
+    assert reopened.sync(corpus_of(lesson("sampling", SAMPLING))).removed == 1
+    assert reopened.search("nucleus top-p", 1, concept="sampling")[0].passage_id == "sampling/top-p"
+
+
+def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{_free_port()}", _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(Exception, match="cannot reach Chroma"):
+        open_client(settings)
