@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import CORPUS_DIR
+from tests.conftest import CORPUS_DIR, PROJECT_ROOT
 from tutor.cli import app
 
 runner = CliRunner()
@@ -42,7 +42,9 @@ def test_index_then_search_with_json(data_dir: Path, tmp_path: Path) -> None:
     assert hits[0]["lesson_id"] == "fine-tuning-vs-prompting"
 
     only = invoke_json("search", "tokens", "--lesson", "context-windows-and-tokens")
-    assert isinstance(only, list) and {h["lesson_id"] for h in only} == {"context-windows-and-tokens"}
+    assert isinstance(only, list) and {h["lesson_id"] for h in only} == {
+        "context-windows-and-tokens"
+    }
 
     first_lesson = sorted(corpus.glob("*.yaml"))[0]
     first_lesson.unlink()
@@ -77,3 +79,45 @@ def test_bad_chroma_url_is_a_configuration_error(
     result = runner.invoke(app, ["search", "tokens"])
     assert result.exit_code == 1
     assert "is not an http(s) URL" in result.output
+
+
+SEED = PROJECT_ROOT.parent / "shared" / "seeds" / "lesson-page-finetune-vs-prompt.txt"
+PAGES = Path(__file__).parent / "corpus" / "pages"
+
+
+def test_import_page_writes_a_lesson_that_checks_and_indexes(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    if not SEED.is_file():
+        pytest.skip("../shared/seeds is not present")
+    out = tmp_path / "imported"
+    result = invoke_json("import-page", str(SEED), "--out", str(out))
+    assert isinstance(result, dict) and result["items"] == 5 and result["passages"] == 8
+    assert (out / f"{result['lesson_id']}.yaml").is_file()
+    for page in sorted(PAGES.glob("*.txt")):
+        assert runner.invoke(app, ["import-page", str(page), "--out", str(out)]).exit_code == 0
+
+    checked = runner.invoke(app, ["corpus", "check", str(out), "--json"])
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.stdout)["lessons"] == 1 + len(list(PAGES.glob("*.txt")))
+
+    indexed = invoke_json("index", str(out))
+    assert isinstance(indexed, dict) and indexed["added"] > 0
+    hits = invoke_json("search", "add product info to the prompt without retraining", "-k", "1")
+    assert isinstance(hits, list) and hits[0]["lesson_id"] == result["lesson_id"]
+
+    again = runner.invoke(app, ["import-page", str(SEED), "--out", str(out)])
+    assert again.exit_code == 1 and "already exists; pass --force" in again.output
+
+
+def test_import_page_errors_name_the_line(tmp_path: Path) -> None:
+    page = tmp_path / "broken.txt"
+    page.write_text(
+        "Caching in Backend\n\nThe Big Idea\n\nCache.\n\nPractice\n\nA. orphan option\n"
+    )
+    result = runner.invoke(app, ["import-page", str(page), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "broken.txt:9:" in result.output and "no stem before it" in result.output
+    assert not (tmp_path / "out").exists()
+    missing = runner.invoke(app, ["import-page", str(tmp_path / "nope.txt")])
+    assert missing.exit_code == 1 and "cannot read" in missing.output

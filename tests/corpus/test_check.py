@@ -72,7 +72,9 @@ def test_field_errors_name_the_line_and_field(tmp_path: Path) -> None:
     problems = check_corpus(tmp_path).errors
     fields = {p.field: p for p in problems}
     assert set(fields) == {"items.0.difficulty", "items.0.options.1.text"}
-    assert fields["items.0.difficulty"].line == bad.splitlines().index("    difficulty: trivial") + 1
+    assert (
+        fields["items.0.difficulty"].line == bad.splitlines().index("    difficulty: trivial") + 1
+    )
     assert fields["items.0.options.1.text"].line == bad.splitlines().index("      - {key: B}") + 1
     assert fields["items.0.difficulty"].file == str(path)
 

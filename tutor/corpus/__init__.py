@@ -1,6 +1,7 @@
 """Lessons: the file format, loading with precise errors, and importing lesson pages."""
 
 from tutor.corpus.corpus import CheckReport, Corpus, check_corpus, load_corpus
+from tutor.corpus.importer import PageFormatError, parse_page, parse_page_file
 from tutor.corpus.loader import Problem, load_lesson_file, parse_lesson
 from tutor.corpus.models import Concept, Difficulty, Item, ItemType, Lesson, Passage, Section
 from tutor.corpus.writer import dump_lesson
@@ -13,6 +14,7 @@ __all__ = [
     "Item",
     "ItemType",
     "Lesson",
+    "PageFormatError",
     "Passage",
     "Problem",
     "Section",
@@ -20,5 +22,7 @@ __all__ = [
     "dump_lesson",
     "load_corpus",
     "load_lesson_file",
+    "parse_page",
+    "parse_page_file",
     "parse_lesson",
 ]
