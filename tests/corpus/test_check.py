@@ -105,11 +105,11 @@ def test_yaml_syntax_error_reports_its_line(tmp_path: Path) -> None:
 
 
 def test_duplicates_across_files_and_prerequisite_cycles(tmp_path: Path) -> None:
-    write(tmp_path, "a.yaml", GOOD)
+    write(tmp_path, "tiny.yaml", GOOD)
     other = GOOD.replace("id: tiny\n", "id: tiny-two\n").replace(
         "    name: Tiny concept", "    name: Tiny concept\n    prerequisites: [tiny-concept]"
     )
-    write(tmp_path, "b.yaml", other)
+    write(tmp_path, "tiny-two.yaml", other)
     messages = [str(p) for p in check_corpus(tmp_path).errors]
     assert any("item id 'tiny-01' is also used in" in m for m in messages)
     assert any("prerequisites form a cycle: tiny-concept -> tiny-concept" in m for m in messages)
@@ -138,3 +138,25 @@ def test_cli_check_exit_codes(tmp_path: Path) -> None:
     assert runner.invoke(app, ["corpus", "check", str(tmp_path / "warn")]).exit_code == 0
     strict = runner.invoke(app, ["corpus", "check", str(tmp_path / "warn"), "--strict"])
     assert strict.exit_code == 1
+
+
+def test_shared_concepts_must_be_declared_identically(tmp_path: Path) -> None:
+    write(tmp_path, "tiny.yaml", GOOD)
+    other = GOOD.replace("id: tiny\n", "id: tiny-two\n").replace("tiny-01", "tiny-02")
+    write(tmp_path, "tiny-two.yaml", other.replace("name: Tiny concept", "name: Small concept"))
+    (problem,) = check_corpus(tmp_path).errors
+    assert "concept 'tiny-concept' is declared differently in lesson" in problem.message
+    write(tmp_path, "tiny-two.yaml", other)
+    assert check_corpus(tmp_path).problems == []
+
+
+def test_file_name_should_match_lesson_id(tmp_path: Path) -> None:
+    write(tmp_path, "misnamed.yaml", GOOD)
+    (warning,) = check_corpus(tmp_path).warnings
+    assert "name the file tiny.yaml" in warning.message
+
+
+def test_repeated_concepts_in_an_item_are_errors(tmp_path: Path) -> None:
+    write(tmp_path, "tiny.yaml", GOOD.replace("[tiny-concept]", "[tiny-concept, tiny-concept]"))
+    (problem,) = check_corpus(tmp_path).errors
+    assert "duplicate concept in item tiny-01" in problem.message

@@ -77,6 +77,17 @@ def check_corpus(directory: Path) -> CheckReport:
             continue
         corpus.lessons[lesson.id] = lesson
         corpus.files[lesson.id] = path
+        if path.stem != lesson.id:
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    "id",
+                    f"lesson id {lesson.id!r} differs from the file name; "
+                    f"name the file {lesson.id}.yaml",
+                    "warning",
+                )
+            )
         for n, item in enumerate(lesson.items):
             if item.id in item_owner:
                 problems.append(
@@ -121,8 +132,21 @@ def _completeness(file: str, n: int, item: Item) -> list[Problem]:
 def _prerequisite_problems(corpus: Corpus) -> list[Problem]:
     problems: list[Problem] = []
     graph: dict[str, set[str]] = {}
+    first: dict[str, tuple[Concept, str]] = {}
     for lesson in corpus.lessons.values():
         for n, concept in enumerate(lesson.concepts):
+            seen = first.setdefault(concept.id, (concept, lesson.id))
+            if seen[0] != concept:
+                problems.append(
+                    Problem(
+                        str(corpus.files[lesson.id]),
+                        None,
+                        f"concepts.{n}",
+                        f"concept {concept.id!r} is declared differently in "
+                        f"lesson {seen[1]!r}; copies of a shared concept must "
+                        f"be identical",
+                    )
+                )
             graph.setdefault(concept.id, set()).update(concept.prerequisites)
             unknown = sorted(set(concept.prerequisites) - set(corpus.concepts()))
             if unknown:

@@ -129,6 +129,10 @@ class Lesson(Strict):
             [p.slug for p in self.passages],
         )
         _unique("item id", [i.id for i in self.items])
+        for passage in self.passages:
+            _unique(f"concept in passage {passage.slug}", passage.concepts)
+        for item in self.items:
+            _unique(f"concept in item {item.id}", item.concepts)
         for where, refs in [
             *((f"passage {p.slug}", p.concepts) for p in self.passages),
             *((f"item {i.id}", i.concepts) for i in self.items),
