@@ -51,9 +51,13 @@ def test_index_then_search_with_json(data_dir: Path, tmp_path: Path) -> None:
     assert isinstance(removed, dict) and removed["removed"] > 0 and removed["added"] == 0
 
 
-def test_rebuild_reembeds_everything(data_dir: Path) -> None:
-    invoke_json("index")
-    rebuilt = invoke_json("index", "--rebuild")
+def test_rebuild_reembeds_everything(data_dir: Path, tmp_path: Path) -> None:
+    small = tmp_path / "small"  # two lessons that build on no other lesson
+    small.mkdir()
+    for name in ("prompt-basics.yaml", "evaluating-llm-output.yaml"):
+        shutil.copy(CORPUS_DIR / name, small / name)
+    invoke_json("index", str(small))
+    rebuilt = invoke_json("index", str(small), "--rebuild")
     assert isinstance(rebuilt, dict) and rebuilt["added"] == rebuilt["total"]
 
 
