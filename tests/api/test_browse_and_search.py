@@ -7,7 +7,9 @@ import httpx
 from tutor.corpus import Corpus
 
 
-def test_health_reports_the_offline_engine_and_index(client: httpx.Client, starter_corpus: Corpus) -> None:
+def test_health_reports_the_offline_engine_and_index(
+    client: httpx.Client, starter_corpus: Corpus
+) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok"
     assert body["engine"] == "offline"
@@ -27,7 +29,9 @@ def test_lessons_and_items_hide_answers(client: httpx.Client, starter_corpus: Co
 
 
 def test_search_returns_cited_passages(client: httpx.Client) -> None:
-    reply = client.post("/v1/search", json={"query": "what does temperature do when sampling?", "k": 3})
+    reply = client.post(
+        "/v1/search", json={"query": "what does temperature do when sampling?", "k": 3}
+    )
     assert reply.status_code == 200
     hits = reply.json()
     assert len(hits) == 3
@@ -38,7 +42,9 @@ def test_search_returns_cited_passages(client: httpx.Client) -> None:
 def test_errors_are_json_with_code_and_message(client: httpx.Client) -> None:
     missing = client.get("/v1/lessons/no-such-lesson")
     assert missing.status_code == 404
-    assert missing.json() == {"error": {"code": "not_found", "message": "no lesson 'no-such-lesson'"}}
+    assert missing.json() == {
+        "error": {"code": "not_found", "message": "no lesson 'no-such-lesson'"}
+    }
 
     invalid = client.post("/v1/search", json={"query": "", "k": 500, "colour": "blue"})
     assert invalid.status_code == 422
@@ -46,7 +52,9 @@ def test_errors_are_json_with_code_and_message(client: httpx.Client) -> None:
     assert error["code"] == "invalid_request"
     assert {d["field"] for d in error["details"]} == {"body.query", "body.k", "body.colour"}
 
-    not_json = client.post("/v1/search", content=b"{oops", headers={"content-type": "application/json"})
+    not_json = client.post(
+        "/v1/search", content=b"{oops", headers={"content-type": "application/json"}
+    )
     assert not_json.status_code == 422
     assert not_json.json()["error"]["code"] == "invalid_request"
 

@@ -70,6 +70,7 @@ def test_sync_and_search_through_a_chroma_server(
 
 
 def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{_free_port()}", _env_file=None)  # type: ignore[call-arg]
+    url = f"http://127.0.0.1:{_free_port()}"
+    settings = Settings(data_dir=tmp_path, chroma_url=url, _env_file=None)  # type: ignore[call-arg]
     with pytest.raises(Exception, match="cannot reach Chroma"):
         open_client(settings)
