@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 
+    # The learner store (tutor/store) and the learner model (tutor/learners).
+    # TUTOR_DATABASE_URL: any SQLAlchemy URL (postgresql+psycopg://...); unset: SQLite
+    # at <data_dir>/tutor.db.
+    database_url: str | None = None
+    mastery_threshold: float = Field(default=0.95, gt=0.5, lt=1)  # P(known) counted as mastered
+    target_success: float = Field(default=0.7, gt=0, lt=1)  # next item's predicted P(success)
+    recent_items: int = Field(default=3, ge=0, le=50)  # next item is none of the last N answered
+    review_after_hours: float = Field(default=24.0, gt=0)  # first review of a mastered concept
+    review_growth: float = Field(default=2.0, ge=1)  # each success in a row multiplies the interval
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -4,7 +4,8 @@
     ├── ConfigurationError       the operator must fix a setting (500)
     │   └── PromptError          a prompt file is invalid or was rendered wrongly (500)
     ├── BadRequestError          the caller sent something we cannot use (400)
-    │   └── CorpusError          a lesson file or page is invalid (422)
+    │   ├── CorpusError          a lesson file or page is invalid (422)
+    │   └── ConflictError        the request clashes with what is stored (409)
     ├── NotFoundError            the thing asked for does not exist (404)
     ├── ServiceUnavailableError  a backend (Chroma, an LLM) cannot be reached (503)
     │   └── LLMUnavailableError  every model failed after retries and fallbacks (503)
@@ -80,3 +81,10 @@ class LLMRequestError(TutorError):
 class PromptError(ConfigurationError):
     status_code = 500
     code = "prompt_invalid"
+
+
+class ConflictError(BadRequestError):
+    """The request clashes with stored state, e.g. an idempotency key reused for another answer."""
+
+    status_code = 409
+    code = "conflict"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -15,7 +14,7 @@ from tutor.errors import TutorError
 class _ErrorsAsLines(TyperGroup):
     """Any ``TutorError`` raised by a command becomes one ``error:`` line and exit code 1."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except TutorError as exc:

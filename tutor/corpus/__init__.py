@@ -22,7 +22,7 @@ __all__ = [
     "dump_lesson",
     "load_corpus",
     "load_lesson_file",
+    "parse_lesson",
     "parse_page",
     "parse_page_file",
-    "parse_lesson",
 ]

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
+from tutor.config import Settings
 from tutor.llm.messages import Strict, TokenUsage
 
 
@@ -81,3 +82,12 @@ class SQLiteCache:
         with closing(self._connect()) as conn:
             (count,) = conn.execute("SELECT COUNT(*) FROM replies").fetchone()
         return int(count)
+
+
+def cache_from_settings(settings: Settings) -> ResponseCache | None:
+    """``TUTOR_LLM_CACHE``: sqlite (under the data dir, the default), memory, or off."""
+    if settings.llm_cache == "sqlite":
+        return SQLiteCache(settings.data_dir / "llm-cache.sqlite3")
+    if settings.llm_cache == "memory":
+        return MemoryCache()
+    return None

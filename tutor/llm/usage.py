@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from tutor.llm.messages import TokenUsage
-
 logger = logging.getLogger("tutor.llm")
 
 
@@ -74,19 +72,3 @@ def add_costs(*costs: float | None) -> float | None:
     """Sum of known costs; None only when none is known."""
     known = [c for c in costs if c is not None]
     return sum(known) if known else None
-
-
-def usage_record(
-    *, model: str, prompt: str, usage: TokenUsage, cost_usd: float | None, cached: bool,
-    latency_s: float, kind: str,
-) -> UsageRecord:
-    return UsageRecord(
-        model=model,
-        prompt=prompt,
-        prompt_tokens=usage.prompt_tokens,
-        completion_tokens=usage.completion_tokens,
-        cost_usd=cost_usd,
-        cached=cached,
-        latency_s=latency_s,
-        kind=kind,
-    )

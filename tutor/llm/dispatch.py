@@ -1,0 +1,139 @@
+"""Sending one request: credentials check, retries and fallbacks, then price and record it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from tutor.errors import LLMUnavailableError, TutorError
+from tutor.llm import provider
+from tutor.llm.messages import ChatRequest, Completion, TokenUsage
+from tutor.llm.retry import RetryPolicy, Sleep, call_with_fallbacks
+from tutor.llm.usage import UsageLedger, UsageRecord
+
+R = TypeVar("R")
+
+logger = logging.getLogger("tutor.llm")
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        models: Sequence[str],
+        *,
+        api_base: str | None,
+        timeout: float,
+        policy: RetryPolicy,
+        sleep: Sleep,
+        ledger: UsageLedger,
+    ) -> None:
+        self.models = tuple(models)
+        self.api_base = api_base
+        self.timeout = timeout
+        self.policy = policy
+        self.ledger = ledger
+        self._sleep = sleep
+
+    async def send(self, request: ChatRequest, kind: str) -> Completion:
+        self._check_credentials()
+        started = time.perf_counter()
+
+        async def call(model: str) -> tuple[str, provider.Reply]:
+            reply = await provider.complete(
+                model, request, api_base=self.api_base, timeout=self.timeout
+            )
+            return model, reply
+
+        model, reply = await self._with_fallbacks(call, request, started)
+        return self._account(request, model, reply.text, reply.usage, started, kind)
+
+    async def stream(
+        self, request: ChatRequest, on_done: Callable[[Completion], None]
+    ) -> AsyncIterator[str]:
+        """Deltas; ``on_done`` gets the whole reply once the provider has sent all of it."""
+        self._check_credentials()
+        started = time.perf_counter()
+
+        async def open_stream(model: str) -> tuple[str, AsyncIterator[Any]]:
+            chunks = await provider.open_stream(
+                model, request, api_base=self.api_base, timeout=self.timeout
+            )
+            return model, chunks
+
+        model, chunks = await self._with_fallbacks(open_stream, request, started)
+        parts: list[str] = []
+        usage: TokenUsage | None = None
+        iterator = aiter(chunks)
+        try:
+            while True:
+                try:
+                    chunk = await anext(iterator)
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:
+                    raise LLMUnavailableError(
+                        f"{model} stopped in the middle of a streamed reply for {request.prompt}: "
+                        f"{type(exc).__name__}; try again"
+                    ) from exc
+                delta, reported = provider.chunk_delta(chunk)
+                usage = reported or usage
+                if delta:
+                    parts.append(delta)
+                    yield delta
+        finally:  # also when the reader stops early: release the connection now
+            if (close := getattr(chunks, "aclose", None)) is not None:
+                await close()
+        on_done(self._account(request, model, "".join(parts), usage, started, "stream"))
+
+    async def _with_fallbacks(
+        self, call: Callable[[str], Awaitable[R]], request: ChatRequest, started: float
+    ) -> R:
+        """The calls, with retries and fallbacks; a failure is logged as one line."""
+        try:
+            return await call_with_fallbacks(
+                call, self.models, policy=self.policy, sleep=self._sleep, triage=provider.triage
+            )
+        except TutorError as exc:
+            logger.warning(
+                "llm failed prompt=%s models=%s error=%s latency_ms=%d",
+                request.prompt,
+                ",".join(self.models),
+                exc.code,
+                round((time.perf_counter() - started) * 1000),
+            )
+            raise
+
+    def _check_credentials(self) -> None:
+        """Every model's, before any request: a missing key is a setting to fix, not an outage."""
+        for model in self.models:
+            provider.check_credentials(model, self.api_base)
+
+    def _account(
+        self,
+        request: ChatRequest,
+        model: str,
+        text: str,
+        usage: TokenUsage | None,
+        started: float,
+        kind: str,
+    ) -> Completion:
+        """Price and record a reply; a stream that reported no usage has an unknown cost."""
+        cost = provider.cost_usd(model, usage) if usage is not None else None
+        usage = usage or TokenUsage()
+        self.ledger.record(
+            UsageRecord(
+                model=model,
+                prompt=request.prompt,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                cost_usd=cost,
+                cached=False,
+                latency_s=time.perf_counter() - started,
+                kind=kind,
+            )
+        )
+        return Completion(
+            text=text, model=model, prompt=request.prompt, usage=usage, cost_usd=cost, cached=False
+        )

@@ -1,0 +1,229 @@
+"""The LLM gateway: every model call in tutor goes through one :class:`Gateway`.
+
+A call is looked up in the cache, sent with bounded retries and fallbacks, priced, recorded
+in the usage ledger (one log line each) and cached once accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from tutor.config import Settings
+from tutor.errors import ConfigurationError, LLMOutputInvalidError
+from tutor.llm import provider, structured
+from tutor.llm.cache import CachedReply, ResponseCache, cache_from_settings
+from tutor.llm.dispatch import Dispatcher
+from tutor.llm.flight import SingleFlight
+from tutor.llm.messages import ChatRequest, Completion, Message, StructuredCompletion, TokenUsage
+from tutor.llm.retry import RetryPolicy, Sleep
+from tutor.llm.usage import UsageLedger, UsageRecord, add_costs
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class Gateway:
+    """litellm behind one small API: ``complete``, ``structured`` and ``stream``.
+
+    ``api_base`` applies to every model (one OpenAI-compatible endpoint, or each provider's
+    default when None). ``sleep`` is injectable so that tests need not wait for backoff.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_base: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        fallbacks: Sequence[str] = (),
+        cache: ResponseCache | None = None,
+        ledger: UsageLedger | None = None,
+        sleep: Sleep = asyncio.sleep,
+        base_delay: float = 1.0,
+        max_delay: float = 60.0,
+    ) -> None:
+        if not model.strip():
+            raise ConfigurationError("the gateway needs a model: set TUTOR_MODEL")
+        if timeout <= 0 or max_retries < 0:
+            raise ConfigurationError("TUTOR_LLM_TIMEOUT must be > 0, TUTOR_LLM_MAX_RETRIES >= 0")
+        self.model = model
+        self.models = tuple(dict.fromkeys(m for m in (model, *fallbacks) if m.strip()))
+        self.api_base = api_base
+        self.timeout = timeout
+        self.cache = cache
+        self.ledger = ledger if ledger is not None else UsageLedger()
+        self.policy = RetryPolicy(max_retries, base_delay=base_delay, max_delay=max_delay)
+        self._dispatch = Dispatcher(
+            self.models,
+            api_base=api_base,
+            timeout=timeout,
+            policy=self.policy,
+            sleep=sleep,
+            ledger=self.ledger,
+        )
+        self._flights = SingleFlight()
+        provider.configure()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, ledger: UsageLedger | None = None, sleep: Sleep = asyncio.sleep
+    ) -> Gateway:
+        if not settings.model:
+            raise ConfigurationError(
+                "no LLM is configured: set TUTOR_MODEL to a litellm model string (for example "
+                "openai/gpt-4o-mini, with OPENAI_API_KEY set), or use the offline engine"
+            )
+        return cls(
+            settings.model,
+            api_base=settings.api_base,
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_max_retries,
+            fallbacks=settings.fallback_models,
+            cache=cache_from_settings(settings),
+            ledger=ledger,
+            sleep=sleep,
+        )
+
+    async def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        prompt: str,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+    ) -> Completion:
+        request = ChatRequest(
+            prompt=prompt, messages=tuple(messages), temperature=temperature, max_tokens=max_tokens
+        )
+        key = request.cache_key(self.model)
+        async with self._flights.hold(key):
+            if (hit := self._cached(key, request, "complete")) is not None:
+                return hit
+            reply = await self._dispatch.send(request, "complete")
+            self._store(key, reply)
+            return reply
+
+    async def structured(
+        self,
+        messages: Sequence[Message],
+        output_model: type[T],
+        *,
+        prompt: str,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+    ) -> StructuredCompletion[T]:
+        """A reply validated as ``output_model``, after at most one repair call."""
+        request = ChatRequest(
+            prompt=prompt,
+            messages=tuple(messages),
+            temperature=temperature,
+            max_tokens=max_tokens,
+            response_format=structured.response_format(output_model),
+        )
+        key = request.cache_key(self.model)
+        async with self._flights.hold(key):
+            if (hit := self._cached(key, request, "structured")) is not None:
+                try:
+                    return _structured(structured.parse(output_model, hit.text), [hit])
+                except ValidationError:
+                    pass  # cached under an older shape of the model: ask again
+            first = await self._dispatch.send(request, "structured")
+            try:
+                output = structured.parse(output_model, first.text)
+            except ValidationError as exc:
+                errors = structured.describe(exc)
+            else:
+                self._store(key, first)
+                return _structured(output, [first])
+            repair = request.followed_by(*structured.repair_messages(first.text, errors))
+            second = await self._dispatch.send(repair, "repair")
+            try:
+                output = structured.parse(output_model, second.text)
+            except ValidationError as exc:
+                errors = structured.describe(exc)
+                raise LLMOutputInvalidError(
+                    f"{second.model} did not produce a valid {output_model.__name__} for "
+                    f"{prompt}, even after a repair request:\n{errors}",
+                    prompt=prompt,
+                    errors=errors,
+                    raw=second.text,
+                ) from exc
+            self._store(key, second)
+            return _structured(output, [first, second], repaired=True)
+
+    async def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        prompt: str,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+    ) -> AsyncIterator[str]:
+        """Text deltas as they arrive; usage is recorded when the provider reports it.
+
+        Retries and fallbacks apply until the first delta; a failure after it raises
+        :class:`LLMUnavailableError`. A reply read to its end is cached like ``complete``'s.
+        """
+        request = ChatRequest(
+            prompt=prompt, messages=tuple(messages), temperature=temperature, max_tokens=max_tokens
+        )
+        key = request.cache_key(self.model)
+        if (hit := self._cached(key, request, "stream")) is not None:
+            yield hit.text
+            return
+        async for delta in self._dispatch.stream(request, lambda reply: self._store(key, reply)):
+            yield delta
+
+    def _cached(self, key: str, request: ChatRequest, kind: str) -> Completion | None:
+        """A cache hit spends nothing: it is recorded with zero tokens and zero cost."""
+        if self.cache is None:
+            return None
+        started = time.perf_counter()
+        hit = self.cache.get(key)
+        if hit is None:
+            return None
+        self.ledger.record(
+            UsageRecord(
+                model=hit.model,
+                prompt=request.prompt,
+                prompt_tokens=0,
+                completion_tokens=0,
+                cost_usd=0.0,
+                cached=True,
+                latency_s=time.perf_counter() - started,
+                kind=kind,
+            )
+        )
+        return Completion(
+            text=hit.text,
+            model=hit.model,
+            prompt=request.prompt,
+            usage=TokenUsage(),
+            cost_usd=0.0,
+            cached=True,
+        )
+
+    def _store(self, key: str, reply: Completion) -> None:
+        if self.cache is not None:
+            self.cache.put(key, CachedReply(text=reply.text, model=reply.model, usage=reply.usage))
+
+
+def _structured(
+    output: T, calls: Sequence[Completion], *, repaired: bool = False
+) -> StructuredCompletion[T]:
+    final = calls[-1]
+    return StructuredCompletion(
+        output=output,
+        text=final.text,
+        model=final.model,
+        prompt=final.prompt,
+        usage=sum((c.usage for c in calls), TokenUsage()),
+        cost_usd=add_costs(*(c.cost_usd for c in calls)),
+        cached=final.cached,
+        repaired=repaired,
+    )
