@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     review_after_hours: float = Field(default=24.0, gt=0)  # first review of a mastered concept
     review_growth: float = Field(default=2.0, ge=1)  # each success in a row multiplies the interval
 
+    # Tutoring (tutor/tutoring). A question is "covered" when its best passage scores at least
+    # this cosine similarity. Calibrated for minilm-int8 on the starter corpus (see
+    # docs/design/tutoring.md); recalibrate it for another embedder.
+    coverage_threshold: float = Field(default=0.33, ge=0, le=1)
+    history_turns: int = Field(default=10, ge=0, le=100)  # earlier messages a follow-up sees
+    max_request_bytes: int = Field(default=65_536, ge=1024)  # larger request bodies get a 413
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -5,7 +5,8 @@
     │   └── PromptError          a prompt file is invalid or was rendered wrongly (500)
     ├── BadRequestError          the caller sent something we cannot use (400)
     │   ├── CorpusError          a lesson file or page is invalid (422)
-    │   └── ConflictError        the request clashes with what is stored (409)
+    │   ├── ConflictError        the request clashes with what is stored (409)
+    │   └── PayloadTooLargeError the request body is larger than the service accepts (413)
     ├── NotFoundError            the thing asked for does not exist (404)
     ├── ServiceUnavailableError  a backend (Chroma, an LLM) cannot be reached (503)
     │   └── LLMUnavailableError  every model failed after retries and fallbacks (503)
@@ -88,3 +89,10 @@ class ConflictError(BadRequestError):
 
     status_code = 409
     code = "conflict"
+
+
+class PayloadTooLargeError(BadRequestError):
+    """The request body is over ``TUTOR_MAX_REQUEST_BYTES``."""
+
+    status_code = 413
+    code = "payload_too_large"

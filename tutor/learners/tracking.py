@@ -1,0 +1,231 @@
+"""The learner model over the store: grade an attempt, update mastery, choose the next item.
+
+The flow a route (or ``tutor regrade``) runs::
+
+    outcome = await answer_item(db, corpus, learner_id, item_id, answer, grader,
+                                idempotency_key=request_key, config=config)
+    next_item = choose_next(learner_id, corpus, db, config=config)
+
+A grader is ``async (item, answer) -> grade`` (a mapping or pydantic model with ``score``).
+
+``answer_item`` stores the attempt (committed, ``pending``) before calling the grader, and
+records the grade and the learner-model update in one transaction afterwards. The model is
+updated once per attempt, on its first grade; re-grading an already graded attempt replaces
+the stored grade only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tutor.corpus import Corpus, Item
+from tutor.errors import NotFoundError
+from tutor.learners.catalog import Catalog
+from tutor.learners.config import LearnerConfig
+from tutor.learners.knowledge import ConceptState, ItemRating, Knowledge, Observation
+from tutor.learners.params import load_params
+from tutor.learners.policy import NextItem, choose
+from tutor.store import AttemptRecord, AttemptStatus, Database, models
+from tutor.store import attempts as store_attempts
+from tutor.store.attempts import GradePayload
+
+Grader = Callable[[Item, str], Awaitable[GradePayload]]
+HISTORY = 200  # answered items kept in memory for "recent" and "seen before"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    attempt: AttemptRecord
+    observation: Observation | None  # None when the model was not updated (already graded)
+
+
+@dataclass(frozen=True)
+class RegradeReport:
+    graded: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # attempt id -> error
+
+
+@dataclass(frozen=True)
+class ConceptProgress:
+    concept_id: str
+    name: str
+    lesson_id: str
+    p_known: float
+    mastered: bool
+    attempts: int
+    last_practiced: datetime | None
+
+
+def catalog_of(corpus: Corpus | Catalog) -> Catalog:
+    return corpus if isinstance(corpus, Catalog) else Catalog.from_corpus(corpus)
+
+
+def load_knowledge(
+    session: Session, catalog: Catalog, learner_id: str, config: LearnerConfig
+) -> Knowledge:
+    if session.get(models.Learner, learner_id) is None:
+        raise NotFoundError(f"no learner {learner_id!r}")
+    rows = session.scalars(select(models.Mastery).where(models.Mastery.learner_id == learner_id))
+    concepts = {
+        r.concept_id: ConceptState(r.p_known, r.attempts, r.streak, r.updated_at) for r in rows
+    }
+    ratings = {
+        r.item_id: ItemRating(r.rating, r.attempts)
+        for r in session.scalars(select(models.ItemStats))
+    }
+    recent = session.scalars(
+        select(models.Attempt.item_id)
+        .where(models.Attempt.learner_id == learner_id)
+        .order_by(models.Attempt.created_at.desc(), models.Attempt.id.desc())
+        .limit(HISTORY)
+    )
+    history = list(recent)[::-1]
+    return Knowledge(catalog, config, load_params(session), concepts, ratings, history)
+
+
+def _save(session: Session, learner_id: str, knowledge: Knowledge, seen: Observation) -> None:
+    for concept_id in seen.p_known:
+        state = knowledge.state(concept_id)
+        row = session.get(models.Mastery, (learner_id, concept_id))
+        if row is None:
+            row = models.Mastery(learner_id=learner_id, concept_id=concept_id)
+            session.add(row)
+        row.p_known, row.attempts, row.streak = state.p_known, state.attempts, state.streak
+        row.updated_at = state.last_practiced or datetime.now(UTC)
+    stats = session.get(models.ItemStats, seen.item_id, with_for_update=True)
+    change = seen.rating[1] - seen.rating[0]
+    if stats is None:
+        session.add(models.ItemStats(item_id=seen.item_id, rating=seen.rating[1], attempts=1))
+    else:  # relative, so concurrent learners on the same item both count
+        stats.rating += change
+        stats.attempts += 1
+        stats.updated_at = datetime.now(UTC)
+
+
+def record_outcome(
+    database: Database,
+    corpus: Corpus | Catalog,
+    attempt_id: str,
+    grade: GradePayload,
+    *,
+    engine: str | None = None,
+    config: LearnerConfig | None = None,
+    now: datetime | None = None,
+) -> Outcome:
+    """Store the grade and, on an attempt's first grade, update mastery and item difficulty."""
+    fields = store_attempts.parse_grade(grade, engine)
+    catalog, now = catalog_of(corpus), now or datetime.now(UTC)
+    with database.session() as session:
+        row = store_attempts.load_attempt(session, attempt_id)
+        first = store_attempts.mark_graded(session, row, fields, now)
+        seen = None
+        if first and row.item_id in catalog.items:
+            knowledge = load_knowledge(session, catalog, row.learner_id, config or LearnerConfig())
+            seen = knowledge.observe(row.item_id, fields.score, now)
+            _save(session, row.learner_id, knowledge, seen)
+        return Outcome(AttemptRecord.of(row), seen)
+
+
+async def grade_attempt(
+    database: Database,
+    corpus: Corpus,
+    attempt_id: str,
+    grader: Grader,
+    *,
+    config: LearnerConfig | None = None,
+    now: datetime | None = None,
+) -> Outcome:
+    """Grade a stored attempt; if the grader raises, the attempt is marked ``failed``."""
+    attempt = store_attempts.get_attempt(database, attempt_id)
+    _, item = corpus.item(attempt.item_id)
+    try:
+        grade = await grader(item, attempt.answer)
+        return record_outcome(database, corpus, attempt_id, grade, config=config, now=now)
+    except Exception as exc:
+        store_attempts.record_failure(database, attempt_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+async def answer_item(
+    database: Database,
+    corpus: Corpus,
+    learner_id: str,
+    item_id: str,
+    answer: str,
+    grader: Grader,
+    *,
+    idempotency_key: str | None = None,
+    config: LearnerConfig | None = None,
+    now: datetime | None = None,
+) -> Outcome:
+    """Submit (committed first), grade and track one answer; a replayed key is not re-graded."""
+    corpus.item(item_id)  # NotFoundError before anything is stored
+    attempt = store_attempts.submit_attempt(
+        database, learner_id, item_id, answer, idempotency_key=idempotency_key, now=now
+    )
+    if attempt.status is AttemptStatus.GRADED:
+        return Outcome(attempt, None)
+    return await grade_attempt(database, corpus, attempt.id, grader, config=config, now=now)
+
+
+async def regrade_pending(
+    database: Database,
+    corpus: Corpus,
+    grader: Grader,
+    *,
+    config: LearnerConfig | None = None,
+    limit: int | None = None,
+) -> RegradeReport:
+    """Grade every ``pending`` or ``failed`` attempt (``tutor regrade --pending``)."""
+    report = RegradeReport()
+    for attempt in store_attempts.pending_attempts(database, limit=limit):
+        try:
+            await grade_attempt(database, corpus, attempt.id, grader, config=config)
+        except Exception as exc:  # recorded on the attempt; carry on with the others
+            report.failed[attempt.id] = f"{type(exc).__name__}: {exc}"
+        else:
+            report.graded.append(attempt.id)
+    return report
+
+
+def choose_next(
+    learner_id: str,
+    corpus: Corpus | Catalog,
+    store: Database,
+    *,
+    config: LearnerConfig | None = None,
+    now: datetime | None = None,
+) -> NextItem:
+    """The learner's next item, with the reason it was chosen."""
+    catalog = catalog_of(corpus)
+    with store.session() as session:
+        knowledge = load_knowledge(session, catalog, learner_id, config or LearnerConfig())
+    return choose(knowledge, now or datetime.now(UTC))
+
+
+def mastery_report(
+    database: Database,
+    corpus: Corpus | Catalog,
+    learner_id: str,
+    *,
+    config: LearnerConfig | None = None,
+) -> list[ConceptProgress]:
+    """Every practicable concept, prerequisites first, with the learner's mastery."""
+    catalog = catalog_of(corpus)
+    with database.session() as session:
+        knowledge = load_knowledge(session, catalog, learner_id, config or LearnerConfig())
+    out = []
+    for cid in catalog.practicable():
+        state, concept = knowledge.state(cid), catalog.concepts[cid]
+        out.append(
+            ConceptProgress(
+                cid, concept.name, concept.lesson_id, state.p_known, knowledge.mastered(cid),
+                state.attempts, state.last_practiced,
+            )
+        )  # fmt: skip
+    return out

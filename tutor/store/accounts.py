@@ -1,0 +1,96 @@
+"""Learners and API keys.
+
+A key is ``tutor_`` plus 32 random bytes (url-safe base64); only its sha256 is stored, which is
+enough for a secret of that entropy (no salt or slow hash needed), and lookups are by hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+
+from tutor.errors import BadRequestError, NotFoundError
+from tutor.store import models
+from tutor.store.database import Database
+from tutor.store.records import ApiKeyRecord, IssuedKey, LearnerRecord, Role
+
+KEY_PREFIX = "tutor_"
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_learner(
+    database: Database, name: str = "", *, now: datetime | None = None
+) -> LearnerRecord:
+    with database.session() as session:
+        row = models.Learner(name=name, created_at=now or models.utcnow())
+        session.add(row)
+        session.flush()
+        return LearnerRecord.of(row)
+
+
+def get_learner(database: Database, learner_id: str) -> LearnerRecord:
+    with database.session() as session:
+        row = session.get(models.Learner, learner_id)
+        if row is None:
+            raise NotFoundError(f"no learner {learner_id!r}")
+        return LearnerRecord.of(row)
+
+
+def issue_api_key(
+    database: Database,
+    role: Role | str,
+    *,
+    learner_id: str | None = None,
+    label: str = "",
+    now: datetime | None = None,
+) -> IssuedKey:
+    """A new key for ``role``; a learner key must name its learner."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise BadRequestError(f"unknown role {role!r}: use learner, teacher or admin") from None
+    if role is Role.LEARNER and learner_id is None:
+        raise BadRequestError("a learner key needs a learner_id")
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    with database.session() as session:
+        if learner_id is not None and session.get(models.Learner, learner_id) is None:
+            raise NotFoundError(f"no learner {learner_id!r}")
+        row = models.ApiKey(
+            key_hash=hash_key(secret),
+            prefix=secret[: len(KEY_PREFIX) + 6],
+            role=role.value,
+            learner_id=learner_id,
+            label=label,
+            created_at=now or models.utcnow(),
+        )
+        session.add(row)
+        session.flush()
+        return IssuedKey(secret, ApiKeyRecord.of(row))
+
+
+def find_api_key(database: Database, secret: str) -> ApiKeyRecord | None:
+    """The live key with this secret, or ``None`` (unknown or revoked): the auth layer's lookup."""
+    with database.session() as session:
+        row = session.scalar(
+            select(models.ApiKey).where(models.ApiKey.key_hash == hash_key(secret))
+        )
+        if row is None or row.revoked:
+            return None
+        return ApiKeyRecord.of(row)
+
+
+def revoke_api_key(database: Database, key_id: str, *, now: datetime | None = None) -> ApiKeyRecord:
+    with database.session() as session:
+        row = session.get(models.ApiKey, key_id)
+        if row is None:
+            raise NotFoundError(f"no API key {key_id!r}")
+        if not row.revoked:
+            row.revoked = True
+            row.revoked_at = now or models.utcnow()
+        return ApiKeyRecord.of(row)

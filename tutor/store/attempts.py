@@ -1,0 +1,244 @@
+"""The attempt lifecycle: stored before grading, so nothing a learner submits is ever lost.
+
+    submit_attempt ──▶ pending ──record_grade──▶ graded
+                          │   ▲
+             record_failure   └── regrade (``tutor regrade --pending``)
+                          ▼   │
+                        failed
+
+``submit_attempt`` commits before anyone grades. If the process dies while grading, the attempt
+stays ``pending``; if grading raises, it becomes ``failed`` with the error. Both are listed by
+:func:`pending_attempts` and can be graded again. A grade is a JSON object with ``score`` in
+0..1; ``verdict`` and ``engine`` are read from it when present, and the whole object is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tutor.errors import BadRequestError, ConflictError, NotFoundError
+from tutor.store import models
+from tutor.store.database import Database
+from tutor.store.records import AttemptRecord, AttemptStatus, OverrideRecord
+
+GradePayload = Mapping[str, Any] | BaseModel
+UNFINISHED = (AttemptStatus.PENDING.value, AttemptStatus.FAILED.value)
+
+
+@dataclass(frozen=True)
+class GradeFields:
+    grade: dict[str, Any]
+    score: float
+    verdict: str | None
+    engine: str | None
+
+
+def parse_grade(grade: GradePayload, engine: str | None = None) -> GradeFields:
+    """The stored fields of a grade; a grade without a usable score is refused, never guessed."""
+    data = grade.model_dump(mode="json") if isinstance(grade, BaseModel) else dict(grade)
+    score = data.get("score")
+    if isinstance(score, bool) or not isinstance(score, int | float) or math.isnan(score):
+        raise ValueError(f"a grade needs a numeric score in 0..1, got {score!r}")
+    if not 0 <= score <= 1:
+        raise ValueError(f"grade score {score} is outside 0..1")
+    verdict = data.get("verdict")
+    engine = engine or data.get("engine")
+    return GradeFields(
+        data, float(score), None if verdict is None else str(verdict), engine and str(engine)
+    )
+
+
+def submit_attempt(
+    database: Database,
+    learner_id: str,
+    item_id: str,
+    answer: str,
+    *,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> AttemptRecord:
+    """Store the answer as ``pending`` and commit, before any grading.
+
+    A key this learner already used returns the attempt stored under it (in whatever state it
+    is now); reusing a key for a different item or answer is a ``ConflictError``.
+    """
+    try:
+        return _submit(database, learner_id, item_id, answer, idempotency_key, now)
+    except IntegrityError:  # a concurrent request with the same key won the race (Postgres)
+        if idempotency_key is None:
+            raise
+        return _submit(database, learner_id, item_id, answer, idempotency_key, now)
+
+
+def _submit(
+    database: Database,
+    learner_id: str,
+    item_id: str,
+    answer: str,
+    key: str | None,
+    now: datetime | None,
+) -> AttemptRecord:
+    with database.session() as session:
+        if session.get(models.Learner, learner_id) is None:
+            raise NotFoundError(f"no learner {learner_id!r}")
+        if key is not None:
+            existing = session.scalar(
+                select(models.Attempt).where(
+                    models.Attempt.learner_id == learner_id, models.Attempt.idempotency_key == key
+                )
+            )
+            if existing is not None:
+                if existing.item_id != item_id or existing.answer != answer:
+                    raise ConflictError(
+                        f"idempotency key {key!r} was already used for another answer "
+                        f"(attempt {existing.id}); send a new key for a new answer"
+                    )
+                return AttemptRecord.of(existing)
+        row = models.Attempt(
+            learner_id=learner_id,
+            item_id=item_id,
+            answer=answer,
+            idempotency_key=key,
+            status=AttemptStatus.PENDING.value,
+            created_at=now or models.utcnow(),
+        )
+        session.add(row)
+        session.flush()
+        return AttemptRecord.of(row)
+
+
+def load_attempt(session: Session, attempt_id: str) -> models.Attempt:
+    """The row, locked for update where the database supports it (within ``session``)."""
+    row = session.get(models.Attempt, attempt_id, with_for_update=True)
+    if row is None:
+        raise NotFoundError(f"no attempt {attempt_id!r}")
+    return row
+
+
+def mark_graded(
+    session: Session, row: models.Attempt, fields: GradeFields, now: datetime | None = None
+) -> bool:
+    """Store the grade on ``row``; True when this is its first grade (it was not graded)."""
+    first = row.status != AttemptStatus.GRADED.value
+    row.status = AttemptStatus.GRADED.value
+    row.grade = fields.grade
+    row.score = fields.score
+    row.verdict = fields.verdict
+    row.engine = fields.engine
+    row.error = None
+    row.graded_at = now or models.utcnow()
+    return first
+
+
+def record_grade(
+    database: Database,
+    attempt_id: str,
+    grade: GradePayload,
+    *,
+    engine: str | None = None,
+    now: datetime | None = None,
+) -> AttemptRecord:
+    """Mark the attempt graded (a re-grade replaces the previous grade)."""
+    fields = parse_grade(grade, engine)
+    with database.session() as session:
+        row = load_attempt(session, attempt_id)
+        mark_graded(session, row, fields, now)
+        return AttemptRecord.of(row)
+
+
+def record_failure(database: Database, attempt_id: str, error: str) -> AttemptRecord:
+    """Grading raised: a pending attempt becomes ``failed``; a graded one keeps its grade."""
+    with database.session() as session:
+        row = load_attempt(session, attempt_id)
+        if row.status != AttemptStatus.GRADED.value:
+            row.status = AttemptStatus.FAILED.value
+            row.error = error[:2000]
+        return AttemptRecord.of(row)
+
+
+def get_attempt(database: Database, attempt_id: str) -> AttemptRecord:
+    with database.session() as session:
+        return AttemptRecord.of(load_attempt(session, attempt_id))
+
+
+def pending_attempts(database: Database, *, limit: int | None = None) -> list[AttemptRecord]:
+    """Every attempt not graded yet (``pending`` or ``failed``), oldest first."""
+    query = (
+        select(models.Attempt)
+        .where(models.Attempt.status.in_(UNFINISHED))
+        .order_by(models.Attempt.created_at, models.Attempt.id)
+        .limit(limit)
+    )
+    with database.session() as session:
+        return [AttemptRecord.of(row) for row in session.scalars(query)]
+
+
+def learner_attempts(
+    database: Database, learner_id: str, *, limit: int | None = None
+) -> list[AttemptRecord]:
+    """The learner's attempts, newest first."""
+    query = (
+        select(models.Attempt)
+        .where(models.Attempt.learner_id == learner_id)
+        .order_by(models.Attempt.created_at.desc(), models.Attempt.id.desc())
+        .limit(limit)
+    )
+    with database.session() as session:
+        return [AttemptRecord.of(row) for row in session.scalars(query)]
+
+
+def override_grade(
+    database: Database,
+    attempt_id: str,
+    *,
+    teacher_key_id: str,
+    verdict: str,
+    score: float,
+    note: str = "",
+    now: datetime | None = None,
+) -> OverrideRecord:
+    """A teacher's correction; the newest override is the attempt's effective score."""
+    if not 0 <= score <= 1:
+        raise BadRequestError(f"score {score} is outside 0..1")
+    with database.session() as session:
+        load_attempt(session, attempt_id)
+        if session.get(models.ApiKey, teacher_key_id) is None:
+            raise NotFoundError(f"no API key {teacher_key_id!r}")
+        row = models.GradeOverride(
+            attempt_id=attempt_id,
+            teacher_key_id=teacher_key_id,
+            verdict=verdict,
+            score=score,
+            note=note,
+            created_at=now or models.utcnow(),
+        )
+        session.add(row)
+        session.flush()
+        return OverrideRecord.of(row)
+
+
+def effective_scores(
+    session: Session, learner_id: str | None = None
+) -> list[tuple[str, str, float]]:
+    """``(learner_id, item_id, score)`` of every graded attempt in order, overrides applied."""
+    latest = select(models.GradeOverride.attempt_id, models.GradeOverride.score).order_by(
+        models.GradeOverride.attempt_id, models.GradeOverride.id
+    )
+    overrides = {attempt_id: score for attempt_id, score in session.execute(latest)}
+    query = select(models.Attempt).where(models.Attempt.status == AttemptStatus.GRADED.value)
+    if learner_id is not None:
+        query = query.where(models.Attempt.learner_id == learner_id)
+    query = query.order_by(models.Attempt.created_at, models.Attempt.id)
+    return [
+        (row.learner_id, row.item_id, overrides.get(row.id, row.score or 0.0))
+        for row in session.scalars(query)
+    ]

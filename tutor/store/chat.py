@@ -1,0 +1,89 @@
+"""Chat sessions and their messages (the dialogue memory reads them back)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+
+from tutor.errors import NotFoundError
+from tutor.store import models
+from tutor.store.database import Database
+from tutor.store.records import ChatSessionRecord, MessageRecord
+
+MessageRole = Literal["user", "assistant", "system"]
+
+
+def create_chat_session(
+    database: Database,
+    *,
+    learner_id: str | None = None,
+    lesson_id: str | None = None,
+    now: datetime | None = None,
+) -> ChatSessionRecord:
+    with database.session() as session:
+        if learner_id is not None and session.get(models.Learner, learner_id) is None:
+            raise NotFoundError(f"no learner {learner_id!r}")
+        row = models.ChatSession(
+            learner_id=learner_id, lesson_id=lesson_id, created_at=now or models.utcnow()
+        )
+        session.add(row)
+        session.flush()
+        return ChatSessionRecord.of(row)
+
+
+def get_chat_session(database: Database, session_id: str) -> ChatSessionRecord:
+    with database.session() as session:
+        row = session.get(models.ChatSession, session_id)
+        if row is None:
+            raise NotFoundError(f"no chat session {session_id!r}")
+        return ChatSessionRecord.of(row)
+
+
+def add_message(
+    database: Database,
+    session_id: str,
+    role: MessageRole,
+    content: str,
+    *,
+    engine: str | None = None,
+    prompt: str | None = None,
+    citations: Sequence[Any] = (),
+    now: datetime | None = None,
+) -> MessageRecord:
+    """Append a message; ``prompt`` is the ``name@version`` that produced an assistant reply."""
+    with database.session() as session:
+        if session.get(models.ChatSession, session_id) is None:
+            raise NotFoundError(f"no chat session {session_id!r}")
+        row = models.Message(
+            session_id=session_id,
+            role=role,
+            content=content,
+            engine=engine,
+            prompt=prompt,
+            citations=list(citations),
+            created_at=now or models.utcnow(),
+        )
+        session.add(row)
+        session.flush()
+        return MessageRecord.of(row)
+
+
+def list_messages(
+    database: Database, session_id: str, *, last: int | None = None
+) -> list[MessageRecord]:
+    """The session's messages, oldest first; ``last`` keeps only the newest N."""
+    with database.session() as session:
+        if session.get(models.ChatSession, session_id) is None:
+            raise NotFoundError(f"no chat session {session_id!r}")
+        query = (
+            select(models.Message)
+            .where(models.Message.session_id == session_id)
+            .order_by(models.Message.id.desc())
+        )
+        if last is not None:
+            query = query.limit(last)
+        rows = list(session.scalars(query))
+        return [MessageRecord.of(row) for row in reversed(rows)]

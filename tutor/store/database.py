@@ -1,0 +1,96 @@
+"""One ``Database`` per process: the engine, its session factory and the SQLite pragmas.
+
+Nothing here is a module-level singleton: the app (or a CLI command, or a test) builds a
+``Database`` from its settings and passes it to the services that need it.
+
+On SQLite every connection runs with ``journal_mode=WAL`` (readers never block the writer),
+``foreign_keys=ON`` and a busy timeout, and every transaction starts with ``BEGIN IMMEDIATE``:
+transactions that read and then write take the write lock up front, so two writers queue
+instead of failing with "database is locked". Keep transactions short (never hold one across a
+model call); ``synchronous`` stays at SQLite's default ``FULL`` so a committed attempt survives
+a power cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from tutor.config import Settings
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+def database_url(settings: Settings) -> str:
+    """``TUTOR_DATABASE_URL`` if set, else SQLite at ``<data_dir>/tutor.db``."""
+    if settings.database_url:
+        return settings.database_url
+    return f"sqlite:///{settings.data_dir / 'tutor.db'}"
+
+
+class Database:
+    """An engine and a session factory for one database URL."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        parsed = make_url(url)
+        self.url = url
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=not self.is_sqlite)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_on_connect)
+            event.listen(self.engine, "begin", _sqlite_on_begin)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(database_url(settings))
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection (the data stays on disk)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_on_begin); the driver's legacy mode would
+    # skip it for SELECT and DDL, losing isolation and transactional migrations.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
