@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from tutor.cli import corpus_commands, retrieval_commands, serve_command
+from tutor.cli import corpus_commands, learner_commands, retrieval_commands, serve_command
 from tutor.cli.app import app
 
-__all__ = ["app", "corpus_commands", "main", "retrieval_commands", "serve_command"]
+__all__ = [
+    "app",
+    "corpus_commands",
+    "learner_commands",
+    "main",
+    "retrieval_commands",
+    "serve_command",
+]
 
 
 def main() -> None:

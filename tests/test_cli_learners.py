@@ -1,0 +1,62 @@
+"""``tutor keys`` and ``tutor fit`` against a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tutor.cli import app
+from tutor.config import Settings
+from tutor.store import Role, find_api_key, open_database
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_learner_key_is_printed_once_and_stored_hashed(data_dir: Path) -> None:
+    result = runner.invoke(app, ["keys", "create", "--role", "learner", "--json"])
+    assert result.exit_code == 0, result.output
+    issued = json.loads(result.stdout)
+    assert issued["role"] == "learner" and issued["learner_id"]
+    assert issued["key"].startswith("tutor_")
+
+    database = open_database(Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
+    try:
+        record = find_api_key(database, issued["key"])
+        assert record is not None and record.role is Role.LEARNER
+        assert record.learner_id == issued["learner_id"]
+    finally:
+        database.dispose()
+    assert issued["key"].encode() not in (data_dir / "tutor.db").read_bytes()
+
+    teacher = runner.invoke(app, ["keys", "create", "--role", "teacher", "--json"])
+    assert json.loads(teacher.stdout)["learner_id"] is None
+
+    revoked = runner.invoke(app, ["keys", "revoke", issued["id"]])
+    assert revoked.exit_code == 0 and "revoked learner key" in revoked.output
+    database = open_database(Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
+    try:
+        assert find_api_key(database, issued["key"]) is None
+    finally:
+        database.dispose()
+
+
+def test_key_errors_are_one_line(data_dir: Path) -> None:
+    unknown = runner.invoke(app, ["keys", "create", "--role", "learner", "--learner", "nobody"])
+    assert unknown.exit_code == 1 and "error: no learner 'nobody'" in unknown.output
+    bad_role = runner.invoke(app, ["keys", "create", "--role", "wizard"])
+    assert bad_role.exit_code == 2 and "wizard" in bad_role.output
+
+
+def test_fit_with_no_attempts_keeps_defaults(data_dir: Path) -> None:
+    result = runner.invoke(app, ["fit", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {}

@@ -1,0 +1,112 @@
+"""``tutor keys …`` and ``tutor fit``: accounts and the learner model's parameters."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tutor.cli.app import app
+from tutor.cli.corpus_commands import JsonFlag
+from tutor.cli.output import console, err_console, print_json
+from tutor.config import get_settings
+from tutor.corpus import load_corpus
+from tutor.store import Role, create_learner, issue_api_key, open_database, revoke_api_key
+
+keys_app = typer.Typer(help="Create and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="learner, teacher or admin.")],
+    learner: Annotated[
+        str | None,
+        typer.Option(help="The learner a learner key belongs to [default: a new learner]."),
+    ] = None,
+    name: Annotated[str, typer.Option(help="A name for a new learner.")] = "",
+    label: Annotated[str, typer.Option(help="A note to recognise the key by.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a key and print it once: only its hash is stored."""
+    database = open_database(get_settings())
+    try:
+        if role is Role.LEARNER and learner is None:
+            learner = create_learner(database, name).id
+        issued = issue_api_key(database, role, learner_id=learner, label=label)
+    finally:
+        database.dispose()
+    record = issued.record
+    if as_json:
+        print_json(
+            {
+                "key": issued.secret,
+                "id": record.id,
+                "role": record.role.value,
+                "learner_id": record.learner_id,
+                "label": record.label,
+            }
+        )
+        return
+    console.print(issued.secret, highlight=False, soft_wrap=True)
+    who = f" for learner {record.learner_id}" if record.learner_id else ""
+    err_console.print(
+        f"{record.role.value} key {record.id}{who}; store it now, it is not shown again"
+    )
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (not the secret).")],
+) -> None:
+    """Revoke a key; requests with it are refused from now on."""
+    database = open_database(get_settings())
+    try:
+        record = revoke_api_key(database, key_id)
+    finally:
+        database.dispose()
+    console.print(f"revoked {record.role.value} key {record.id}")
+
+
+@app.command("fit")
+def fit(
+    min_observations: Annotated[
+        int, typer.Option(help="Fit only concepts with at least this many graded attempts.")
+    ] = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """Fit knowledge-tracing parameters per concept from logged attempts (EM), and store them."""
+    from tutor.learners import fit_params
+
+    settings = get_settings()
+    corpus = load_corpus(settings.corpus_dir)
+    database = open_database(settings)
+    try:
+        fits = fit_params(database, corpus, min_observations=min_observations)
+    finally:
+        database.dispose()
+    rows = {
+        concept: {
+            **asdict(f.params),
+            "sequences": f.sequences,
+            "observations": f.observations,
+            "log_likelihood": f.log_likelihood,
+        }
+        for concept, f in fits.items()
+    }
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print(f"no concept has {min_observations} graded attempts yet; defaults stay")
+        return
+    table = Table("concept", "prior", "learn", "guess", "slip", "attempts", title="fitted BKT")
+    for concept, row in rows.items():
+        table.add_row(
+            concept,
+            *(f"{row[k]:.3f}" for k in ("prior", "learn", "guess", "slip")),
+            str(row["observations"]),
+        )
+    console.print(table)
