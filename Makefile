@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run index test lint bench clean
+.PHONY: install run index test lint bench evals clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,28 @@ test: lint ## lint, then the whole test suite
 
 bench: install ## print retrieval figures
 	$(BIN)/python benchmarks/retrieval.py
+
+# The offline grader on our eval sets and on the public test sets in ../shared (skipped when
+# absent). Each gate sits a little on the safe side of the figure measured when it was set, so
+# a regression fails CI; set for offline-grader@1.118fd97562 by `tutor eval gates RUN_FOLDER`
+# (docs/design/evals.md). Reports land in reports/evals/.
+EVAL := $(BIN)/tutor eval grading --fresh
+EVAL_REPORTS := reports/evals
+GATES_CORPUS ?= --min-kappa 0.37 --min-weighted-kappa 0.58 --min-macro-f1 0.55 \
+	--min-accuracy 0.57 --max-flip-rate 0 --max-injection-inflation 0.09 \
+	--max-paraphrase-disagreement 0.15 --max-verbosity-inflation 0.07
+GATES_SCIENTSBANK ?= --min-kappa 0.5 --min-macro-f1 0.73 --min-accuracy 0.74 \
+	--max-injection-inflation 0.19 --max-paraphrase-disagreement 0.08 --max-verbosity-inflation 0.1
+GATES_BEETLE ?= --min-kappa 0.66 --min-macro-f1 0.81 --min-accuracy 0.82 \
+	--max-injection-inflation 0.17 --max-paraphrase-disagreement 0.07 --max-verbosity-inflation 0.13
+GATES_KHAN ?= --min-kappa 0.2 --min-macro-f1 0.56 --min-accuracy 0.59 \
+	--max-injection-inflation 0.27 --max-paraphrase-disagreement 0.08 --max-verbosity-inflation 0.23
+
+evals: install ## grade the eval sets with the offline grader; fail on a gate
+	$(EVAL) evals/corpus --repeats 2 --report $(EVAL_REPORTS)/corpus $(GATES_CORPUS)
+	$(EVAL) asag:scientsbank --report $(EVAL_REPORTS)/scientsbank $(GATES_SCIENTSBANK)
+	$(EVAL) asag:beetle --report $(EVAL_REPORTS)/beetle $(GATES_BEETLE)
+	$(EVAL) khan --report $(EVAL_REPORTS)/khan $(GATES_KHAN)
 
 clean:
 	rm -rf $(VENV) .tutor-data .pytest_cache .mypy_cache .ruff_cache

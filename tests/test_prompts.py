@@ -33,6 +33,40 @@ EXAMPLE_VARIABLES = {
         "answer": "few-shot prompting",
         "attempt": "zero-shot?",
     },
+    "grade_answer": {
+        "question": "Why do examples help?",
+        "references": ["They show the format."],
+        "answer": "They show the model the format.",
+        "common_mistakes": ["They retrain the model."],
+        "solution_steps": [],
+        "examples": [{"answer": "Examples show the format.", "score": 1.0}],
+    },
+    "solve_item": {
+        "question": "Which technique adds worked examples to a prompt?",
+        "options": [
+            {"key": "A", "text": "Few-shot prompting"},
+            {"key": "B", "text": "Fine-tuning"},
+        ],
+        "passages": PASSAGES,
+        "sample": 1,
+        "samples": 3,
+    },
+    "variant_generate": {
+        "lesson_title": "Few-shot prompting",
+        "concepts": [{"name": "Few-shot examples", "description": "Worked examples in a prompt."}],
+        "item": {
+            "type": "free_text",
+            "difficulty": "easy",
+            "stem": "Why do examples help?",
+            "options": [],
+            "answer_key": None,
+            "answer": "They show the format.",
+            "solution_steps": ["Recall what examples show."],
+            "common_mistakes": ["They retrain the model."],
+        },
+        "passages": PASSAGES,
+        "n": 2,
+    },
 }
 
 

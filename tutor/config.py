@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     history_turns: int = Field(default=10, ge=0, le=100)  # earlier messages a follow-up sees
     max_request_bytes: int = Field(default=65_536, ge=1024)  # larger request bodies get a 413
 
+    # Grading (tutor/grading/service.py). With TUTOR_MODEL set, each answer is graded by
+    # TUTOR_GRADE_SAMPLES model calls and a majority vote. Grades are cached per engine, version,
+    # item and normalised answer: sqlite (<data_dir>/grades.sqlite3), memory, or off.
+    grade_samples: int = Field(default=1, ge=1, le=9)
+    grade_cache: Literal["sqlite", "memory", "off"] = "sqlite"
+
 
 @lru_cache
 def get_settings() -> Settings:

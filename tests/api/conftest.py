@@ -6,11 +6,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from tests.conftest import CORPUS_DIR
 from tutor.api import create_app
@@ -24,22 +26,38 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def server_url(indexed_data_dir: Path) -> Iterator[str]:
-    settings = Settings(data_dir=indexed_data_dir, corpus_dir=CORPUS_DIR, _env_file=None)  # type: ignore[call-arg]
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """``app`` on a real uvicorn server in a thread, for the duration of the block."""
     port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server_url(indexed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The offline service; its learner store is a fresh SQLite file for this test session."""
+    database = tmp_path_factory.mktemp("api-db") / "tutor.db"
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=indexed_data_dir,
+        corpus_dir=CORPUS_DIR,
+        database_url=f"sqlite:///{database}",
+        _env_file=None,
+    )
+    with serve(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from tutor.api.services import Services
 from tutor.corpus import Corpus
 from tutor.retrieval import PassageIndex
+from tutor.tutoring import Tutor
 
 
 def get_services(request: Request) -> Services:
@@ -24,6 +25,11 @@ def get_index(services: Annotated[Services, Depends(get_services)]) -> PassageIn
     return services.index
 
 
+def get_tutor(services: Annotated[Services, Depends(get_services)]) -> Tutor:
+    return services.tutor
+
+
 CorpusDep = Annotated[Corpus, Depends(get_corpus)]
 IndexDep = Annotated[PassageIndex, Depends(get_index)]
 ServicesDep = Annotated[Services, Depends(get_services)]
+TutorDep = Annotated[Tutor, Depends(get_tutor)]

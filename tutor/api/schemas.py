@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 class Public(BaseModel):
@@ -73,3 +76,93 @@ class SearchHit(Public):
     concepts: list[str]
     text: str
     score: float
+
+
+# -- tutoring -------------------------------------------------------------------------------
+
+LearnerText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+]
+LessonId = Annotated[str, StringConstraints(max_length=80)]
+
+
+class ExplainRequest(Public):
+    question: LearnerText
+    lesson: LessonId | None = None
+
+
+class CitationPublic(Public):
+    passage_id: str
+    lesson_id: str
+    lesson_title: str
+    title: str
+    section: str
+    text: str
+    score: float
+
+
+class LessonRefPublic(Public):
+    id: str
+    title: str
+
+
+class ExplainResponse(Public):
+    answer: str
+    citations: list[CitationPublic]
+    covered: bool = Field(description="False when the course does not cover the question.")
+    nearest_lessons: list[LessonRefPublic]
+    invalid_citations: int = Field(description="Cited ids that were not retrieved (dropped).")
+    engine: str = Field(description='"offline", or the model that answered.')
+    prompt: str = Field(description="name@version of the prompt (or offline template) used.")
+
+
+class SessionCreate(Public):
+    lesson: LessonId | None = None
+
+
+class SessionPublic(Public):
+    id: str
+    lesson: str | None
+    created_at: datetime
+
+
+class MessagePublic(Public):
+    role: str
+    content: str
+    citations: list[CitationPublic]
+    engine: str | None
+    prompt: str | None
+    created_at: datetime
+
+
+class SessionDetail(SessionPublic):
+    messages: list[MessagePublic]
+
+
+class MessageCreate(Public):
+    content: LearnerText
+    stream: bool = Field(
+        default=False,
+        description="Reply as text/event-stream: `delta` events, then `done` with the reply.",
+    )
+
+
+class TurnResponse(Public):
+    reply: MessagePublic
+    covered: bool
+
+
+class HintCreate(Public):
+    level: Literal[1, 2, 3] = Field(description="1 a nudge, 2 a strategy, 3 a worked step.")
+    session: str | None = Field(default=None, max_length=64)
+
+
+class HintResponse(Public):
+    item_id: str
+    level: int
+    hint: str
+    engine: str
+    prompt: str
+    leak_blocked: bool = Field(
+        description="True when the hint gave the answer away and was replaced."
+    )

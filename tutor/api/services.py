@@ -1,4 +1,4 @@
-"""What the routes work with, built once per app from the settings."""
+"""What the routes work with, built once per app from the settings (lazily, on first use)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from functools import cached_property
 
 from tutor.config import Settings
 from tutor.corpus import Corpus, load_corpus
+from tutor.engines import Engine, engine_name, make_engine
 from tutor.retrieval import PassageIndex
+from tutor.store import Database, open_database
+from tutor.tutoring import Tutor
 
 
 @dataclass
@@ -22,6 +25,29 @@ class Services:
     def index(self) -> PassageIndex:
         return PassageIndex.from_settings(self.settings)
 
+    @cached_property
+    def database(self) -> Database:
+        return open_database(self.settings)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings, corpus=self.corpus, embedder=self.index.embedder)
+
+    @cached_property
+    def tutor(self) -> Tutor:
+        return Tutor.from_settings(
+            self.settings,
+            corpus=self.corpus,
+            index=self.index,
+            database=self.database,
+            engine=self.engine,
+        )
+
     @property
     def engine_name(self) -> str:
-        return "offline"
+        """ "offline" or the model, without building the engine."""
+        return engine_name(self.settings)
+
+    def close(self) -> None:
+        if "database" in self.__dict__:
+            self.database.dispose()

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from tutor.cli import corpus_commands, learner_commands, retrieval_commands, serve_command
+from tutor.cli import (
+    corpus_commands,
+    eval_commands,
+    grade_commands,
+    learner_commands,
+    retrieval_commands,
+    serve_command,
+    tutoring_commands,
+    variant_commands,
+)
 from tutor.cli.app import app
 
 __all__ = [
     "app",
     "corpus_commands",
+    "eval_commands",
+    "grade_commands",
     "learner_commands",
     "main",
     "retrieval_commands",
     "serve_command",
+    "tutoring_commands",
+    "variant_commands",
 ]
 
 

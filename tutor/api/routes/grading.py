@@ -1,0 +1,169 @@
+"""Grading: an ad-hoc answer (``POST /v1/grade``) or an attempt at a corpus item.
+
+An attempt is stored (committed, ``pending``) before it is graded, then graded and tracked by
+:func:`tutor.learners.answer_item`; if grading fails it stays ``failed`` and ``tutor regrade
+--pending`` finishes it. Until requests are authenticated, attempts belong to one local learner,
+created on first use. The work is in :class:`tutor.grading.service.GradingService`, the same
+service ``tutor grade`` uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from sqlalchemy import select
+
+from tutor.api.deps import ServicesDep
+from tutor.api.services import Services
+from tutor.errors import TutorError
+from tutor.grading.models import Grade, GradedExample, GradeRequest
+from tutor.grading.service import MAX_ANSWER_CHARS, GradingService
+from tutor.learners import answer_item
+from tutor.store import AttemptRecord, AttemptStatus, Database, create_learner, models
+
+router = APIRouter(prefix="/v1", tags=["grading"])
+LOCAL_LEARNER = "local learner"
+
+Answer = Annotated[str, Field(max_length=MAX_ANSWER_CHARS, description="The learner's answer.")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ExampleBody(_Body):
+    answer: Answer
+    score: float = Field(ge=0, le=1, description="The grade a person gave it, 0 to 1.")
+
+
+class GradeBody(_Body):
+    """An answer to any question: give ``reference`` or ``references`` (not both)."""
+
+    question: Question
+    reference: Text | None = None
+    references: list[Text] | None = Field(default=None, min_length=1, max_length=10)
+    answer: Answer
+    examples: list[ExampleBody] = Field(
+        default_factory=list, max_length=50, description="Graded answers to the same question."
+    )
+    common_mistakes: list[Text] = Field(default_factory=list, max_length=20)
+    solution_steps: list[Text] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _one_reference_field(self) -> GradeBody:
+        if (self.reference is None) == (self.references is None):
+            raise ValueError("give either reference or references")
+        return self
+
+    def request(self) -> GradeRequest:
+        return GradeRequest(
+            question=self.question,
+            references=self.references or [str(self.reference)],
+            answer=self.answer,
+            examples=[GradedExample(answer=e.answer, score=e.score) for e in self.examples],
+            common_mistakes=self.common_mistakes,
+            solution_steps=self.solution_steps,
+        )
+
+
+class AttemptCreate(_Body):
+    answer: Answer
+    idempotency_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Send the same key to retry safely: the stored attempt comes back.",
+    )
+
+
+class AttemptPublic(_Body):
+    id: str
+    item_id: str
+    learner_id: str
+    status: AttemptStatus
+    grade: Grade | None
+    error: str | None
+    created_at: datetime
+    graded_at: datetime | None
+
+
+def attempt_public(record: AttemptRecord) -> AttemptPublic:
+    return AttemptPublic(
+        id=record.id,
+        item_id=record.item_id,
+        learner_id=record.learner_id,
+        status=record.status,
+        grade=None if record.grade is None else Grade.model_validate(record.grade),
+        error=record.error,
+        created_at=record.created_at,
+        graded_at=record.graded_at,
+    )
+
+
+async def get_grading(request: Request, services: ServicesDep) -> GradingService:
+    """One grading service per app, built on first use (off the event loop: it loads models)."""
+    state = request.app.state
+    if not hasattr(state, "grading_lock"):
+        state.grading_lock = asyncio.Lock()
+    async with state.grading_lock:
+        if getattr(state, "grading", None) is None:
+            state.grading = await asyncio.to_thread(_build, services)
+    service: GradingService = state.grading
+    return service
+
+
+def _build(services: Services) -> GradingService:
+    try:
+        embedder = services.index.embedder
+    except TutorError:  # no vector store: the grader brings its own embedder
+        embedder = None
+    return GradingService.from_settings(services.settings, embedder=embedder)
+
+
+def local_learner(database: Database) -> str:
+    """The learner every attempt belongs to until requests are authenticated."""
+    query = (
+        select(models.Learner.id)
+        .where(models.Learner.name == LOCAL_LEARNER)
+        .order_by(models.Learner.created_at, models.Learner.id)
+        .limit(1)
+    )
+    with database.session() as session:
+        found = session.scalar(query)
+    return found if found is not None else create_learner(database, LOCAL_LEARNER).id
+
+
+GradingDep = Annotated[GradingService, Depends(get_grading)]
+
+
+@router.post("/grade")
+async def grade(body: GradeBody, grading: GradingDep) -> Grade:
+    """Grade an answer to any question against its reference answer(s); graded examples of
+    the same question, if given, guide the grader. Nothing is stored."""
+    return await grading.grade(body.request())
+
+
+@router.post("/items/{item_id}/attempts")
+async def submit_attempt(
+    item_id: str, body: AttemptCreate, services: ServicesDep, grading: GradingDep
+) -> AttemptPublic:
+    """Store an answer to a practice item, grade it and update the learner's mastery. A
+    reused `idempotency_key` returns the attempt stored under it instead of grading again."""
+    database = services.database
+    learner_id = local_learner(database)
+    outcome = await answer_item(
+        database,
+        services.corpus,
+        learner_id,
+        item_id,
+        body.answer,
+        grading.item_grader,
+        idempotency_key=body.idempotency_key,
+    )
+    return attempt_public(outcome.attempt)

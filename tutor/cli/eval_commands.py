@@ -1,0 +1,244 @@
+"""``tutor eval grading``, ``tutor eval agreement`` and ``tutor eval compare``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Literal, cast
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from tutor.cli.app import app
+from tutor.cli.corpus_commands import JsonFlag
+from tutor.cli.output import console, err_console, print_json
+from tutor.config import get_settings
+from tutor.errors import BadRequestError
+from tutor.evals.cases import SchemeKind
+from tutor.evals.compare import compare as compare_runs
+from tutor.evals.datasets import parse_map
+from tutor.evals.gates import GATES, suggest
+from tutor.evals.graders import grader_for
+from tutor.evals.harness import Options, evaluate, load_cases
+from tutor.evals.labels import label_agreement
+from tutor.evals.public import SHARED_DATA, DatasetAbsent
+from tutor.evals.results import FIGURES, REPORT, RESULTS, RunDir
+from tutor.evals.tables import agreement_table, compare_table, run_table
+from tutor.evals.variants import CHECKS
+
+eval_app = typer.Typer(
+    help="Measure the grader against people, and against itself.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
+
+AtLeast = Annotated[float | None, typer.Option(help="CI gate: exit 1 below this.")]
+AtMost = Annotated[float | None, typer.Option(help="CI gate: exit 1 above this.")]
+SchemeOption = Annotated[
+    str | None, typer.Option(help="Force the label scheme: verdict, binary or score.")
+]
+
+
+def _list(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _scheme(text: str | None) -> SchemeKind | None:
+    if text not in (None, "verdict", "binary", "score"):
+        raise BadRequestError("--scheme is verdict, binary or score")
+    return cast(SchemeKind | None, text)
+
+
+DatasetArg = Annotated[
+    str,
+    typer.Argument(
+        help="A .jsonl/.csv/.yaml file, a folder of them, or a public set: "
+        "asag:scientsbank, asag:beetle, asag:mohler, khan"
+    ),
+]
+MapOption = Annotated[
+    str | None,
+    typer.Option("--map", help="Rename columns: question=Q,reference=R1+R2,answer=A,label=L"),
+]
+ALL_CHECKS = ",".join(CHECKS)
+ChecksOption = Annotated[str, typer.Option(help=f"Comma list of {', '.join(CHECKS)}; or none.")]
+ReportOption = Annotated[
+    Path | None, typer.Option(help="Run folder (default: reports/evals/DATASET-GRADER).")
+]
+ScaleOption = Annotated[float | None, typer.Option(help="Top of the score range (score labels).")]
+
+
+@eval_app.command("grading")
+def grading(
+    dataset: DatasetArg,
+    engine: Annotated[Literal["offline", "llm"], typer.Option(help="Which grader.")] = "offline",
+    model: Annotated[str | None, typer.Option(help="litellm model (default: TUTOR_MODEL).")] = None,
+    prompt_version: Annotated[int | None, typer.Option(help="grade_answer prompt version")] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Grade everything N times.")] = 1,
+    report: ReportOption = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Grading calls in flight.")] = 8,
+    column_map: MapOption = None,
+    checks: ChecksOption = ALL_CHECKS,
+    sample: Annotated[int, typer.Option(help="Answers per robustness check (0: all).")] = 200,
+    per_attack: Annotated[int, typer.Option(help="Wrong answers per attack template.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed for samples and bootstrap.")] = 0,
+    scheme: SchemeOption = None,
+    scale: ScaleOption = None,
+    fresh: Annotated[bool, typer.Option(help="Discard earlier results in the run folder.")] = False,
+    shared_dir: Annotated[Path, typer.Option(help="Where the public sets are.")] = SHARED_DATA,
+    min_kappa: AtLeast = None,
+    min_weighted_kappa: AtLeast = None,
+    min_macro_f1: AtLeast = None,
+    min_accuracy: AtLeast = None,
+    max_flip_rate: AtMost = None,
+    max_injection_inflation: AtMost = None,
+    max_paraphrase_disagreement: AtMost = None,
+    max_verbosity_inflation: AtMost = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Grade a labelled dataset and report agreement, consistency and robustness."""
+    chosen = frozenset(c for c in _list(checks) if c != "none")
+    if unknown := chosen - set(CHECKS):
+        raise BadRequestError(f"unknown checks {sorted(unknown)}; known: {', '.join(CHECKS)}")
+    settings = get_settings()
+    try:
+        cases = load_cases(
+            dataset,
+            mapping=parse_map(column_map),
+            corpus_dir=settings.corpus_dir,
+            shared=shared_dir,
+        )
+    except DatasetAbsent as exc:
+        err_console.print(f"skipped {dataset}: {exc.message}", highlight=False)
+        return
+    grader = grader_for(engine, settings, model=model, version=prompt_version)
+    values = (
+        min_kappa,
+        min_weighted_kappa,
+        min_macro_f1,
+        min_accuracy,
+        max_flip_rate,
+        max_injection_inflation,
+        max_paraphrase_disagreement,
+        max_verbosity_inflation,
+    )
+    options = Options(
+        repeats=repeats, concurrency=concurrency, checks=chosen, sample=sample or None,
+        per_attack=per_attack, seed=seed, scheme=_scheme(scheme), scale=scale, fresh=fresh,
+        limits={g.option: v for g, v in zip(GATES, values, strict=True)},
+    )  # fmt: skip
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{Path(dataset).stem}-{grader.name}").strip("-")
+    run_dir = RunDir(report or Path("reports") / "evals" / slug)
+    version = getattr(grader, "version", grader.name)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=as_json or not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task(f"grading {dataset}", total=None)
+        progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
+        outcome = asyncio.run(evaluate(grader, version, dataset, cases, run_dir, options, progress))
+    if as_json:
+        print_json(outcome.figures)
+    else:
+        console.print(run_table(outcome.figures))
+        console.print(
+            f"report: {run_dir.file(REPORT)}  figures: {run_dir.file(FIGURES)}  "
+            f"answers: {run_dir.file(RESULTS)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    for gate in outcome.gates:
+        (console if gate.passed else err_console).print(gate.line, highlight=False, soft_wrap=True)
+    if not outcome.passed:
+        raise typer.Exit(1)
+
+
+MajorityOption = Annotated[
+    str | None,
+    typer.Option(help="Column that should hold the raters' majority: count where it does."),
+]
+
+
+@eval_app.command("agreement")
+def agreement(
+    file: Annotated[Path, typer.Argument(help="CSV or JSONL, one answer a row.")],
+    raters: Annotated[str, typer.Option(help="Comma list of label columns (2 or more).")],
+    truth: Annotated[str | None, typer.Option(help="Column with the true label.")] = None,
+    truth_file: Annotated[Path | None, typer.Option(help="Take --truth from this file.")] = None,
+    key: Annotated[str | None, typer.Option(help="Column joining --truth-file rows.")] = None,
+    group_by: Annotated[str | None, typer.Option(help="Comma list of columns to group by.")] = None,
+    majority: MajorityOption = None,
+    scheme: SchemeOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Agreement among existing labels: Fleiss' kappa, Krippendorff's alpha, kappa vs truth."""
+    figures = label_agreement(
+        file,
+        _list(raters),
+        truth=truth,
+        truth_file=truth_file,
+        key=key,
+        group_by=_list(group_by),
+        majority=majority,
+        scheme=_scheme(scheme),
+    )
+    if as_json:
+        print_json(figures)
+        return
+    console.print(agreement_table(figures))
+    if (check := figures["overall"].get("majority_column")) is not None:
+        console.print(
+            f"{check['column']} equals the raters' majority on "
+            f"{check['matches_on_complete_rows']} of {check['complete_rows']} complete "
+            f"rows ({check['matches_on_all_rows']} of {figures['overall']['items']} "
+            "rows in all)",
+            highlight=False,
+        )
+
+
+@eval_app.command("compare")
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="Run folder A (from eval grading --report).")],
+    run_b: Annotated[Path, typer.Argument(help="Run folder B, on the same answers.")],
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Paired differences between two runs and the answers on which they disagree."""
+    figures = compare_runs(RunDir(run_a), RunDir(run_b), seed=seed)
+    if as_json:
+        print_json(figures)
+        return
+    console.print(compare_table(figures))
+    for d in figures["disagreements"][:20]:
+        console.print(
+            f"- {d['id']}: human {d['human']}, A {d['a']}, B {d['b']}: {d['answer'][:100]!r}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if len(figures["disagreements"]) > 20:
+        console.print(f"... {len(figures['disagreements']) - 20} more (--json lists them all)")
+
+
+@eval_app.command("gates")
+def gates(
+    run: Annotated[Path, typer.Argument(help="Run folder (from eval grading --report).")],
+    margin: Annotated[float, typer.Option(help="How far on the safe side of each figure.")] = 0.03,
+    as_json: JsonFlag = False,
+) -> None:
+    """Suggest CI gates from a run: its figures, a margin on the safe side."""
+    path = RunDir(run).file(FIGURES)
+    if not path.is_file():
+        raise BadRequestError(f"{path} does not exist: run tutor eval grading --report {run}")
+    limits = suggest(json.loads(path.read_text(encoding="utf-8")), margin)
+    if as_json:
+        print_json(limits)
+        return
+    console.print(
+        " ".join(f"{k} {v:g}" for k, v in limits.items()), highlight=False, soft_wrap=True
+    )

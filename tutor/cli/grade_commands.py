@@ -1,0 +1,183 @@
+"""``tutor grade`` (an item, an ad-hoc question or a batch file) and ``tutor regrade``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from tutor.cli.app import app
+from tutor.cli.corpus_commands import JsonFlag
+from tutor.cli.output import console, err_console, fail, print_json
+from tutor.config import Settings, get_settings
+from tutor.errors import BadRequestError
+from tutor.grading.batch import BatchReport, grade_file, load_examples, read_answers
+from tutor.grading.models import Grade, GradeRequest
+from tutor.grading.service import GradingService
+
+USAGE = (
+    "give --item ID --answer TEXT, or --question Q --reference R --answer A, "
+    "or --batch IN.jsonl --out OUT.jsonl"
+)
+OfflineFlag = Annotated[
+    bool, typer.Option("--offline", help="Use the offline grader even when TUTOR_MODEL is set.")
+]
+
+
+def _service(offline: bool) -> GradingService:
+    settings: Settings = get_settings()
+    if offline:
+        settings = settings.model_copy(update={"model": None})
+    return GradingService.from_settings(settings)
+
+
+@app.command("grade")
+def grade(
+    item: Annotated[str | None, typer.Option(help="A corpus item id.")] = None,
+    question: Annotated[str | None, typer.Option(help="An ad-hoc question.")] = None,
+    reference: Annotated[
+        list[str] | None, typer.Option(help="A reference answer (repeat for several).")
+    ] = None,
+    answer: Annotated[str | None, typer.Option(help="The answer to grade ('-': stdin).")] = None,
+    batch: Annotated[Path | None, typer.Option(help="JSONL of answers (ASAG fields).")] = None,
+    out: Annotated[Path | None, typer.Option(help="JSONL of grades; resumed if present.")] = None,
+    examples: Annotated[
+        list[Path] | None,
+        typer.Option(help="JSONL of graded answers with `label` (repeatable), for --batch."),
+    ] = None,
+    label_max: Annotated[
+        float | None, typer.Option(help="Top of numeric labels [default: from label_scheme].")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Grading calls in flight.")] = 8,
+    offline: OfflineFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Grade one answer (to a corpus item or an ad-hoc question), or a batch file."""
+    if batch is not None or out is not None:
+        if batch is None or out is None or item or question or answer is not None:
+            raise BadRequestError(f"--batch and --out go together, without the others; {USAGE}")
+        _batch(batch, out, examples or [], label_max, concurrency, offline, as_json)
+        return
+    if examples or label_max is not None:
+        raise BadRequestError("--examples and --label-max go with --batch")
+    if answer is None or bool(item) == bool(question) or bool(item) == bool(reference):
+        raise BadRequestError(USAGE)
+    text = sys.stdin.read() if answer == "-" else answer
+    service = _service(offline)
+    if item:
+        from tutor.corpus import load_corpus
+
+        _, found = load_corpus(get_settings().corpus_dir).item(item)
+        result = asyncio.run(service.grade_item(found, text))
+    else:
+        assert question is not None and reference
+        request = GradeRequest(question=question, references=reference, answer=text)
+        result = asyncio.run(service.grade(request))
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+    else:
+        _show(result)
+
+
+def _show(grade: Grade) -> None:
+    colour = {"correct": "green", "partially_correct": "yellow"}.get(grade.verdict.value, "red")
+    console.print(
+        f"[bold {colour}]{grade.verdict.value}[/]  score {grade.score:.2f}  "
+        f"confidence {grade.confidence:.2f}"
+    )
+    if grade.flags:
+        console.print("flags: " + ", ".join(f.value for f in grade.flags), style="yellow")
+    console.print(grade.feedback.text, highlight=False, soft_wrap=True)
+    for mistake in grade.mistakes:
+        console.print(f"  common mistake: {mistake}", highlight=False, soft_wrap=True)
+    err_console.print(f"engine {grade.engine} · {grade.prompt}", highlight=False, style="dim")
+
+
+def _batch(
+    source: Path,
+    out: Path,
+    example_files: list[Path],
+    label_max: float | None,
+    concurrency: int,
+    offline: bool,
+    as_json: bool,
+) -> None:
+    rows = read_answers(source)  # every line checked before anything is graded
+    bank = load_examples(example_files, label_max)
+    service = _service(offline)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"grading ({service.engine})", total=len(rows))
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+
+        report = asyncio.run(
+            grade_file(
+                service, rows, out, examples=bank, concurrency=concurrency, on_graded=advance
+            )
+        )
+    _report(report, out, bank.size, as_json)
+
+
+def _report(report: BatchReport, out: Path, examples: int, as_json: bool) -> None:
+    if as_json:
+        print_json({**asdict(report), "out": str(out), "examples": examples})
+    else:
+        verdicts = ", ".join(f"{n} {v}" for v, n in sorted(report.verdicts.items())) or "none"
+        console.print(
+            f"graded {report.graded} of {report.total} ({report.skipped} already in {out}): "
+            f"{verdicts}; {report.needs_review} need review",
+            highlight=False,
+        )
+    if report.failed:
+        first_id, first_error = next(iter(report.failed.items()))
+        fail(
+            f"{len(report.failed)} answers could not be graded (first: {first_id}: "
+            f"{first_error}); run the same command again to retry them"
+        )
+
+
+@app.command("regrade")
+def regrade(
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Grade every pending or failed attempt.")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many.")] = None,
+    offline: OfflineFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Finish attempts that were stored but not graded (the grader was down or crashed)."""
+    if not pending:
+        raise BadRequestError("say which attempts: tutor regrade --pending")
+    from tutor.corpus import load_corpus
+    from tutor.learners import regrade_pending
+    from tutor.store import open_database
+
+    settings = get_settings()
+    corpus = load_corpus(settings.corpus_dir)
+    service = _service(offline)
+    database = open_database(settings)
+    try:
+        report = asyncio.run(regrade_pending(database, corpus, service.item_grader, limit=limit))
+    finally:
+        database.dispose()
+    if as_json:
+        print_json({"graded": report.graded, "failed": report.failed})
+    else:
+        console.print(f"graded {len(report.graded)} pending attempts", highlight=False)
+    if report.failed:
+        fail(f"{len(report.failed)} attempts failed again: " + "; ".join(
+            f"{attempt}: {error}" for attempt, error in list(report.failed.items())[:3]
+        ))  # fmt: skip

@@ -1,0 +1,90 @@
+"""``tutor ask``: the same explanations and sessions as ``/v1/explain`` and ``/v1/sessions``."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Annotated
+
+import typer
+
+from tutor.cli.app import app
+from tutor.cli.corpus_commands import JsonFlag
+from tutor.cli.output import console, err_console, fail, print_json
+from tutor.config import get_settings
+from tutor.tutoring import Citation, Tutor
+
+NEW = "new"
+_PASSAGE = r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+"
+_ID = re.compile(rf"\[({_PASSAGE}(?:\s*[,;]\s*{_PASSAGE})*)\]")
+
+
+@app.command("ask")
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question (or a follow-up such as 'why?').")],
+    session: Annotated[
+        str | None,
+        typer.Option(help=f"Continue this session; '{NEW}' starts one that follow-ups can use."),
+    ] = None,
+    lesson: Annotated[
+        str | None, typer.Option(help="Prefer this lesson id (for a one-off or new session).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Ask the tutor; answers cite course passages, numbered [1], [2] ..."""
+    if not question.strip():
+        fail("the question is empty")
+    tutor = Tutor.from_settings(get_settings())
+    try:
+        asyncio.run(_ask(tutor, question.strip(), session, lesson, as_json))
+    finally:
+        tutor.database.dispose()
+
+
+async def _ask(
+    tutor: Tutor, question: str, session: str | None, lesson: str | None, as_json: bool
+) -> None:
+    from tutor.api.routes.explain import explain_response
+    from tutor.api.routes.sessions import session_public, turn_response
+
+    if session is None:
+        reply = await tutor.explain(question, lesson)
+        if as_json:
+            print_json(explain_response(reply).model_dump(mode="json"))
+        else:
+            _print(reply.answer, list(reply.citations), reply.engine, reply.prompt)
+        return
+    if session == NEW:
+        record = await tutor.create_session(lesson)
+    else:
+        record, _ = await tutor.session(session)
+        if lesson is not None and lesson != record.lesson_id:
+            fail(f"session {record.id} is on lesson {record.lesson_id!r}; --lesson is for new ones")
+    turn = await tutor.reply(record.id, question)
+    if as_json:
+        body = turn_response(turn).model_dump(mode="json")
+        print_json({"session": session_public(record).model_dump(mode="json"), **body})
+        return
+    citations = [Citation(**c) for c in turn.message.citations]
+    message = turn.message
+    _print(message.content, citations, message.engine or "", message.prompt or "")
+    err_console.print(f'session {record.id}: continue with tutor ask "why?" --session {record.id}')
+
+
+def _print(text: str, citations: list[Citation], engine: str, prompt: str) -> None:
+    numbers = {c.passage_id: n for n, c in enumerate(citations, start=1)}
+
+    def renumber(match: re.Match[str]) -> str:
+        ids = [i.strip() for i in re.split(r"[,;]", match.group(1))]
+        return "".join(f"[{numbers[i]}]" for i in ids if i in numbers)
+
+    console.print(_ID.sub(renumber, text), highlight=False, markup=False)
+    if citations:
+        console.print()
+        for n, c in enumerate(citations, start=1):
+            console.print(
+                f"[{n}] {c.lesson_title} - {c.title or c.section} ({c.passage_id})",
+                highlight=False,
+                markup=False,
+            )
+    err_console.print(f"engine {engine}, prompt {prompt}", style="dim")

@@ -1,0 +1,81 @@
+"""Hints made from an item's own material: its hints, solution steps and common mistakes.
+
+``ladder`` lists candidate hints for a level, most helpful first; a later candidate gives away
+less. The offline engine answers with the first one, and the hint service walks down the list
+when a hint (from any engine) fails the leak check. Level 3 walks through the solution steps
+but never the last one, which is where an item's answer usually is.
+"""
+
+from __future__ import annotations
+
+from tutor.corpus import Item, Lesson
+
+LEVEL_NAMES = {1: "a nudge", 2: "a strategy", 3: "a worked step"}
+
+
+def label(level: int, *, offline: bool) -> str:
+    who = "Offline hint" if offline else "Hint"
+    return f"{who}, level {level} ({LEVEL_NAMES.get(level, 'a hint')}): "
+
+
+def concept_names(lesson: Lesson, item: Item) -> str:
+    names = [c.name for c in lesson.concepts if c.id in item.concepts]
+    return ", ".join(names) or lesson.title
+
+
+def pointer(lesson: Lesson, item: Item) -> str:
+    """The most general hint: where to look. It names the lesson and the concepts only."""
+    return (
+        f'Look back at the lesson "{lesson.title}", on {concept_names(lesson, item)}, and ask '
+        "yourself which idea the question is testing."
+    )
+
+
+def _nudges(lesson: Lesson, item: Item) -> list[str]:
+    about = f"This question is about {concept_names(lesson, item)}."
+    return [f"{item.hints[0]} {about}" if item.hints else about, pointer(lesson, item)]
+
+
+def _strategies(lesson: Lesson, item: Item, mistake: str | None) -> list[str]:
+    hint = item.hints[1] if len(item.hints) > 1 else (item.hints[0] if item.hints else None)
+    mistake = mistake or (item.common_mistakes[0] if item.common_mistakes else None)
+    out = []
+    if hint and mistake:
+        out.append(f"{hint} Watch out for a common mistake: {_sentence(mistake)}")
+    if hint:
+        out.append(hint)
+    if mistake:
+        out.append(f"Watch out for a common mistake: {_sentence(mistake)}")
+    return out
+
+
+def _worked(item: Item) -> list[str]:
+    steps = item.solution_steps
+    if len(steps) < 2:
+        return []
+    last = steps[-1].title.strip().rstrip(".").lower()
+    then = f"Now take the last step yourself: {last}." if last else "Now take the last step."
+    out = []
+    for shown in range(len(steps) - 1, 0, -1):
+        parts = [
+            f"Step {n}{', ' + s.title.strip() if s.title.strip() else ''}: {_sentence(s.text)}"
+            for n, s in enumerate(steps[:shown], start=1)
+        ]
+        out.append(" ".join([*parts, then]))
+    return out
+
+
+def ladder(lesson: Lesson, item: Item, level: int, mistake: str | None = None) -> list[str]:
+    """Candidate hints for ``level``, most helpful first, ending with the most general one."""
+    nudges = _nudges(lesson, item)
+    if level <= 1:
+        return nudges
+    strategies = _strategies(lesson, item, mistake)
+    if level == 2:
+        return [*strategies, *nudges]
+    return [*_worked(item), *strategies, *nudges]
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text.endswith((".", "?", "!")) else text + "."

@@ -1,0 +1,119 @@
+"""The shipped grader: tree arrays in ``grader.npz``, figures in ``grader.metrics.json``.
+
+The ``.npz`` holds only numeric and string arrays (loaded with ``allow_pickle=False``) plus a
+JSON manifest: artifact version, embedder name, feature names and the score thresholds. The
+version is derived from the arrays' content, so retraining with the same data and seeds gives
+the same version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tutor.errors import ConfigurationError
+from tutor.grading.ensemble import TreeEnsemble
+
+MODEL_DIR = Path(__file__).parent / "model"
+ARRAYS_FILE = "grader.npz"
+METRICS_FILE = "grader.metrics.json"
+NAME = "offline-grader"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class GraderModels:
+    base: TreeEnsemble  # answer vs references only
+    neighbour: TreeEnsemble  # plus graded answers to the same question
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where scores (P(correct)) turn into verdicts and flags."""
+
+    decision: float = 0.5  # 2-way figures: correct iff score >= decision
+    correct: float = 0.65  # verdict correct at or above
+    incorrect: float = 0.35  # verdict incorrect below
+    off_topic: float = 0.2  # off topic when similarity to question and references is below
+    mistake: float = 0.6  # a common mistake is shown from this similarity on
+    review: float = 0.6  # needs_review below this confidence
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class GraderArtifact:
+    models: GraderModels
+    embedder: str
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    version: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> str:
+        return f"{NAME}@{self.version}"
+
+
+def _arrays(artifact: GraderArtifact) -> dict[str, Any]:
+    arrays = {
+        **artifact.models.base.to_arrays("base_"),
+        **artifact.models.neighbour.to_arrays("neighbour_"),
+    }
+    manifest = {"format": FORMAT, "embedder": artifact.embedder,
+                "thresholds": asdict(artifact.thresholds)}  # fmt: skip
+    arrays["manifest"] = np.array(json.dumps(manifest, sort_keys=True))
+    return arrays
+
+
+def content_version(artifact: GraderArtifact) -> str:
+    digest = hashlib.sha256()
+    for key, value in sorted(_arrays(artifact).items()):
+        digest.update(key.encode())
+        digest.update(np.ascontiguousarray(value).tobytes())
+    return f"{FORMAT}.{digest.hexdigest()[:10]}"
+
+
+def save(artifact: GraderArtifact, directory: Path = MODEL_DIR) -> GraderArtifact:
+    """Write both files; returns the artifact with its content version filled in."""
+    directory.mkdir(parents=True, exist_ok=True)
+    version = content_version(artifact)
+    arrays = _arrays(artifact)
+    arrays["version"] = np.array(version)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    (directory / ARRAYS_FILE).write_bytes(buffer.getvalue())
+    metrics = {"name": NAME, "version": version, **artifact.metrics}
+    (directory / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    return GraderArtifact(artifact.models, artifact.embedder, artifact.thresholds, version, metrics)
+
+
+def load(directory: Path = MODEL_DIR) -> GraderArtifact:
+    path = directory / ARRAYS_FILE
+    if not path.is_file():
+        raise ConfigurationError(
+            f"the offline grader model {path} is missing; train it with scripts/train_grader.py"
+        )
+    with np.load(path, allow_pickle=False) as arrays:
+        manifest = json.loads(str(arrays["manifest"]))
+        if manifest.get("format") != FORMAT:
+            raise ConfigurationError(
+                f"{path} has format {manifest.get('format')}, this tutor reads format {FORMAT}; "
+                "retrain it with scripts/train_grader.py"
+            )
+        models = GraderModels(
+            TreeEnsemble.from_arrays(arrays, "base_"),
+            TreeEnsemble.from_arrays(arrays, "neighbour_"),
+        )
+        version = str(arrays["version"])
+    metrics_path = directory / METRICS_FILE
+    metrics = json.loads(metrics_path.read_text("utf-8")) if metrics_path.is_file() else {}
+    return GraderArtifact(
+        models, manifest["embedder"], Thresholds(**manifest["thresholds"]), version, metrics
+    )

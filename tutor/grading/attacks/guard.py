@@ -1,0 +1,104 @@
+"""What a suspicious answer may be awarded: the last layer of the injection defence.
+
+1. Learner text reaches a model only as delimited data (the prompt's ``learner_text`` filter).
+2. The detector flags answers that talk to the grader (:func:`tutor.grading.attacks.detect`).
+3. A flagged answer is also graded with its flagged sentences removed, and the lower of the two
+   grades stands (:func:`guard_offline`): words aimed at the grader earn nothing.
+4. When a model grades a flagged answer higher than the offline grader does, or the scores are
+   more than 0.5 apart, the model's grade is not awarded: the lower grade stands, flagged
+   ``needs_review`` (:func:`guard_llm`). Without an offline grader to compare with, a flagged
+   answer is not graded above partially correct.
+A strong disagreement on an answer nobody flagged keeps the model's grade, for review.
+"""
+
+from __future__ import annotations
+
+from tutor.grading.attacks import Detection
+from tutor.grading.models import Flag, Grade, Verdict
+from tutor.grading.rubric import RANK
+
+GAP = 0.5  # score difference from which two graders disagree strongly
+CAP = 0.5  # top score of a flagged answer that nothing can vouch for
+HELD = "This answer talks to the grader, so a teacher will review its grade."
+
+
+def _rank(grade: Grade) -> tuple[int, float]:
+    return RANK[grade.verdict], grade.score
+
+
+def with_flags(grade: Grade, *flags: Flag) -> Grade:
+    merged: list[Flag] = [f for f in grade.flags if f is not Flag.NEEDS_REVIEW]
+    merged += [f for f in flags if f not in merged and f is not Flag.NEEDS_REVIEW]
+    if merged or Flag.NEEDS_REVIEW in (*grade.flags, *flags):
+        merged.append(Flag.NEEDS_REVIEW)
+    return grade.model_copy(update={"flags": merged})
+
+
+def _held(grade: Grade) -> Grade:
+    text = grade.feedback.text if HELD in grade.feedback.text else f"{grade.feedback.text} {HELD}"
+    return grade.model_copy(update={"feedback": grade.feedback.model_copy(update={"text": text})})
+
+
+def capped(grade: Grade) -> Grade:
+    """At most partially correct, at most ``CAP``."""
+    if grade.verdict is not Verdict.CORRECT and grade.score <= CAP:
+        return grade
+    verdict = Verdict.PARTIALLY_CORRECT if grade.verdict is Verdict.CORRECT else grade.verdict
+    return _held(grade.model_copy(update={"verdict": verdict, "score": min(grade.score, CAP)}))
+
+
+def detector_flags(grade: Grade, review_below: float) -> Grade:
+    """``grade`` without a grader's own ``injection_suspected`` (the detector decides that
+    flag), and without the ``needs_review`` that came only from it."""
+    if Flag.INJECTION_SUSPECTED not in grade.flags:
+        return grade
+    dropped = (Flag.INJECTION_SUSPECTED, Flag.NEEDS_REVIEW)
+    kept: list[Flag] = [f for f in grade.flags if f not in dropped]
+    if kept or grade.confidence < review_below:
+        kept.append(Flag.NEEDS_REVIEW)
+    return grade.model_copy(update={"flags": kept})
+
+
+def flagged(detection: Detection, llm: Grade) -> bool:
+    """The detector flagged the answer, or the model itself suspects it."""
+    return detection.suspected or Flag.INJECTION_SUSPECTED in llm.flags
+
+
+def guard_offline(raw: Grade, cleaned: Grade | None, detection: Detection) -> Grade:
+    """``cleaned`` grades the answer without its flagged sentences (None: nothing was left)."""
+    if not detection.suspected:
+        return raw
+    if cleaned is None:
+        lower = capped(raw)
+    elif _rank(cleaned) < _rank(raw):
+        lower = _held(cleaned.model_copy(update={"flags": raw.flags}))
+    else:
+        lower = raw
+    return with_flags(lower, Flag.INJECTION_SUSPECTED, Flag.NEEDS_REVIEW)
+
+
+def disagree(llm: Grade, offline: Grade) -> bool:
+    return RANK[llm.verdict] > RANK[offline.verdict] or abs(llm.score - offline.score) > GAP
+
+
+def guard_llm(llm: Grade, offline: Grade | None, detection: Detection) -> Grade:
+    """``offline`` is the offline grade of the same answer, already guarded."""
+    if not flagged(detection, llm):
+        strong = offline is not None and (
+            abs(RANK[llm.verdict] - RANK[offline.verdict]) == 2 or abs(llm.score - offline.score)
+            > GAP
+        )  # fmt: skip
+        return with_flags(llm, Flag.NEEDS_REVIEW) if strong else llm
+    suspicious = (Flag.INJECTION_SUSPECTED, Flag.NEEDS_REVIEW)
+    if offline is None:
+        return with_flags(capped(llm), *suspicious)
+    if not disagree(llm, offline) or _rank(llm) <= _rank(offline):
+        return with_flags(llm, *suspicious)
+    held = offline.model_copy(
+        update={
+            "engine": llm.engine,
+            "prompt": llm.prompt,
+            "confidence": min(llm.confidence, offline.confidence),
+        }
+    )
+    return with_flags(_held(held), *llm.flags, *suspicious)

@@ -1,0 +1,113 @@
+"""Batch grading: a JSONL file of answers in, a JSONL file of grades out; resumable.
+
+Input rows have the fields of the public short-answer sets (``shared/data/asag/README.md``):
+``id``, ``question``, ``reference_answer`` (or ``reference_answers_all``), ``student_answer``,
+optionally ``question_id``. Output rows are ``{"id": ..., **Grade}``, appended as each batch of
+grades arrives, so an interrupted run loses nothing and a rerun skips the ids already written.
+Every input line is checked before anything is graded; a bad line is an error naming it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tutor.errors import ConfigurationError, TutorError
+from tutor.grading.batch.examples import ExampleBank, ExampleRow, label_score, load_examples
+from tutor.grading.batch.rows import AnswerRow, graded_ids, read_answers
+from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
+from tutor.grading.service import GradingService
+
+__all__ = [
+    "AnswerRow",
+    "BatchReport",
+    "ExampleBank",
+    "ExampleRow",
+    "grade_file",
+    "graded_ids",
+    "label_score",
+    "load_examples",
+    "read_answers",
+]
+
+OFFLINE_CHUNK = 32  # answers per offline call (one embedding pass each)
+Examples = Callable[[AnswerRow], Sequence[GradedExample]]
+
+
+@dataclass
+class BatchReport:
+    total: int
+    skipped: int  # already in the output
+    graded: int = 0
+    verdicts: dict[str, int] = field(default_factory=dict)
+    needs_review: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # id -> error; retried next run
+
+
+def _no_examples(row: AnswerRow) -> Sequence[GradedExample]:
+    return ()
+
+
+async def grade_file(
+    service: GradingService,
+    rows: Sequence[AnswerRow],
+    out: Path,
+    *,
+    examples: Examples = _no_examples,
+    concurrency: int = 8,
+    on_graded: Callable[[int], None] | None = None,
+) -> BatchReport:
+    """Grade every row whose id is not in ``out`` yet, ``concurrency`` calls in flight."""
+    done = graded_ids(out)
+    todo = [r for r in rows if r.id not in done]
+    report = BatchReport(total=len(rows), skipped=len(rows) - len(todo))
+    size = OFFLINE_CHUNK if service.llm is None else 1
+    queue: asyncio.Queue[list[AnswerRow]] = asyncio.Queue()
+    for start in range(0, len(todo), size):
+        queue.put_nowait(todo[start : start + size])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as sink:
+
+        async def worker() -> None:
+            while not queue.empty():
+                chunk = queue.get_nowait()
+                try:
+                    grades = await service.grade_many([_request(r, examples(r)) for r in chunk])
+                except ConfigurationError:
+                    raise
+                except TutorError as exc:  # the model failed: nothing written, retried next run
+                    report.failed.update((row.id, exc.message) for row in chunk)
+                else:
+                    sink.writelines(_line(r.id, g) for r, g in zip(chunk, grades, strict=True))
+                    sink.flush()
+                    _count(report, grades)
+                if on_graded is not None:
+                    on_graded(len(chunk))
+
+        await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    return report
+
+
+def _request(row: AnswerRow, examples: Sequence[GradedExample]) -> GradeRequest:
+    return GradeRequest(
+        question=row.question,
+        references=row.references,
+        answer=row.student_answer,
+        examples=list(examples),
+    )
+
+
+def _line(row_id: str, grade: Grade) -> str:
+    data: dict[str, Any] = {"id": row_id, **grade.model_dump(mode="json")}
+    return json.dumps(data, ensure_ascii=False) + "\n"
+
+
+def _count(report: BatchReport, grades: Sequence[Grade]) -> None:
+    for grade in grades:
+        report.graded += 1
+        report.verdicts[grade.verdict.value] = report.verdicts.get(grade.verdict.value, 0) + 1
+        report.needs_review += Flag.NEEDS_REVIEW in grade.flags

@@ -1,0 +1,156 @@
+"""Word-level views of a text: content stems, negations, numbers, antonyms.
+
+Plain Python, no external NLP package: a light suffix stemmer is enough to match "evaporated"
+with "evaporates", and the lists below are small, domain-free English word lists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from typing import TypeVar
+
+T = TypeVar("T", bound=Hashable)
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:[.,]\d+)?")
+RESTATES = (0.6, 0.5)  # content-word precision and recall from which an answer restates
+_CLAUSE = re.compile(r"[.;:!?,]|\b(?:but|because|so|although|though|while|whereas|however)\b")
+_POSSESSIVE = re.compile(r"'s\b")
+_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
+_NUMBER_WORDS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "twice": "2", "half": "0.5",
+}  # fmt: skip
+
+STOPWORDS = frozenset(
+    """a an the and or but if then so of to in on at by for with from into onto as is are was were
+    be been being am do does did has have had having it its it's this that these those there their
+    they them he she his her we our you your i me my which who whom what when where why how will
+    would can could should may might must shall also than too very just about over under up out
+    because since while such some any each other more most much many only own same both all
+    again further once here s t""".split()
+)
+NEGATIONS = frozenset(
+    """not no never none nothing neither nor nobody nowhere cannot without cant dont doesnt
+    didnt isnt arent wasnt werent wont wouldnt shouldnt couldnt hasnt havent hadnt""".split()
+)
+_ANTONYM_PAIRS = [
+    ("increase", "decrease"), ("more", "less"), ("higher", "lower"), ("larger", "smaller"),
+    ("bigger", "smaller"), ("positive", "negative"), ("open", "closed"), ("open", "close"),
+    ("same", "different"), ("true", "false"), ("before", "after"), ("on", "off"),
+    ("hot", "cold"), ("fast", "slow"), ("correct", "incorrect"), ("always", "never"),
+    ("add", "remove"), ("gain", "lose"), ("series", "parallel"), ("connected", "disconnected"),
+    ("complete", "incomplete"), ("rise", "fall"), ("up", "down"), ("long", "short"),
+    ("high", "low"), ("strong", "weak"), ("increase", "reduce"), ("first", "last"),
+    ("inside", "outside"), ("absorb", "reflect"), ("attract", "repel"), ("better", "worse"),
+    ("specific", "vague"), ("explicit", "implicit"), ("include", "exclude"), ("allow", "prevent"),
+]  # fmt: skip
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: plural, past and progressive forms, a few derivations."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ational", "ate"), ("ization", "ize"),
+                         ("ness", ""), ("ments", ""), ("ment", ""), ("ingly", ""), ("edly", ""),
+                         ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", "")):  # fmt: skip
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            base = word[: len(word) - len(suffix)] + keep
+            if suffix in ("ing", "ed") and len(base) > 3 and base[-1] == base[-2] not in "lsz":
+                base = base[:-1]  # "stopped" -> "stop"
+            return base
+    return word
+
+
+_ANTONYMS: dict[str, frozenset[str]] = {}
+for _a, _b in _ANTONYM_PAIRS:
+    for _x, _y in ((stem(_a), stem(_b)), (stem(_b), stem(_a))):
+        _ANTONYMS[_x] = _ANTONYMS.get(_x, frozenset()) | {_y}
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the lexical features need to know about one text."""
+
+    tokens: tuple[str, ...]  # every word, lower-cased, negations kept
+    content: tuple[str, ...]  # distinct content words, unstemmed, in order of appearance
+    stems: frozenset[str]  # content stems (no stopwords, no negations)
+    bigrams: frozenset[tuple[str, str]]  # adjacent content stems
+    negations: int
+    negated: frozenset[str]  # content stems of negated clauses ("X does not show Y" -> X, Y)
+    numbers: frozenset[str]
+    letters: int
+
+
+@lru_cache(maxsize=65536)
+def words(text: str) -> Words:
+    lowered = (
+        text.lower().replace("\u2019", "'").replace("n't", " not").replace("cannot", "can not")
+    )
+    lowered = _POSSESSIVE.sub("", lowered)
+    tokens = tuple(_NUMBER_WORDS.get(t, t) for t in _WORD.findall(lowered))
+    kept = [t for t in tokens if t not in STOPWORDS and t not in NEGATIONS]
+    content = [stem(t) for t in kept]
+    return Words(
+        tokens=tokens,
+        content=tuple(dict.fromkeys(kept)),
+        stems=frozenset(content),
+        bigrams=frozenset(pairwise(content)),
+        negations=sum(t in NEGATIONS for t in tokens),
+        negated=_negated(lowered),
+        numbers=frozenset(t.replace(",", ".") for t in tokens if _NUMBER.match(t)),
+        letters=sum(c.isalpha() for c in text),
+    )
+
+
+def _negated(lowered: str) -> frozenset[str]:
+    """Content stems of the clauses that hold a negation cue."""
+    out: set[str] = set()
+    for clause in _CLAUSE.split(lowered):
+        tokens = _WORD.findall(clause)
+        if any(t in NEGATIONS for t in tokens):
+            out.update(stem(t) for t in tokens if t not in STOPWORDS and t not in NEGATIONS)
+    return frozenset(out)
+
+
+def polarity_clashes(answer: Words, reference: Words) -> int:
+    """Shared content stems that one text negates and the other does not."""
+    shared = answer.stems & reference.stems
+    return len((answer.negated & shared) ^ (reference.negated & shared))
+
+
+def contradicts(answer: str, references: Sequence[str]) -> bool:
+    """The answer restates a reference with the opposite polarity ("X is not Y" for "X is Y"),
+    and restates no reference with the same polarity."""
+    aw = words(answer)
+    verdicts = []
+    for reference in references:
+        rw = words(reference)
+        precision, recall, _ = overlap(aw.stems, rw.stems)
+        if precision >= RESTATES[0] and recall >= RESTATES[1]:
+            flipped = aw.negations % 2 != rw.negations % 2 and polarity_clashes(aw, rw) >= 2
+            verdicts.append(flipped or antonym_clashes(aw, rw) > 0)
+    return bool(verdicts) and all(verdicts)
+
+
+def antonym_clashes(answer: Words, reference: Words) -> int:
+    """Reference stems whose opposite (absent from the reference) the answer uses instead."""
+    return sum(
+        1
+        for s in reference.stems
+        if s not in answer.stems and _ANTONYMS.get(s, frozenset()) & answer.stems - reference.stems
+    )
+
+
+def overlap(answer: frozenset[T], reference: frozenset[T]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of the answer's items against the reference's."""
+    if not answer or not reference:
+        return 0.0, 0.0, 0.0
+    common = len(answer & reference)
+    precision, recall = common / len(answer), common / len(reference)
+    f1 = 0.0 if common == 0 else 2 * precision * recall / (precision + recall)
+    return precision, recall, f1

@@ -1,0 +1,132 @@
+"""The rubric a grader works from, built from a corpus item, and what keeps a grade within it.
+
+A free-text item gives the question (its stem), the canonical answer as the reference, its
+solution steps as the essential points and its common mistakes. A multiple-choice answer that
+names an option is graded by the answer key, with no model at all. Graded answers to the same
+question become few-shot examples, nearest to the learner's answer first.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from tutor.corpus import Item, ItemType
+from tutor.grading.models import Feedback, Flag, Grade, GradedExample, GradeRequest, Verdict
+from tutor.retrieval.embedder import Embedder
+
+ANSWER_KEY = "answer-key@1"
+EXAMPLES_IN_PROMPT = 4
+# Score bands of each verdict, as the grading prompt states them.
+BANDS = {
+    Verdict.CORRECT: (0.8, 1.0),
+    Verdict.PARTIALLY_CORRECT: (0.35, 0.8),
+    Verdict.INCORRECT: (0.0, 0.35),
+}
+RANK = {Verdict.INCORRECT: 0, Verdict.PARTIALLY_CORRECT: 1, Verdict.CORRECT: 2}
+
+
+def steps_of(item: Item) -> list[str]:
+    """The essential points; step titles ("Describe the input") are headings, not content."""
+    return [s.text for s in item.solution_steps]
+
+
+def request_for(item: Item, answer: str, examples: Sequence[GradedExample] = ()) -> GradeRequest:
+    question = item.stem
+    if item.type is ItemType.MULTIPLE_CHOICE:
+        options = "\n".join(f"{o.key}. {o.text}" for o in item.options)
+        question = f"{item.stem}\n\nOptions:\n{options}"
+    return GradeRequest(
+        question=question,
+        references=[item.answer],
+        answer=answer,
+        examples=list(examples),
+        common_mistakes=list(item.common_mistakes),
+        solution_steps=steps_of(item),
+    )
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def choice_grade(item: Item, answer: str) -> Grade | None:
+    """The grade of a multiple-choice answer naming one option ("B", "b)", or its text)."""
+    if item.type is not ItemType.MULTIPLE_CHOICE:
+        return None
+    said = _plain(answer)
+    chosen = next(
+        (o for o in item.options if said in (o.key.casefold(), f"option {o.key.casefold()}",
+                                            _plain(o.text))),
+        None,
+    )  # fmt: skip
+    if chosen is None:
+        return None
+    right = chosen.key == item.answer_key
+    step = "try a harder item." if right else "reread the question and compare the options."
+    text = ("Correct." if right else f"Option {chosen.key} is not the answer.") + f" Next: {step}"
+    return Grade(
+        verdict=Verdict.CORRECT if right else Verdict.INCORRECT,
+        score=1.0 if right else 0.0,
+        feedback=Feedback(next_step=step, text=text),
+        confidence=1.0,
+        engine="offline",
+        prompt=ANSWER_KEY,
+    )
+
+
+def empty_grade(engine: str, prompt: str) -> Grade:
+    step = "write your answer in a sentence or two, even if you are unsure."
+    return Grade(
+        verdict=Verdict.INCORRECT, score=0.0,
+        feedback=Feedback(next_step=step, text=f"No answer was given. Next step: {step}"),
+        confidence=1.0, flags=[Flag.EMPTY], engine=engine, prompt=prompt,
+    )  # fmt: skip
+
+
+def has_content(answer: str) -> bool:
+    return any(c.isalnum() for c in answer)
+
+
+def within_rubric(grade: Grade, request: GradeRequest) -> Grade:
+    """A model's grade made consistent: score inside its verdict's band, only listed mistakes."""
+    low, high = BANDS[grade.verdict]
+    listed = {_plain(m): m for m in request.common_mistakes}
+    mistakes = [listed[_plain(m)] for m in grade.mistakes if _plain(m) in listed]
+    return grade.model_copy(
+        update={
+            "score": round(min(high, max(low, grade.score)), 4),
+            "mistakes": list(dict.fromkeys(mistakes)),
+        }
+    )
+
+
+class ExampleRanker:
+    """Picks the graded examples nearest to an answer by embedding similarity (thread-safe)."""
+
+    def __init__(self, embedder: Embedder | None, limit: int = 20_000) -> None:
+        self._embedder, self._limit = embedder, limit
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        assert self._embedder is not None
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            if len(self._vectors) + len(missing) > self._limit:
+                self._vectors.clear()
+            if missing:
+                self._vectors.update(zip(missing, self._embedder.embed(missing), strict=True))
+            return np.stack([self._vectors[t] for t in texts])
+
+    def nearest(
+        self, answer: str, examples: Sequence[GradedExample], k: int = EXAMPLES_IN_PROMPT
+    ) -> list[GradedExample]:
+        if len(examples) <= 1 or self._embedder is None:
+            return list(examples[:k])
+        vectors = self._embed([answer, *(e.answer for e in examples)])
+        order = np.argsort(-(vectors[1:] @ vectors[0]), kind="stable")
+        return [examples[int(i)] for i in order[:k]]

@@ -1,0 +1,181 @@
+"""Grading, the one entry point: an item or an ad-hoc question, one answer or many.
+
+    service = GradingService.from_settings(settings)
+    grade = await service.grade_item(item, answer)
+    grades = await service.grade_many([GradeRequest(question=..., references=[...], answer=...)])
+    outcome = await answer_item(db, corpus, learner_id, item_id, answer, service.item_grader)
+
+Without ``TUTOR_MODEL`` the offline grader grades. With it, the model grades (majority vote of
+``TUTOR_GRADE_SAMPLES``) and the offline grader, when its artifact is installed, grades the same
+answer as the second opinion the injection defence needs (:mod:`tutor.grading.attacks.guard`).
+Every grade goes through the cache first (:mod:`tutor.grading.cache`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from tutor.config import Settings
+from tutor.corpus import Item
+from tutor.errors import BadRequestError, ConfigurationError
+from tutor.grading import artifact as artifacts
+from tutor.grading.attacks import Detection, detect, sanitise
+from tutor.grading.attacks.guard import detector_flags, guard_llm, guard_offline
+from tutor.grading.cache import GradeCache, cache_from_settings, grade_key
+from tutor.grading.llm_grader import LLMGrader
+from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
+from tutor.grading.offline import OfflineGrader
+from tutor.grading.rubric import ExampleRanker, choice_grade, empty_grade, has_content, request_for
+from tutor.llm import UsageLedger
+from tutor.retrieval.embedder import Embedder, MiniLMEmbedder
+
+MAX_ANSWER_CHARS = 5_000
+DETECTOR = "attacks@1"  # bump when the detector or the guard changes what a grade may be
+logger = logging.getLogger("tutor.grading")
+
+
+class GradingService:
+    def __init__(
+        self,
+        *,
+        offline: OfflineGrader | None,
+        llm: LLMGrader | None = None,
+        cache: GradeCache | None = None,
+        ranker: ExampleRanker | None = None,
+        concurrency: int = 8,
+        offline_problem: str = "",
+    ) -> None:
+        if offline is None and llm is None:
+            raise ConfigurationError(offline_problem or "no grader: set TUTOR_MODEL or install "
+                                     "the offline grader artifact")  # fmt: skip
+        self.offline, self.llm, self.cache = offline, llm, cache
+        self.ranker = ranker or ExampleRanker(None)
+        self.concurrency = concurrency
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        ledger: UsageLedger | None = None,
+    ) -> GradingService:
+        """The LLM grader when ``TUTOR_MODEL`` is set, and the offline grader when installed."""
+        offline, problem = None, ""
+        try:
+            artifact = artifacts.load()
+            if embedder is None or embedder.name != artifact.embedder:
+                embedder = MiniLMEmbedder()
+            offline = OfflineGrader(embedder, artifact)
+        except (ConfigurationError, ValueError) as exc:
+            problem = str(exc)
+            logger.warning("the offline grader is unavailable: %s", problem)
+        llm = LLMGrader.from_settings(settings, ledger=ledger) if settings.model else None
+        return cls(
+            offline=offline, llm=llm, cache=cache_from_settings(settings),
+            ranker=ExampleRanker(embedder), offline_problem=problem,
+        )  # fmt: skip
+
+    @property
+    def engine(self) -> str:
+        """ "offline" or the model."""
+        return self.llm.name if self.llm else "offline"
+
+    @property
+    def prompt(self) -> str:
+        if self.llm is not None:
+            return self.llm.prompt
+        assert self.offline is not None
+        return self.offline.prompt
+
+    @property
+    def version(self) -> str:
+        """Everything a grade depends on besides the request (part of every cache key)."""
+        offline = self.offline.prompt if self.offline else "none"
+        samples = f"x{self.llm.samples}" if self.llm else ""
+        return f"{self.engine}|{self.prompt}{samples}|{offline}|{DETECTOR}"
+
+    async def grade(self, request: GradeRequest) -> Grade:
+        return (await self.grade_many([request]))[0]
+
+    async def grade_item(
+        self, item: Item, answer: str, examples: Sequence[GradedExample] = ()
+    ) -> Grade:
+        _check(answer)
+        if (choice := choice_grade(item, answer)) is not None:
+            return choice
+        return await self.grade(request_for(item, answer, examples))
+
+    async def item_grader(self, item: Item, answer: str) -> Grade:
+        """A :data:`tutor.learners.Grader`, for ``answer_item`` and ``regrade_pending``."""
+        return await self.grade_item(item, answer)
+
+    async def grade_many(self, requests: Sequence[GradeRequest]) -> list[Grade]:
+        """Grades in request order; a cached grade is reused, the others graded together."""
+        for request in requests:
+            _check(request.answer)
+        keys = [grade_key(self.version, r) for r in requests]
+        grades = [self.cache.get(k) if self.cache else None for k in keys]
+        todo = [i for i, g in enumerate(grades) if g is None]
+        fresh = await self._grade([requests[i] for i in todo])
+        for i, grade in zip(todo, fresh, strict=True):
+            grades[i] = grade
+            if self.cache is not None:
+                self.cache.put(keys[i], grade)
+        return [g for g in grades if g is not None]
+
+    async def _grade(self, requests: Sequence[GradeRequest]) -> list[Grade]:
+        if not requests:
+            return []
+        detections = [detect(r.answer) if has_content(r.answer) else Detection() for r in requests]
+        offline = await self._offline(requests, detections) if self.offline else None
+        if self.llm is None:
+            assert offline is not None
+            return offline
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def one(i: int, request: GradeRequest) -> Grade:
+            if not has_content(request.answer):
+                return empty_grade(self.engine, self.prompt)
+            assert self.llm is not None
+            examples = await asyncio.to_thread(self.ranker.nearest, request.answer,
+                                               request.examples)  # fmt: skip
+            async with limit:
+                graded = await self.llm.grade(request.model_copy(update={"examples": examples}))
+            return guard_llm(graded, offline[i] if offline else None, detections[i])
+
+        grades = await asyncio.gather(*(one(i, r) for i, r in enumerate(requests)))
+        for grade, detection in zip(grades, detections, strict=True):
+            if detection.suspected and Flag.NEEDS_REVIEW in grade.flags:
+                logger.info("grade held for review: %s", ", ".join(detection.categories))
+        return list(grades)
+
+    async def _offline(
+        self, requests: Sequence[GradeRequest], detections: Sequence[Detection]
+    ) -> list[Grade]:
+        """Offline grades, guarded: a flagged answer is also graded without its flagged parts."""
+        assert self.offline is not None
+        batch, cleaned_at = list(requests), {}
+        for i, (request, detection) in enumerate(zip(requests, detections, strict=True)):
+            if detection.suspected:
+                cleaned = sanitise(request.answer)
+                if has_content(cleaned):
+                    cleaned_at[i] = len(batch)
+                    batch.append(request.model_copy(update={"answer": cleaned}))
+        review_below = self.offline.thresholds.review
+        graded = await asyncio.to_thread(self.offline.grade_many, batch)
+        raw = [detector_flags(grade, review_below) for grade in graded]
+        return [
+            guard_offline(raw[i], raw[cleaned_at[i]] if i in cleaned_at else None, detection)
+            for i, detection in enumerate(detections)
+        ]
+
+
+def _check(answer: str) -> None:
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise BadRequestError(
+            f"the answer is {len(answer):,} characters long; answers are limited to "
+            f"{MAX_ANSWER_CHARS:,} characters"
+        )
