@@ -1,0 +1,81 @@
+"""``tutor variants``: generate drafts, list the queue, publish and reject, in a fresh data dir."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tutor.cli import app
+from tutor.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, indexed_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data folder holding a copy of the session's passage index."""
+    target = tmp_path / "data"
+    shutil.copytree(indexed_data_dir / "chroma", target / "chroma")
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(target))
+    get_settings.cache_clear()
+    return target
+
+
+def run_json(*args: str) -> Any:
+    result = runner.invoke(app, ["variants", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_generate_list_publish_and_reject(data_dir: Path) -> None:
+    generated = run_json("pb-01", "--n", "3")
+
+    assert len(generated["accepted"]) == 3
+    assert isinstance(generated["rejected"], dict)
+    first, second, _ = generated["accepted"]
+    assert first["status"] == "draft" and first["parent_item_id"] == "pb-01"
+    assert first["provenance"]["prompt"] == "offline-templates@1"
+    assert (data_dir / "tutor.db").is_file()
+
+    drafts = run_json("list", "--status", "draft")
+    assert [v["id"] for v in drafts] == [v["id"] for v in generated["accepted"]]
+
+    published = run_json("publish", first["id"])
+    assert published["status"] == "published"
+    rejected = run_json("reject", second["id"])
+    assert rejected["status"] == "rejected"
+    assert [v["id"] for v in run_json("list", "--status", "published")] == [first["id"]]
+    assert len(run_json("list", "--status", "draft")) == 1
+
+
+def test_the_table_and_the_counts_are_printed(data_dir: Path) -> None:
+    result = runner.invoke(app, ["variants", "ctx-02", "--n", "2"])
+
+    assert result.exit_code == 0, result.output
+    assert "accepted variants of ctx-02" in result.stdout
+    assert "2 stored as drafts; rejected:" in result.stderr
+
+
+def test_unknown_ids_are_one_error_line(data_dir: Path) -> None:
+    result = runner.invoke(app, ["variants", "no-such-item"])
+    assert result.exit_code == 1
+    assert "no item 'no-such-item'" in result.stderr
+
+    result = runner.invoke(app, ["variants", "publish", "nope"])
+    assert result.exit_code == 1
+    assert "no variant 'nope'" in result.stderr
+
+
+def test_an_empty_index_says_how_to_fix_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "empty"))
+    get_settings.cache_clear()
+
+    result = runner.invoke(app, ["variants", "pb-01"])
+
+    assert result.exit_code == 1
+    assert "run `tutor index` first" in result.stderr
