@@ -51,7 +51,7 @@ def grade(
         typer.Option(help="JSONL of graded answers with `label` (repeatable), for --batch."),
     ] = None,
     label_max: Annotated[
-        float | None, typer.Option(help="Top of numeric labels [default: from label_scheme].")
+        float | None, typer.Option(help="Top of numeric labels (default: read from label_scheme).")
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Grading calls in flight.")] = 8,
     offline: OfflineFlag = False,

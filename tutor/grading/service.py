@@ -25,7 +25,7 @@ from tutor.grading.attacks import Detection, detect, sanitise
 from tutor.grading.attacks.guard import detector_flags, guard_llm, guard_offline
 from tutor.grading.cache import GradeCache, cache_from_settings, grade_key
 from tutor.grading.llm_grader import LLMGrader
-from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
+from tutor.grading.models import Grade, GradedExample, GradeRequest
 from tutor.grading.offline import OfflineGrader
 from tutor.grading.rubric import ExampleRanker, choice_grade, empty_grade, has_content, request_for
 from tutor.llm import UsageLedger
@@ -148,8 +148,9 @@ class GradingService:
 
         grades = await asyncio.gather(*(one(i, r) for i, r in enumerate(requests)))
         for grade, detection in zip(grades, detections, strict=True):
-            if detection.suspected and Flag.NEEDS_REVIEW in grade.flags:
-                logger.info("grade held for review: %s", ", ".join(detection.categories))
+            if detection.suspected:
+                logger.info("answer flagged (%s): graded %s, for review",
+                            ", ".join(detection.categories), grade.verdict.value)  # fmt: skip
         return list(grades)
 
     async def _offline(

@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 from sqlalchemy import select
 
 from tutor.api.deps import ServicesDep
@@ -23,6 +30,7 @@ from tutor.errors import TutorError
 from tutor.grading.models import Grade, GradedExample, GradeRequest
 from tutor.grading.service import MAX_ANSWER_CHARS, GradingService
 from tutor.learners import answer_item
+from tutor.retrieval.embedder import Embedder
 from tutor.store import AttemptRecord, AttemptStatus, Database, create_learner, models
 
 router = APIRouter(prefix="/v1", tags=["grading"])
@@ -99,11 +107,19 @@ def attempt_public(record: AttemptRecord) -> AttemptPublic:
         item_id=record.item_id,
         learner_id=record.learner_id,
         status=record.status,
-        grade=None if record.grade is None else Grade.model_validate(record.grade),
+        grade=_grade(record.grade),
         error=record.error,
         created_at=record.created_at,
         graded_at=record.graded_at,
     )
+
+
+def _grade(stored: dict[str, Any] | None) -> Grade | None:
+    """The stored grade; None for one recorded in another shape (its score is on the attempt)."""
+    try:
+        return None if stored is None else Grade.model_validate(stored)
+    except ValidationError:
+        return None
 
 
 async def get_grading(request: Request, services: ServicesDep) -> GradingService:
@@ -113,17 +129,19 @@ async def get_grading(request: Request, services: ServicesDep) -> GradingService
         state.grading_lock = asyncio.Lock()
     async with state.grading_lock:
         if getattr(state, "grading", None) is None:
-            state.grading = await asyncio.to_thread(_build, services)
+            embedder = _shared_embedder(services)
+            state.grading = await asyncio.to_thread(
+                GradingService.from_settings, services.settings, embedder=embedder
+            )
     service: GradingService = state.grading
     return service
 
 
-def _build(services: Services) -> GradingService:
+def _shared_embedder(services: Services) -> Embedder | None:
     try:
-        embedder = services.index.embedder
+        return services.index.embedder
     except TutorError:  # no vector store: the grader brings its own embedder
-        embedder = None
-    return GradingService.from_settings(services.settings, embedder=embedder)
+        return None
 
 
 def local_learner(database: Database) -> str:

@@ -4,10 +4,10 @@
 2. The detector flags answers that talk to the grader (:func:`tutor.grading.attacks.detect`).
 3. A flagged answer is also graded with its flagged sentences removed, and the lower of the two
    grades stands (:func:`guard_offline`): words aimed at the grader earn nothing.
-4. When a model grades a flagged answer higher than the offline grader does, or the scores are
-   more than 0.5 apart, the model's grade is not awarded: the lower grade stands, flagged
-   ``needs_review`` (:func:`guard_llm`). Without an offline grader to compare with, a flagged
-   answer is not graded above partially correct.
+4. When the detector, or the model itself, flags an answer and the model grades it higher than
+   the offline grader does, or the scores are more than 0.5 apart, the model's grade is not
+   awarded: the lower grade stands, flagged ``needs_review`` (:func:`guard_llm`). Without an
+   offline grader to compare with, a flagged answer is not graded above partially correct.
 A strong disagreement on an answer nobody flagged keeps the model's grade, for review.
 """
 

@@ -70,15 +70,17 @@ async def grade_file(
     for start in range(0, len(todo), size):
         queue.put_nowait(todo[start : start + size])
     out.parent.mkdir(parents=True, exist_ok=True)
+    stop: list[ConfigurationError] = []  # a setting to fix: every worker stops after its chunk
     with out.open("a", encoding="utf-8") as sink:
 
         async def worker() -> None:
-            while not queue.empty():
+            while not queue.empty() and not stop:
                 chunk = queue.get_nowait()
                 try:
                     grades = await service.grade_many([_request(r, examples(r)) for r in chunk])
-                except ConfigurationError:
-                    raise
+                except ConfigurationError as exc:
+                    stop.append(exc)
+                    return
                 except TutorError as exc:  # the model failed: nothing written, retried next run
                     report.failed.update((row.id, exc.message) for row in chunk)
                 else:
@@ -89,6 +91,8 @@ async def grade_file(
                     on_graded(len(chunk))
 
         await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    if stop:
+        raise stop[0]
     return report
 
 
