@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from tests.provider_replies import chat_completion
+
 CHAT_URL = "https://api.openai.com/v1/chat/completions"
 MODEL = "openai/gpt-4o-mini"
 DUMMY_KEY = "sk-test-not-a-real-key-1234567890"
@@ -43,20 +45,7 @@ def _usage() -> dict[str, int]:
 
 
 def _chat(text: str) -> httpx.Response:
-    return httpx.Response(
-        200,
-        json={
-            "id": "chatcmpl-test",
-            "object": "chat.completion",
-            "created": 1_700_000_000,
-            "model": "gpt-4o-mini-2024-07-18",
-            "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text},
-                 "finish_reason": "stop"}
-            ],
-            "usage": _usage(),
-        },
-    )  # fmt: skip
+    return chat_completion(text)
 
 
 def _chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:

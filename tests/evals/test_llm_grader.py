@@ -13,6 +13,7 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
+from tests.provider_replies import chat_completion
 from tutor.cli import app
 
 CHAT_URL = "https://api.openai.com/v1/chat/completions"
@@ -46,13 +47,7 @@ def _reply(request: httpx.Request) -> httpx.Response:
         "verdict": verdict, "score": score, "mistakes": [], "confidence": 0.8, "flags": [],
         "feedback": {"correct": [], "missing": [], "next_step": "Review.", "text": "Graded."},
     }  # fmt: skip
-    return httpx.Response(200, json={
-        "id": "chatcmpl-test", "object": "chat.completion", "created": 1_700_000_000,
-        "model": "gpt-4o-mini-2024-07-18",
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": json.dumps(grade)}}],
-        "usage": {"prompt_tokens": 300, "completion_tokens": 40, "total_tokens": 340},
-    })  # fmt: skip
+    return chat_completion(json.dumps(grade), prompt_tokens=300, completion_tokens=40)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import yaml
 
 from tests.api.conftest import client, server_url  # noqa: F401 (the real uvicorn fixtures)
 from tests.conftest import CORPUS_DIR
+from tests.provider_replies import chat_completion
 from tutor.config import PROJECT_ROOT, Settings
 from tutor.corpus import Corpus, Item
 from tutor.grading import artifact as artifacts
@@ -82,13 +83,7 @@ def grade_json(verdict: str = "correct", score: float = 0.95, **extra: Any) -> s
 
 
 def chat(text: str) -> httpx.Response:
-    return httpx.Response(200, json={
-        "id": "chatcmpl-test", "object": "chat.completion", "created": 1_700_000_000,
-        "model": "gpt-4o-mini-2024-07-18",
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": text}}],
-        "usage": {"prompt_tokens": 300, "completion_tokens": 40, "total_tokens": 340},
-    })  # fmt: skip
+    return chat_completion(text, prompt_tokens=300, completion_tokens=40)
 
 
 def sent(route: respx.Route, index: int = -1) -> dict[str, Any]:

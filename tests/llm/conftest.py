@@ -10,6 +10,7 @@ import httpx
 import pytest
 import respx
 
+from tests.provider_replies import chat_completion
 from tutor.llm import Gateway, MemoryCache
 
 CHAT_URL = "https://api.openai.com/v1/chat/completions"
@@ -38,22 +39,8 @@ class Provider:
 
     @staticmethod
     def chat(text: str, *, prompt_tokens: int = 20, completion_tokens: int = 5) -> httpx.Response:
-        return httpx.Response(
-            200,
-            json={
-                "id": "chatcmpl-test",
-                "object": "chat.completion",
-                "created": 1_700_000_000,
-                "model": "gpt-4o-mini-2024-07-18",
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": text},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": _usage(prompt_tokens, completion_tokens),
-            },
+        return chat_completion(
+            text, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
         )
 
     @staticmethod

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import respx
 
+from tests.provider_replies import chat_completion
 from tutor.config import Settings
 from tutor.corpus import Corpus, Item
 from tutor.retrieval import PassageIndex
@@ -75,23 +76,7 @@ SOLVER_PICKS = {GOOD["stem"]: DROPPED, WRONG_KEY["stem"]: WRONG_KEY["options"][0
 
 
 def chat(content: dict[str, Any]) -> httpx.Response:
-    return httpx.Response(
-        200,
-        json={
-            "id": "chatcmpl-test",
-            "object": "chat.completion",
-            "created": 1_700_000_000,
-            "model": "gpt-4o-mini-2024-07-18",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": json.dumps(content)},
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70},
-        },
-    )
+    return chat_completion(json.dumps(content), prompt_tokens=50, completion_tokens=20)
 
 
 class Provider:
