@@ -17,6 +17,7 @@ import hashlib
 import statistics
 from collections import Counter
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,6 +38,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class GraderFlag(StrEnum):
+    """The flags a model may raise (the prompt describes these four, and only these)."""
+
+    EMPTY = Flag.EMPTY.value
+    OFF_TOPIC = Flag.OFF_TOPIC.value
+    INJECTION_SUSPECTED = Flag.INJECTION_SUSPECTED.value
+    NEEDS_REVIEW = Flag.NEEDS_REVIEW.value
+
+
 class FeedbackOutput(_Strict):
     correct: list[str]
     missing: list[str]
@@ -52,14 +62,15 @@ class GradeOutput(_Strict):
     feedback: FeedbackOutput
     mistakes: list[str]
     confidence: Unit
-    flags: list[Flag]
+    flags: list[GraderFlag]
 
     def to_grade(self, engine: str, prompt: str) -> Grade:
         return Grade(
             verdict=self.verdict, score=self.score,
             feedback=Feedback.model_validate(self.feedback.model_dump()),
             mistakes=self.mistakes, confidence=self.confidence,
-            flags=list(dict.fromkeys(self.flags)), engine=engine, prompt=prompt,
+            flags=list(dict.fromkeys(Flag(f.value) for f in self.flags)), engine=engine,
+            prompt=prompt,
         )  # fmt: skip
 
 

@@ -26,6 +26,9 @@ class Flag(StrEnum):
     OFF_TOPIC = "off_topic"  # unrelated to both the question and the reference answer
     INJECTION_SUSPECTED = "injection_suspected"  # the answer talks to the grader
     NEEDS_REVIEW = "needs_review"  # a teacher should look: low confidence or a flag above
+    # The model could not grade (outage, refusal, invalid reply): the offline grader did.
+    # Only the service sets it; a model's reply may carry the four flags above (GraderFlag).
+    LLM_UNAVAILABLE = "llm_unavailable"
 
 
 class GradedExample(Strict):

@@ -9,6 +9,14 @@ Without ``TUTOR_MODEL`` the offline grader grades. With it, the model grades (ma
 ``TUTOR_GRADE_SAMPLES``) and the offline grader, when its artifact is installed, grades the same
 answer as the second opinion the injection defence needs (:mod:`tutor.grading.attacks.guard`).
 Every grade goes through the cache first (:mod:`tutor.grading.cache`).
+
+When the model cannot grade an answer (the provider is down or times out after its retries,
+refuses the credentials or the request, or replies invalidly even after the repair), the
+offline grade stands instead, marked as such: engine ``offline`` and the ``llm_unavailable``
+flag (so ``needs_review`` too). Such a grade is not cached, so the model grades the answer
+again once it is back. Without an offline grader, or with ``fallback=False`` (batch grading,
+where a failed row is retried by the next run), the error is raised. Anything else (a bug, an
+invalid prompt file) is never covered up.
 """
 
 from __future__ import annotations
@@ -19,13 +27,20 @@ from collections.abc import Sequence
 
 from tutor.config import Settings
 from tutor.corpus import Item
-from tutor.errors import BadRequestError, ConfigurationError
+from tutor.errors import (
+    BadRequestError,
+    ConfigurationError,
+    LLMOutputInvalidError,
+    LLMRequestError,
+    PromptError,
+    ServiceUnavailableError,
+)
 from tutor.grading import artifact as artifacts
 from tutor.grading.attacks import Detection, detect, sanitise
-from tutor.grading.attacks.guard import detector_flags, guard_llm, guard_offline
+from tutor.grading.attacks.guard import detector_flags, guard_llm, guard_offline, with_flags
 from tutor.grading.cache import GradeCache, cache_from_settings, grade_key
 from tutor.grading.llm_grader import LLMGrader
-from tutor.grading.models import Grade, GradedExample, GradeRequest
+from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
 from tutor.grading.offline import OfflineGrader
 from tutor.grading.rubric import ExampleRanker, choice_grade, empty_grade, has_content, request_for
 from tutor.llm import UsageLedger
@@ -34,6 +49,10 @@ from tutor.retrieval.embedder import Embedder, MiniLMEmbedder
 MAX_ANSWER_CHARS = 5_000
 DETECTOR = "attacks@1"  # bump when the detector or the guard changes what a grade may be
 logger = logging.getLogger("tutor.grading")
+# What the model failing looks like: the offline grade stands in. Configuration errors are
+# the provider refusing the credentials or the model (a setting to fix, logged as an error);
+# an invalid prompt file is a bug in the deployment and is raised.
+LLM_FAILURES = (ServiceUnavailableError, LLMOutputInvalidError, LLMRequestError, ConfigurationError)
 
 
 class GradingService:
@@ -112,21 +131,26 @@ class GradingService:
         """A :data:`tutor.learners.Grader`, for ``answer_item`` and ``regrade_pending``."""
         return await self.grade_item(item, answer)
 
-    async def grade_many(self, requests: Sequence[GradeRequest]) -> list[Grade]:
-        """Grades in request order; a cached grade is reused, the others graded together."""
+    async def grade_many(
+        self, requests: Sequence[GradeRequest], *, fallback: bool = True
+    ) -> list[Grade]:
+        """Grades in request order; a cached grade is reused, the others graded together.
+
+        ``fallback``: when the model fails on an answer, its offline grade stands, flagged
+        ``llm_unavailable`` (False: the model's error is raised)."""
         for request in requests:
             _check(request.answer)
         keys = [grade_key(self.version, r) for r in requests]
         grades = [self.cache.get(k) if self.cache else None for k in keys]
         todo = [i for i, g in enumerate(grades) if g is None]
-        fresh = await self._grade([requests[i] for i in todo])
+        fresh = await self._grade([requests[i] for i in todo], fallback=fallback)
         for i, grade in zip(todo, fresh, strict=True):
             grades[i] = grade
-            if self.cache is not None:
+            if self.cache is not None and Flag.LLM_UNAVAILABLE not in grade.flags:
                 self.cache.put(keys[i], grade)
         return [g for g in grades if g is not None]
 
-    async def _grade(self, requests: Sequence[GradeRequest]) -> list[Grade]:
+    async def _grade(self, requests: Sequence[GradeRequest], *, fallback: bool) -> list[Grade]:
         if not requests:
             return []
         detections = [detect(r.answer) if has_content(r.answer) else Detection() for r in requests]
@@ -142,8 +166,13 @@ class GradingService:
             assert self.llm is not None
             examples = await asyncio.to_thread(self.ranker.nearest, request.answer,
                                                request.examples)  # fmt: skip
-            async with limit:
-                graded = await self.llm.grade(request.model_copy(update={"examples": examples}))
+            try:
+                async with limit:
+                    graded = await self.llm.grade(request.model_copy(update={"examples": examples}))
+            except LLM_FAILURES as exc:
+                if not fallback or offline is None or isinstance(exc, PromptError):
+                    raise
+                return _stand_in(offline[i], exc)
             return guard_llm(graded, offline[i] if offline else None, detections[i])
 
         grades = await asyncio.gather(*(one(i, r) for i, r in enumerate(requests)))
@@ -172,6 +201,14 @@ class GradingService:
             guard_offline(raw[i], raw[cleaned_at[i]] if i in cleaned_at else None, detection)
             for i, detection in enumerate(detections)
         ]
+
+
+def _stand_in(offline: Grade, error: Exception) -> Grade:
+    """The offline grade, saying that it stands in for the model's."""
+    log = logger.error if isinstance(error, ConfigurationError) else logger.warning
+    log("the model could not grade an answer (%s: %s); the offline grade stands",
+        type(error).__name__, error)  # fmt: skip
+    return with_flags(offline, Flag.LLM_UNAVAILABLE)
 
 
 def _check(answer: str) -> None:
