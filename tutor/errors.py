@@ -7,6 +7,8 @@
     │   ├── CorpusError          a lesson file or page is invalid (422)
     │   ├── ConflictError        the request clashes with what is stored (409)
     │   └── PayloadTooLargeError the request body is larger than the service accepts (413)
+    ├── UnauthorizedError        no usable API key (401)
+    ├── ForbiddenError           the key's role may not do this (403)
     ├── NotFoundError            the thing asked for does not exist (404)
     ├── ServiceUnavailableError  a backend (Chroma, an LLM) cannot be reached (503)
     │   └── LLMUnavailableError  every model failed after retries and fallbacks (503)
@@ -96,3 +98,17 @@ class PayloadTooLargeError(BadRequestError):
 
     status_code = 413
     code = "payload_too_large"
+
+
+class UnauthorizedError(TutorError):
+    """No usable credentials: no key, an unknown key or a revoked one (401)."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(TutorError):
+    """The caller is known but their role may not do this (403)."""
+
+    status_code = 403
+    code = "forbidden"

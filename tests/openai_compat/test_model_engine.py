@@ -23,7 +23,6 @@ from tutor.corpus import Corpus
 from tutor.engines import Draft, FollowUp, HintRequest, Streamed
 from tutor.errors import LLMUnavailableError
 from tutor.retrieval import Hit, PassageIndex
-from tutor.store import Database, upgrade_to_head
 from tutor.tutoring import Tutor
 
 CONVERSATION: list[ChatCompletionMessageParam] = [
@@ -72,17 +71,22 @@ async def client(
     starter_index: PassageIndex,
     tmp_path: Path,
 ) -> AsyncIterator[openai.AsyncOpenAI]:
-    settings = Settings(data_dir=indexed_data_dir, corpus_dir=CORPUS_DIR, _env_file=None)
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=indexed_data_dir,
+        corpus_dir=CORPUS_DIR,
+        database_url=f"sqlite:///{tmp_path / 'tutor.db'}",
+        _env_file=None,
+    )
     app = create_app(settings)
-    with Database(f"sqlite:///{tmp_path / 'tutor.db'}") as database:
-        upgrade_to_head(database)
-        tutor = Tutor(model, starter_corpus, starter_index, database)
-        app.dependency_overrides[get_tutor] = lambda: tutor
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tutor") as http:
-            yield openai.AsyncOpenAI(
-                base_url="http://tutor/v1", api_key="unused", http_client=http, max_retries=0
-            )
+    database = app.state.services.database  # the one the service signs requests in with
+    tutor = Tutor(model, starter_corpus, starter_index, database)
+    app.dependency_overrides[get_tutor] = lambda: tutor
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://tutor") as http:
+        yield openai.AsyncOpenAI(
+            base_url="http://tutor/v1", api_key="unused", http_client=http, max_retries=0
+        )
+    database.dispose()
 
 
 async def test_citations_streamed_live_are_numbered_and_checked(

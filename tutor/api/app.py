@@ -6,13 +6,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
 
 from tutor import __version__
+from tutor.api.auth import get_principal
 from tutor.api.errors import install_error_handlers
 from tutor.api.limits import BodyLimit
-from tutor.api.routes import explain, health, hints, lessons, openai_compat, search, sessions
+from tutor.api.routes import (
+    explain,
+    health,
+    hints,
+    keys,
+    learners,
+    lessons,
+    openai_compat,
+    quizzes,
+    search,
+    sessions,
+)
 from tutor.api.routes.grading import router as grading_router
 from tutor.api.routes.variants import router as variants_router
 from tutor.api.services import Services
@@ -39,10 +51,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
-    for module in (health, lessons, search, explain, sessions, hints, openai_compat):
-        app.include_router(module.router)
-    app.include_router(variants_router)
-    app.include_router(grading_router)
+    app.include_router(health.router)
+    signed_in = [Depends(get_principal)]  # every route but health needs a key (or local mode)
+    for router in (
+        lessons.router, search.router, explain.router, sessions.router, hints.router,
+        openai_compat.router, variants_router, grading_router, learners.router,
+        quizzes.router, keys.router,
+    ):  # fmt: skip
+        app.include_router(router, dependencies=signed_in)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:

@@ -7,17 +7,24 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tutor.errors import TutorError
+from tutor.errors import TutorError, UnauthorizedError
 
 
 def _body(code: str, message: str, status: int, **extra: object) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
 
 
+def challenge(exc: TutorError) -> dict[str, str]:
+    """The ``WWW-Authenticate`` header a 401 carries."""
+    return {"www-authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else {}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TutorError)
     async def tutor_error(_: Request, exc: TutorError) -> JSONResponse:
-        return _body(exc.code, exc.message, exc.status_code)
+        response = _body(exc.code, exc.message, exc.status_code)
+        response.headers.update(challenge(exc))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,6 +8,7 @@ from functools import cached_property
 from tutor.config import Settings
 from tutor.corpus import Corpus, load_corpus
 from tutor.engines import Engine, engine_name, make_engine
+from tutor.learners import Catalog, LearnerConfig
 from tutor.retrieval import PassageIndex
 from tutor.store import Database, open_database
 from tutor.tutoring import Tutor
@@ -20,6 +21,15 @@ class Services:
     @cached_property
     def corpus(self) -> Corpus:
         return load_corpus(self.settings.corpus_dir)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """The corpus as the learner model sees it (concepts in prerequisite order)."""
+        return Catalog.from_corpus(self.corpus)
+
+    @cached_property
+    def learner_config(self) -> LearnerConfig:
+        return LearnerConfig.from_settings(self.settings)
 
     @cached_property
     def index(self) -> PassageIndex:

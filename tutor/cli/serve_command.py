@@ -7,6 +7,29 @@ from typing import Annotated
 import typer
 
 from tutor.cli.app import app
+from tutor.config import get_settings
+from tutor.errors import ConfigurationError
+
+
+def check_exposure(host: str) -> None:
+    """Refuse a non-loopback address while no API key exists: single-user local mode (no keys)
+    must never be reachable from a network."""
+    from tutor.api.auth import CREATE_KEY_HINT, is_loopback
+    from tutor.store import has_live_keys, open_database
+
+    if is_loopback(host):
+        return
+    database = open_database(get_settings())
+    try:
+        keyed = has_live_keys(database)
+    finally:
+        database.dispose()
+    if not keyed:
+        raise ConfigurationError(
+            f"refusing to serve on {host} without API keys: with none the service runs in "
+            f"single-user local mode, for this machine only. Bind 127.0.0.1, or {CREATE_KEY_HINT}"
+            " and send it as `Authorization: Bearer KEY`"
+        )
 
 
 @app.command("serve")
@@ -14,10 +37,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Run the HTTP service (JSON API, docs at /docs, and the web page at /)."""
+    """Run the HTTP service (JSON API, docs at /docs, and the web page at /).
+
+    With no API key yet it runs in single-user local mode and only on a loopback address."""
     import uvicorn
 
     from tutor.api import create_app
 
+    check_exposure(host)
     typer.echo(f"tutor serving on http://{host}:{port} (API docs at /docs)", err=True)
     uvicorn.run(create_app(), host=host, port=port, log_level="info")

@@ -94,3 +94,41 @@ def revoke_api_key(database: Database, key_id: str, *, now: datetime | None = No
             row.revoked = True
             row.revoked_at = now or models.utcnow()
         return ApiKeyRecord.of(row)
+
+
+def has_live_keys(database: Database) -> bool:
+    """Whether any unrevoked key exists: with none, the service runs in single-user local mode."""
+    with database.session() as session:
+        found = session.scalar(
+            select(models.ApiKey.id).where(models.ApiKey.revoked.is_(False)).limit(1)
+        )
+        return found is not None
+
+
+def list_api_keys(database: Database) -> list[ApiKeyRecord]:
+    """Every key (revoked ones too), oldest first; secrets are never stored, so never listed."""
+    query = select(models.ApiKey).order_by(models.ApiKey.created_at, models.ApiKey.id)
+    with database.session() as session:
+        return [ApiKeyRecord.of(row) for row in session.scalars(query)]
+
+
+def list_learners(database: Database) -> list[LearnerRecord]:
+    query = select(models.Learner).order_by(models.Learner.created_at, models.Learner.id)
+    with database.session() as session:
+        return [LearnerRecord.of(row) for row in session.scalars(query)]
+
+
+LOCAL_LEARNER = "local learner"
+
+
+def local_learner(database: Database) -> str:
+    """The one learner of single-user local mode (no keys yet), created on first use."""
+    query = (
+        select(models.Learner.id)
+        .where(models.Learner.name == LOCAL_LEARNER)
+        .order_by(models.Learner.created_at, models.Learner.id)
+        .limit(1)
+    )
+    with database.session() as session:
+        found = session.scalar(query)
+    return found if found is not None else create_learner(database, LOCAL_LEARNER).id

@@ -2,8 +2,8 @@
 
 An attempt is stored (committed, ``pending``) before it is graded, then graded and tracked by
 :func:`tutor.learners.answer_item`; if grading fails it stays ``failed`` and ``tutor regrade
---pending`` finishes it. Until requests are authenticated, attempts belong to one local learner,
-created on first use. The work is in :class:`tutor.grading.service.GradingService`, the same
+--pending`` finishes it. The learner comes from the caller's key (or is the local learner of
+single-user mode). The work is in :class:`tutor.grading.service.GradingService`, the same
 service ``tutor grade`` uses.
 """
 
@@ -22,19 +22,18 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from sqlalchemy import select
 
+from tutor.api.auth import PrincipalDep
 from tutor.api.deps import ServicesDep
 from tutor.api.services import Services
 from tutor.errors import TutorError
 from tutor.grading.models import Grade, GradedExample, GradeRequest
 from tutor.grading.service import MAX_ANSWER_CHARS, GradingService
-from tutor.learners import answer_item
+from tutor.learners import Observation, answer_item
 from tutor.retrieval.embedder import Embedder
-from tutor.store import AttemptRecord, AttemptStatus, Database, create_learner, models
+from tutor.store import AttemptRecord, AttemptStatus
 
 router = APIRouter(prefix="/v1", tags=["grading"])
-LOCAL_LEARNER = "local learner"
 
 Answer = Annotated[str, Field(max_length=MAX_ANSWER_CHARS, description="The learner's answer.")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -90,6 +89,12 @@ class AttemptCreate(_Body):
     )
 
 
+class MasteryChange(_Body):
+    concept_id: str
+    before: float
+    after: float
+
+
 class AttemptPublic(_Body):
     id: str
     item_id: str
@@ -99,10 +104,22 @@ class AttemptPublic(_Body):
     error: str | None
     created_at: datetime
     graded_at: datetime | None
+    mastery: list[MasteryChange] | None = Field(
+        default=None,
+        description="How this answer moved the learner's P(known) per concept (only in the "
+        "reply that graded it).",
+    )
 
 
-def attempt_public(record: AttemptRecord) -> AttemptPublic:
+def attempt_public(record: AttemptRecord, seen: Observation | None = None) -> AttemptPublic:
+    changes = None
+    if seen is not None:
+        changes = [
+            MasteryChange(concept_id=c, before=before, after=after)
+            for c, (before, after) in seen.p_known.items()
+        ]
     return AttemptPublic(
+        mastery=changes,
         id=record.id,
         item_id=record.item_id,
         learner_id=record.learner_id,
@@ -144,19 +161,6 @@ def _shared_embedder(services: Services) -> Embedder | None:
         return None
 
 
-def local_learner(database: Database) -> str:
-    """The learner every attempt belongs to until requests are authenticated."""
-    query = (
-        select(models.Learner.id)
-        .where(models.Learner.name == LOCAL_LEARNER)
-        .order_by(models.Learner.created_at, models.Learner.id)
-        .limit(1)
-    )
-    with database.session() as session:
-        found = session.scalar(query)
-    return found if found is not None else create_learner(database, LOCAL_LEARNER).id
-
-
 GradingDep = Annotated[GradingService, Depends(get_grading)]
 
 
@@ -169,12 +173,16 @@ async def grade(body: GradeBody, grading: GradingDep) -> Grade:
 
 @router.post("/items/{item_id}/attempts")
 async def submit_attempt(
-    item_id: str, body: AttemptCreate, services: ServicesDep, grading: GradingDep
+    item_id: str,
+    body: AttemptCreate,
+    services: ServicesDep,
+    grading: GradingDep,
+    principal: PrincipalDep,
 ) -> AttemptPublic:
     """Store an answer to a practice item, grade it and update the learner's mastery. A
     reused `idempotency_key` returns the attempt stored under it instead of grading again."""
     database = services.database
-    learner_id = local_learner(database)
+    learner_id = principal.acting_learner()
     outcome = await answer_item(
         database,
         services.corpus,
@@ -183,5 +191,6 @@ async def submit_attempt(
         body.answer,
         grading.item_grader,
         idempotency_key=body.idempotency_key,
+        config=services.learner_config,
     )
-    return attempt_public(outcome.attempt)
+    return attempt_public(outcome.attempt, outcome.observation)

@@ -35,6 +35,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from tutor import __version__
+from tutor.api.auth import PrincipalDep
 from tutor.api.deps import CorpusDep, TutorDep
 from tutor.corpus import Corpus
 from tutor.engines import chunked
@@ -397,13 +398,13 @@ class Reply:
         )
 
 
-async def start_reply(tutor: Tutor, talk: Conversation) -> Reply:
+async def start_reply(tutor: Tutor, talk: Conversation, learner_id: str | None) -> Reply:
     """Everything that can fail with a plain HTTP error happens here, before any text is sent."""
     if not talk.history:
         answer = await tutor.explain(talk.question, talk.lesson)
         done = Finished(answer.citations, answer.engine, answer.prompt, answer.covered)
         return Reply(chunked(answer.answer), Numbering(answer.citations), lambda: done)
-    session = await tutor.create_session(talk.lesson)
+    session = await tutor.create_session(talk.lesson, learner_id)
 
     def replay() -> None:
         for turn in talk.history:
@@ -438,10 +439,10 @@ def list_models(corpus: CorpusDep) -> ModelList:
 
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatCompletionRequest, tutor: TutorDep
+    body: ChatCompletionRequest, tutor: TutorDep, principal: PrincipalDep
 ) -> ChatCompletion | StreamingResponse:
     talk = Conversation(body, tutor.corpus)
-    reply = await start_reply(tutor, talk)
+    reply = await start_reply(tutor, talk, principal.learner_id)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if body.stream:

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from tutor.api.auth import Principal, PrincipalDep
 from tutor.api.deps import TutorDep
 from tutor.api.schemas import (
     CitationPublic,
@@ -20,9 +21,9 @@ from tutor.api.schemas import (
     SessionPublic,
     TurnResponse,
 )
-from tutor.errors import TutorError
+from tutor.errors import NotFoundError, TutorError
 from tutor.store import ChatSessionRecord, MessageRecord
-from tutor.tutoring import PendingTurn, TurnReply
+from tutor.tutoring import PendingTurn, TurnReply, Tutor
 
 router = APIRouter(prefix="/v1/sessions", tags=["tutoring"])
 logger = logging.getLogger("tutor.api")
@@ -62,13 +63,24 @@ def turn_response(turn: TurnReply) -> TurnResponse:
     return TurnResponse(reply=message_public(turn.message), covered=turn.covered)
 
 
+async def check_session(tutor: Tutor, principal: Principal, session_id: str) -> None:
+    """404 unless the caller may use the session: a learner's own, or any for a teacher."""
+    record, _ = await tutor.session(session_id)
+    if not principal.can_read(record.learner_id):
+        raise NotFoundError(f"no session {session_id!r}")
+
+
 @router.post("", status_code=201)
-async def create_session(body: SessionCreate, tutor: TutorDep) -> SessionPublic:
-    return session_public(await tutor.create_session(body.lesson))
+async def create_session(
+    body: SessionCreate, tutor: TutorDep, principal: PrincipalDep
+) -> SessionPublic:
+    """A conversation, owned by the caller's learner (practice attempts become its context)."""
+    return session_public(await tutor.create_session(body.lesson, principal.learner_id))
 
 
 @router.get("/{session_id}")
-async def get_session(session_id: str, tutor: TutorDep) -> SessionDetail:
+async def get_session(session_id: str, tutor: TutorDep, principal: PrincipalDep) -> SessionDetail:
+    await check_session(tutor, principal, session_id)
     record, messages = await tutor.session(session_id)
     return SessionDetail(
         **session_public(record).model_dump(), messages=[message_public(m) for m in messages]
@@ -81,10 +93,11 @@ async def get_session(session_id: str, tutor: TutorDep) -> SessionDetail:
     responses={200: {"content": {"text/event-stream": {}}, "description": SSE_DOC}},
 )
 async def post_message(
-    session_id: str, body: MessageCreate, tutor: TutorDep
+    session_id: str, body: MessageCreate, tutor: TutorDep, principal: PrincipalDep
 ) -> JSONResponse | StreamingResponse:
     """The learner's next message; follow-ups ("why?", "what do you mean by X?") build on the
     earlier turns and on the learner's latest practice attempt."""
+    await check_session(tutor, principal, session_id)
     pending = await tutor.start_turn(session_id, body.content)
     if body.stream:
         return StreamingResponse(

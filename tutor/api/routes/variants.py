@@ -12,11 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from tutor.api.auth import teacher
 from tutor.api.deps import ServicesDep
 from tutor.store import VariantRecord, VariantStatus
 from tutor.variants import VariantService
 
-router = APIRouter(prefix="/v1", tags=["variants"])
+router = APIRouter(prefix="/v1", dependencies=[Depends(teacher)], tags=["variants"])
 
 
 class VariantCreate(BaseModel):

@@ -1,0 +1,127 @@
+"""Who is calling: API keys with roles, and the single-user local mode.
+
+Requests authenticate with ``Authorization: Bearer KEY``. Roles nest: an admin may do what a
+teacher may, and a teacher what a learner may, except that only a key tied to a learner can act
+*as* a learner (submit attempts, start quizzes). A learner key reaches only its own learner's
+data.
+
+While no live key exists the service runs in single-user local mode: every request from a
+loopback address is the one local learner, with every permission, and any ``Authorization``
+header is ignored (the ``openai`` client always sends one). Requests from other addresses are
+refused even then, and ``tutor serve`` refuses to bind a non-loopback address without keys, so
+local mode never opens the service to a network. Creating the first key ends local mode at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from tutor.api.deps import ServicesDep
+from tutor.errors import ForbiddenError, UnauthorizedError
+from tutor.store import Role, find_api_key, has_live_keys, local_learner
+
+CREATE_KEY_HINT = "create one with `tutor keys create --role admin` (or --role learner)"
+_RANK = {Role.LEARNER: 0, Role.TEACHER: 1, Role.ADMIN: 2}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a key's role and learner, or the local user of single-user mode."""
+
+    role: Role
+    learner_id: str | None = None
+    key_id: str | None = None
+    local: bool = False
+
+    def has(self, role: Role) -> bool:
+        return _RANK[self.role] >= _RANK[role]
+
+    def can_read(self, learner_id: str | None) -> bool:
+        """Teachers and admins read every learner's data; a learner only their own."""
+        return self.has(Role.TEACHER) or (learner_id is not None and learner_id == self.learner_id)
+
+    def require(self, role: Role) -> None:
+        if not self.has(role):
+            raise ForbiddenError(f"this needs a {role.value} key; yours is a {self.role.value} key")
+
+    def require_learner(self, learner_id: str) -> None:
+        """403 unless the caller may read ``learner_id``'s data."""
+        if not self.can_read(learner_id):
+            raise ForbiddenError("a learner key reaches only its own learner's data")
+
+    def acting_learner(self) -> str:
+        """The learner this caller practises as: a teacher or admin key without one cannot."""
+        if self.learner_id is None:
+            raise ForbiddenError(
+                f"a {self.role.value} key has no learner: practise with a learner key "
+                "(`tutor keys create --role learner`)"
+            )
+        return self.learner_id
+
+
+def is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthorizedError("send the key as `Authorization: Bearer KEY`")
+    return token.strip()
+
+
+def _resolve(request: Request, services: ServicesDep) -> Principal:
+    database = services.database
+    if not has_live_keys(database):
+        client = request.client.host if request.client else None
+        if not is_loopback(client):
+            raise UnauthorizedError(
+                "this service has no API keys yet and answers only local requests; "
+                + CREATE_KEY_HINT
+            )
+        return Principal(Role.ADMIN, local_learner(database), local=True)
+    secret = _bearer(request)
+    if secret is None:
+        raise UnauthorizedError("missing API key: send `Authorization: Bearer KEY`")
+    record = find_api_key(database, secret)
+    if record is None:
+        raise UnauthorizedError("unknown or revoked API key")
+    return Principal(record.role, record.learner_id, record.id)
+
+
+async def get_principal(request: Request, services: ServicesDep) -> Principal:
+    return await asyncio.to_thread(_resolve, request, services)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def teacher(principal: PrincipalDep) -> Principal:
+    """A dependency: the caller, if a teacher or admin (403 otherwise)."""
+    principal.require(Role.TEACHER)
+    return principal
+
+
+async def admin(principal: PrincipalDep) -> Principal:
+    """A dependency: the caller, if an admin (403 otherwise)."""
+    principal.require(Role.ADMIN)
+    return principal
+
+
+TeacherDep = Annotated[Principal, Depends(teacher)]
+AdminDep = Annotated[Principal, Depends(admin)]
