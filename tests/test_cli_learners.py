@@ -60,3 +60,11 @@ def test_fit_with_no_attempts_keeps_defaults(data_dir: Path) -> None:
     result = runner.invoke(app, ["fit", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {}
+
+
+def test_serve_refuses_a_network_address_while_no_key_exists(data_dir: Path) -> None:
+    refused = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--port", "1"])
+    assert refused.exit_code == 1
+    assert "refusing to serve on 0.0.0.0 without API keys" in refused.output
+    assert "tutor keys create --role admin" in refused.output
+    assert "Traceback" not in refused.output
