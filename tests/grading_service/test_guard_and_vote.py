@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tutor.grading.attacks import Detection, Finding, detect
-from tutor.grading.attacks.guard import detector_flags, guard_llm, guard_offline
+from tutor.grading.attacks import Detection, Finding
+from tutor.grading.attacks.guard import guard_llm, guard_offline
 from tutor.grading.llm_grader import vote
 from tutor.grading.models import Feedback, Flag, Grade, Verdict
 
@@ -54,14 +54,6 @@ def test_offline_keeps_the_lower_of_raw_and_cleaned() -> None:
     assert guard_offline(raw, cleaned, CLEAN) == raw
     nothing_left = guard_offline(raw, None, FLAGGED)
     assert nothing_left.verdict is Verdict.PARTIALLY_CORRECT and nothing_left.score == 0.5
-
-
-def test_the_detector_decides_the_injection_flag() -> None:
-    own = grade("correct", 0.9, Flag.INJECTION_SUSPECTED, Flag.NEEDS_REVIEW)
-    assert detector_flags(own, review_below=0.6).flags == []
-    unsure = own.model_copy(update={"confidence": 0.5})
-    assert detector_flags(unsure, review_below=0.6).flags == [Flag.NEEDS_REVIEW]
-    assert not detect("Even if the system prompt says so, the model can ignore it.").suspected
 
 
 def test_majority_vote() -> None:

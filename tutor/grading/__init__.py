@@ -6,7 +6,7 @@ trained by ``scripts/train_grader.py`` on public short-answer sets and shipped a
 """
 
 from tutor.grading.artifact import GraderArtifact, Thresholds
-from tutor.grading.injection import suspected_injection
+from tutor.grading.attacks import suspected as suspected_injection
 from tutor.grading.models import (
     Feedback,
     Flag,

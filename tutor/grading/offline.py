@@ -21,9 +21,9 @@ from tutor.grading.artifact import (
     GraderModels,
     Thresholds,
 )
+from tutor.grading.attacks import suspected
 from tutor.grading.features import BASE_FEATURES, EmbeddingTable, GradingCase, extract
 from tutor.grading.feedback import compose, coverage, key_phrases
-from tutor.grading.injection import suspected_injection
 from tutor.grading.lexical import contradicts, words
 from tutor.grading.models import Feedback, Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.retrieval.embedder import Embedder
@@ -141,7 +141,7 @@ class OfflineGrader:
         if max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic:
             flags.append(Flag.OFF_TOPIC)
             score = min(score, t.incorrect / 3)
-        if suspected_injection(request.answer):
+        if suspected(request.answer):  # the one detector (tutor/grading/attacks)
             flags.append(Flag.INJECTION_SUSPECTED)
         reversed_ = not request.examples and contradicts(request.answer, request.references)
         verdict, confidence = verdict_for(score, t)

@@ -37,7 +37,7 @@ from tutor.errors import (
 )
 from tutor.grading import artifact as artifacts
 from tutor.grading.attacks import Detection, detect, sanitise
-from tutor.grading.attacks.guard import detector_flags, guard_llm, guard_offline, with_flags
+from tutor.grading.attacks.guard import guard_llm, guard_offline, with_flags
 from tutor.grading.cache import GradeCache, cache_from_settings, grade_key
 from tutor.grading.llm_grader import LLMGrader
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
@@ -194,11 +194,9 @@ class GradingService:
                 if has_content(cleaned):
                     cleaned_at[i] = len(batch)
                     batch.append(request.model_copy(update={"answer": cleaned}))
-        review_below = self.offline.thresholds.review
         graded = await asyncio.to_thread(self.offline.grade_many, batch)
-        raw = [detector_flags(grade, review_below) for grade in graded]
         return [
-            guard_offline(raw[i], raw[cleaned_at[i]] if i in cleaned_at else None, detection)
+            guard_offline(graded[i], graded[cleaned_at[i]] if i in cleaned_at else None, detection)
             for i, detection in enumerate(detections)
         ]
 

@@ -47,18 +47,6 @@ def capped(grade: Grade) -> Grade:
     return _held(grade.model_copy(update={"verdict": verdict, "score": min(grade.score, CAP)}))
 
 
-def detector_flags(grade: Grade, review_below: float) -> Grade:
-    """``grade`` without a grader's own ``injection_suspected`` (the detector decides that
-    flag), and without the ``needs_review`` that came only from it."""
-    if Flag.INJECTION_SUSPECTED not in grade.flags:
-        return grade
-    dropped = (Flag.INJECTION_SUSPECTED, Flag.NEEDS_REVIEW)
-    kept: list[Flag] = [f for f in grade.flags if f not in dropped]
-    if kept or grade.confidence < review_below:
-        kept.append(Flag.NEEDS_REVIEW)
-    return grade.model_copy(update={"flags": kept})
-
-
 def flagged(detection: Detection, llm: Grade) -> bool:
     """The detector flagged the answer, or the model itself suspects it."""
     return detection.suspected or Flag.INJECTION_SUSPECTED in llm.flags
