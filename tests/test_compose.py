@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import yaml
 
 from tests.conftest import PROJECT_ROOT
@@ -20,4 +22,9 @@ def test_compose_runs_tutor_with_chroma_and_a_database() -> None:
     }
     for name, service in services.items():
         assert "test" in service["healthcheck"], name
-    assert (PROJECT_ROOT / "Dockerfile").is_file()
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    assert '".[postgres]"' in dockerfile  # the driver the database URL names is installed
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    driver = tutor["environment"]["TUTOR_DATABASE_URL"].split("://")[0].split("+")[1]
+    extra = pyproject["project"]["optional-dependencies"]["postgres"]
+    assert any(requirement.startswith(driver) for requirement in extra)
