@@ -196,33 +196,63 @@ def learner_attempts(
         return [AttemptRecord.of(row) for row in session.scalars(query)]
 
 
+VERDICTS = ("correct", "partially_correct", "incorrect")
+
+
+def add_override(
+    session: Session,
+    attempt_id: str,
+    *,
+    teacher_key_id: str | None,
+    verdict: str,
+    score: float,
+    note: str = "",
+    now: datetime | None = None,
+) -> models.GradeOverride:
+    """Within ``session``: store a teacher's grade for the attempt (validated first).
+
+    ``teacher_key_id`` is None for the local user of single-user mode (no keys exist then).
+    """
+    if verdict not in VERDICTS:
+        raise BadRequestError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
+    if isinstance(score, bool) or not 0 <= score <= 1:
+        raise BadRequestError(f"score {score} is outside 0..1")
+    load_attempt(session, attempt_id)
+    if teacher_key_id is not None and session.get(models.ApiKey, teacher_key_id) is None:
+        raise NotFoundError(f"no API key {teacher_key_id!r}")
+    row = models.GradeOverride(
+        attempt_id=attempt_id,
+        teacher_key_id=teacher_key_id,
+        verdict=verdict,
+        score=float(score),
+        note=note,
+        created_at=now or models.utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def override_grade(
     database: Database,
     attempt_id: str,
     *,
-    teacher_key_id: str,
+    teacher_key_id: str | None,
     verdict: str,
     score: float,
     note: str = "",
     now: datetime | None = None,
 ) -> OverrideRecord:
-    """A teacher's correction; the newest override is the attempt's effective score."""
-    if not 0 <= score <= 1:
-        raise BadRequestError(f"score {score} is outside 0..1")
+    """A teacher's correction; the newest override is the attempt's effective score.
+
+    This stores the row only; :func:`tutor.learners.override_attempt` also rebuilds the
+    learner's mastery from it (what the API and the page call).
+    """
     with database.session() as session:
-        load_attempt(session, attempt_id)
-        if session.get(models.ApiKey, teacher_key_id) is None:
-            raise NotFoundError(f"no API key {teacher_key_id!r}")
-        row = models.GradeOverride(
-            attempt_id=attempt_id,
-            teacher_key_id=teacher_key_id,
-            verdict=verdict,
-            score=score,
-            note=note,
-            created_at=now or models.utcnow(),
-        )
-        session.add(row)
-        session.flush()
+        row = add_override(
+            session, attempt_id, teacher_key_id=teacher_key_id, verdict=verdict, score=score,
+            note=note, now=now,
+        )  # fmt: skip
         return OverrideRecord.of(row)
 
 

@@ -155,14 +155,18 @@ class Attempt(Base):
 
 
 class GradeOverride(Base):
-    """A teacher's correction of a grade; the newest one wins."""
+    """A teacher's correction (or confirmation) of a grade; the newest one wins.
+
+    ``teacher_key_id`` is the key that made it, or None for the local user of single-user
+    mode (no keys exist then).
+    """
 
     __tablename__ = "grade_overrides"
     __table_args__ = (CheckConstraint("score >= 0 AND score <= 1", name="score"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), index=True)
-    teacher_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    teacher_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"))
     verdict: Mapped[str] = mapped_column(String(32))
     score: Mapped[float] = mapped_column(Float)
     note: Mapped[str] = mapped_column(Text, default="")

@@ -130,7 +130,7 @@ class AttemptRecord:
 class OverrideRecord:
     id: int
     attempt_id: str
-    teacher_key_id: str
+    teacher_key_id: str | None  # None: the local user of single-user mode
     verdict: str
     score: float
     note: str
