@@ -21,6 +21,7 @@ from tutor.learners.quiz import (
     get_quiz,
     start_quiz,
 )
+from tutor.learners.replay import override_attempt, rebuild_mastery
 from tutor.learners.tracking import (
     ConceptProgress,
     Grader,
@@ -63,6 +64,8 @@ __all__ = [
     "grade_attempt",
     "load_params",
     "mastery_report",
+    "override_attempt",
+    "rebuild_mastery",
     "record_outcome",
     "regrade_pending",
     "start_quiz",

@@ -1,0 +1,177 @@
+"""Rebuilding a learner's mastery from their answers, so a teacher's override counts.
+
+Knowledge tracing is sequential: each answer moves P(known) from where the previous one left
+it, so changing one score changes every estimate after it. :func:`rebuild_mastery` starts the
+learner again from the priors and replays their graded attempts in order through
+:meth:`Knowledge.observe`, each with its *effective* score (the newest override, else the
+grade), then rewrites their ``mastery`` rows (all of them, or only the concepts asked for).
+
+Item difficulty (the Elo ``item_stats``) is left alone: those ratings pool every learner's
+answers and were moved once, at each attempt's first grade; replaying one learner cannot undo
+their share without everyone else's history. During the replay each item keeps its current
+rating (the rating it had when the learner answered is not stored), so a replayed estimate can
+differ slightly from the one tracked live even where no score changed.
+
+:func:`override_attempt` is what the API and the page call: it stores the override and, when
+it changes the attempt's effective score, rebuilds the concepts of that attempt's item for
+that learner, in one transaction. Other concepts keep their rows (replaying them would change
+nothing but that drift), and a confirmation (the same score) changes no mastery at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tutor.corpus import Corpus
+from tutor.errors import ConflictError
+from tutor.learners.catalog import Catalog
+from tutor.learners.config import LearnerConfig
+from tutor.learners.knowledge import ItemRating, Knowledge
+from tutor.learners.tracking import catalog_of, load_knowledge
+from tutor.store import AttemptStatus, Database, OverrideRecord, models
+from tutor.store.attempts import add_override, load_attempt
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    learner_id: str
+    answers: int  # graded attempts replayed
+    p_known: dict[str, tuple[float, float]]  # concept id -> (before, after), changed or not
+
+
+@dataclass(frozen=True)
+class OverrideOutcome:
+    override: OverrideRecord
+    mastery: Rebuilt | None  # None: the effective score did not change, nor did mastery
+
+
+def effective_answers(session: Session, learner_id: str) -> list[tuple[str, float, datetime]]:
+    """``(item_id, score, when)`` of the learner's graded attempts in order, overrides applied.
+
+    The same order and scores as :func:`tutor.store.attempts.effective_scores`, with the time
+    each was graded (the time the tracker saw it).
+    """
+    latest = (
+        select(models.GradeOverride.attempt_id, models.GradeOverride.score)
+        .join(models.Attempt, models.Attempt.id == models.GradeOverride.attempt_id)
+        .where(models.Attempt.learner_id == learner_id)
+        .order_by(models.GradeOverride.attempt_id, models.GradeOverride.id)
+    )
+    overrides = dict(session.execute(latest).all())
+    query = (
+        select(models.Attempt)
+        .where(
+            models.Attempt.learner_id == learner_id,
+            models.Attempt.status == AttemptStatus.GRADED.value,
+        )
+        .order_by(models.Attempt.created_at, models.Attempt.id)
+    )
+    return [
+        (row.item_id, overrides.get(row.id, row.score or 0.0), row.graded_at or row.created_at)
+        for row in session.scalars(query)
+    ]
+
+
+def rebuild_mastery(
+    session: Session,
+    catalog: Catalog,
+    learner_id: str,
+    config: LearnerConfig,
+    *,
+    concepts: Collection[str] | None = None,
+) -> Rebuilt:
+    """Within ``session``: replay the learner's answers from the priors; rewrite the mastery
+    rows of ``concepts`` (default: every concept, deleting rows the replay does not reach).
+
+    Attempts at items the corpus no longer has (or variants) are skipped, as the tracker
+    skipped them.
+    """
+    stored = load_knowledge(session, catalog, learner_id, config)
+    ratings = {k: ItemRating(v.rating, v.attempts) for k, v in stored.ratings.items()}
+    fresh = Knowledge(catalog, config, stored.params, {}, _copy(ratings), [])
+    answers = [a for a in effective_answers(session, learner_id) if a[0] in catalog.items]
+    for item_id, score, when in answers:
+        fresh.observe(item_id, score, when)
+        _hold_rating(fresh, ratings, item_id)
+    chosen = set(stored.concepts) | set(fresh.concepts) if concepts is None else set(concepts)
+    changes = {c: (stored.p_known(c), fresh.p_known(c)) for c in sorted(chosen)}
+    for concept_id in chosen:
+        row = session.get(models.Mastery, (learner_id, concept_id))
+        state = fresh.concepts.get(concept_id)
+        if state is None:
+            if row is not None:
+                session.delete(row)
+            continue
+        if row is None:
+            row = models.Mastery(learner_id=learner_id, concept_id=concept_id)
+            session.add(row)
+        row.p_known, row.attempts, row.streak = state.p_known, state.attempts, state.streak
+        row.updated_at = state.last_practiced or models.utcnow()
+    return Rebuilt(learner_id, len(answers), changes)
+
+
+def _copy(ratings: dict[str, ItemRating]) -> dict[str, ItemRating]:
+    return {item_id: replace(rating) for item_id, rating in ratings.items()}
+
+
+def _hold_rating(knowledge: Knowledge, ratings: dict[str, ItemRating], item_id: str) -> None:
+    """Put the item's stored rating back (observe moved it; the replay must not)."""
+    if item_id in ratings:
+        knowledge.ratings[item_id] = replace(ratings[item_id])
+    else:
+        knowledge.ratings.pop(item_id, None)
+
+
+def override_attempt(
+    database: Database,
+    corpus: Corpus | Catalog,
+    attempt_id: str,
+    *,
+    teacher_key_id: str | None,
+    verdict: str,
+    score: float,
+    note: str = "",
+    config: LearnerConfig | None = None,
+    now: datetime | None = None,
+) -> OverrideOutcome:
+    """Store a teacher's grade for a graded attempt and rebuild that learner's mastery.
+
+    Confirming a grade is an override with the same verdict and score. ``teacher_key_id`` is
+    None for the local user of single-user mode. An attempt not graded yet is a
+    ``ConflictError`` (grade it first: ``tutor regrade --pending``).
+    """
+    catalog = catalog_of(corpus)
+    with database.session() as session:
+        attempt = load_attempt(session, attempt_id)
+        if attempt.status != AttemptStatus.GRADED.value:
+            raise ConflictError(
+                f"attempt {attempt_id} is {attempt.status}, not graded: grade it first "
+                "(`tutor regrade --pending`), then override"
+            )
+        previous = _effective_score(session, attempt)
+        row = add_override(
+            session, attempt_id, teacher_key_id=teacher_key_id, verdict=verdict, score=score,
+            note=note, now=now,
+        )  # fmt: skip
+        rebuilt = None
+        if row.score != previous and attempt.item_id in catalog.items:
+            rebuilt = rebuild_mastery(
+                session, catalog, attempt.learner_id, config or LearnerConfig(),
+                concepts=catalog.items[attempt.item_id].concepts,
+            )  # fmt: skip
+        return OverrideOutcome(OverrideRecord.of(row), rebuilt)
+
+
+def _effective_score(session: Session, attempt: models.Attempt) -> float:
+    newest = session.scalar(
+        select(models.GradeOverride.score)
+        .where(models.GradeOverride.attempt_id == attempt.id)
+        .order_by(models.GradeOverride.id.desc())
+        .limit(1)
+    )
+    return newest if newest is not None else attempt.score or 0.0
