@@ -19,6 +19,7 @@ from tutor.errors import BadRequestError
 from tutor.grading.batch import BatchReport, grade_file, load_examples, read_answers
 from tutor.grading.models import Grade, GradeRequest
 from tutor.grading.service import GradingService
+from tutor.store import Database
 
 USAGE = (
     "give --item ID --answer TEXT, or --question Q --reference R --answer A, "
@@ -29,11 +30,12 @@ OfflineFlag = Annotated[
 ]
 
 
-def _service(offline: bool) -> GradingService:
+def _service(offline: bool, database: Database | None = None) -> GradingService:
+    """``database``: teacher-graded attempts become graded examples of an item's answers."""
     settings: Settings = get_settings()
     if offline:
         settings = settings.model_copy(update={"model": None})
-    return GradingService.from_settings(settings)
+    return GradingService.from_settings(settings, database=database)
 
 
 @app.command("grade")
@@ -167,9 +169,9 @@ def regrade(
 
     settings = get_settings()
     corpus = load_corpus(settings.corpus_dir)
-    service = _service(offline)
     database = open_database(settings)
     try:
+        service = _service(offline, database)
         report = asyncio.run(regrade_pending(database, corpus, service.item_grader, limit=limit))
     finally:
         database.dispose()

@@ -15,11 +15,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from tutor.corpus import Item, ItemType
+from tutor.grading.cache import normalise_answer
 from tutor.grading.models import Feedback, Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.retrieval.embedder import Embedder
 
 ANSWER_KEY = "answer-key@1"
 EXAMPLES_IN_PROMPT = 4
+ITEM_EXAMPLES = 50  # graded examples of an item at most (the offline grader reads them all)
 # Score bands of each verdict, as the grading prompt states them.
 BANDS = {
     Verdict.CORRECT: (0.8, 1.0),
@@ -47,6 +49,21 @@ def request_for(item: Item, answer: str, examples: Sequence[GradedExample] = ())
         common_mistakes=list(item.common_mistakes),
         solution_steps=steps_of(item),
     )
+
+
+def merge_examples(
+    *sources: Sequence[GradedExample], limit: int = ITEM_EXAMPLES
+) -> list[GradedExample]:
+    """The examples of every source in order, the first of each normalised answer, ``limit``
+    at most; answers without a letter or digit teach nothing and are left out."""
+    seen: set[str] = set()
+    merged: list[GradedExample] = []
+    for example in (e for source in sources for e in source):
+        key = normalise_answer(example.answer)
+        if key not in seen and has_content(key):
+            seen.add(key)
+            merged.append(example)
+    return merged[:limit]
 
 
 def _plain(text: str) -> str:

@@ -1,6 +1,6 @@
 """Grading, the one entry point: an item or an ad-hoc question, one answer or many.
 
-    service = GradingService.from_settings(settings)
+    service = GradingService.from_settings(settings, database=db)  # db: teacher overrides
     grade = await service.grade_item(item, answer)
     grades = await service.grade_many([GradeRequest(question=..., references=[...], answer=...)])
     outcome = await answer_item(db, corpus, learner_id, item_id, answer, service.item_grader)
@@ -9,6 +9,11 @@ Without ``TUTOR_MODEL`` the offline grader grades. With it, the model grades (ma
 ``TUTOR_GRADE_SAMPLES``) and the offline grader, when its artifact is installed, grades the same
 answer as the second opinion the injection defence needs (:mod:`tutor.grading.attacks.guard`).
 Every grade goes through the cache first (:mod:`tutor.grading.cache`).
+
+Given a database, an answer to a corpus item is graded with the item's teacher-graded answers
+as graded examples: attempts at the item whose grade a teacher overrode, at the newest
+override's score (after any examples the caller gives). They are part of the request, so of
+its cache key: a new override means the item's answers are graded afresh.
 
 When the model cannot grade an answer (the provider is down or times out after its retries,
 refuses the credentials or the request, or replies invalidly even after the repair), the
@@ -42,9 +47,18 @@ from tutor.grading.cache import GradeCache, cache_from_settings, grade_key
 from tutor.grading.llm_grader import LLMGrader
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
 from tutor.grading.offline import OfflineGrader
-from tutor.grading.rubric import ExampleRanker, choice_grade, empty_grade, has_content, request_for
+from tutor.grading.rubric import (
+    ITEM_EXAMPLES,
+    ExampleRanker,
+    choice_grade,
+    empty_grade,
+    has_content,
+    merge_examples,
+    request_for,
+)
 from tutor.llm import UsageLedger
 from tutor.retrieval.embedder import Embedder, MiniLMEmbedder
+from tutor.store import Database, teacher_graded_answers
 
 MAX_ANSWER_CHARS = 5_000
 DETECTOR = "attacks@1"  # bump when the detector or the guard changes what a grade may be
@@ -65,6 +79,7 @@ class GradingService:
         ranker: ExampleRanker | None = None,
         concurrency: int = 8,
         offline_problem: str = "",
+        database: Database | None = None,
     ) -> None:
         if offline is None and llm is None:
             raise ConfigurationError(offline_problem or "no grader: set TUTOR_MODEL or install "
@@ -72,6 +87,7 @@ class GradingService:
         self.offline, self.llm, self.cache = offline, llm, cache
         self.ranker = ranker or ExampleRanker(None)
         self.concurrency = concurrency
+        self.database = database  # teacher-graded attempts become an item's graded examples
 
     @classmethod
     def from_settings(
@@ -80,8 +96,10 @@ class GradingService:
         *,
         embedder: Embedder | None = None,
         ledger: UsageLedger | None = None,
+        database: Database | None = None,
     ) -> GradingService:
-        """The LLM grader when ``TUTOR_MODEL`` is set, and the offline grader when installed."""
+        """The LLM grader when ``TUTOR_MODEL`` is set, and the offline grader when installed;
+        ``database`` (optional) supplies the teacher-graded answers of items."""
         offline, problem = None, ""
         try:
             artifact = artifacts.load()
@@ -94,7 +112,7 @@ class GradingService:
         llm = LLMGrader.from_settings(settings, ledger=ledger) if settings.model else None
         return cls(
             offline=offline, llm=llm, cache=cache_from_settings(settings),
-            ranker=ExampleRanker(embedder), offline_problem=problem,
+            ranker=ExampleRanker(embedder), offline_problem=problem, database=database,
         )  # fmt: skip
 
     @property
@@ -122,10 +140,23 @@ class GradingService:
     async def grade_item(
         self, item: Item, answer: str, examples: Sequence[GradedExample] = ()
     ) -> Grade:
+        """``examples`` first, then the item's teacher-graded answers (given a database)."""
         _check(answer)
         if (choice := choice_grade(item, answer)) is not None:
             return choice
-        return await self.grade(request_for(item, answer, examples))
+        return await self.grade(request_for(item, answer, await self.examples_for(item, examples)))
+
+    async def examples_for(
+        self, item: Item, given: Sequence[GradedExample] = ()
+    ) -> list[GradedExample]:
+        """``given``, then the attempts at ``item`` a teacher graded, newest first; one example
+        per normalised answer (the first), ``ITEM_EXAMPLES`` at most."""
+        if self.database is None:
+            return merge_examples(given)
+        graded = await asyncio.to_thread(
+            teacher_graded_answers, self.database, item.id, limit=ITEM_EXAMPLES
+        )
+        return merge_examples(given, [GradedExample(answer=a, score=s) for a, s in graded])
 
     async def item_grader(self, item: Item, answer: str) -> Grade:
         """A :data:`tutor.learners.Grader`, for ``answer_item`` and ``regrade_pending``."""

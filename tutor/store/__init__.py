@@ -27,6 +27,7 @@ from tutor.store.attempts import (
     record_failure,
     record_grade,
     submit_attempt,
+    teacher_graded_answers,
 )
 from tutor.store.chat import add_message, create_chat_session, get_chat_session, list_messages
 from tutor.store.classroom import (
@@ -116,5 +117,6 @@ __all__ = [
     "revoke_api_key",
     "set_variant_status",
     "submit_attempt",
+    "teacher_graded_answers",
     "upgrade_to_head",
 ]

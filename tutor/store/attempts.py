@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -272,3 +272,27 @@ def effective_scores(
         (row.learner_id, row.item_id, overrides.get(row.id, row.score or 0.0))
         for row in session.scalars(query)
     ]
+
+
+def teacher_graded_answers(
+    database: Database, item_id: str, *, limit: int | None = None
+) -> list[tuple[str, float]]:
+    """``(answer, score)`` of the attempts at ``item_id`` whose grade a teacher overrode.
+
+    Each attempt's newest override gives its score; the most recently overridden come first.
+    These are graded examples for grading other answers to the item.
+    """
+    latest = (
+        select(func.max(models.GradeOverride.id).label("id"))
+        .group_by(models.GradeOverride.attempt_id)
+        .subquery()
+    )
+    query = (
+        select(models.Attempt.answer, models.GradeOverride.score)
+        .join(models.GradeOverride, models.GradeOverride.attempt_id == models.Attempt.id)
+        .where(models.Attempt.item_id == item_id, models.GradeOverride.id.in_(select(latest.c.id)))
+        .order_by(models.GradeOverride.id.desc())
+        .limit(limit)
+    )
+    with database.session() as session:
+        return [(answer, float(score)) for answer, score in session.execute(query)]
