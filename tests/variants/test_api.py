@@ -33,6 +33,21 @@ def test_generate_then_list_drafts_then_publish(client: httpx.Client) -> None:
     rejected = client.post(f"/v1/variants/{ids[1]}/reject")
     assert rejected.json()["status"] == "rejected"
 
+    # the published variant is practice now: served, listed after its parent, graded
+    variant = Item.model_validate(published.json()["item"])
+    served = client.get(f"/v1/items/{variant.id}")
+    assert served.status_code == 200 and served.json()["stem"] == variant.stem
+    lesson = client.get(f"/v1/lessons/{served.json()['lesson_id']}").json()
+    practice = [p["id"] for p in lesson["practice"]]
+    assert practice.index(variant.id) > practice.index("fsp-01")
+    rejected_item = Item.model_validate(rejected.json()["item"])
+    assert rejected_item.id not in practice
+    answer = variant.answer_key or variant.answer
+    graded = client.post(f"/v1/items/{variant.id}/attempts", json={"answer": answer})
+    assert graded.status_code == 200, graded.text
+    assert graded.json()["grade"]["verdict"] == "correct"
+    assert graded.json()["mastery"][0]["concept_id"] == "few-shot-examples"
+
 
 def test_bad_requests_get_json_errors(client: httpx.Client) -> None:
     too_many = client.post("/v1/items/fsp-01/variants", json={"n": 11})

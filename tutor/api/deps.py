@@ -14,6 +14,7 @@ from tutor.tutoring import Tutor
 
 def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
+    services.sync_practice()  # published variants are practice items
     return services
 
 

@@ -12,6 +12,7 @@ from tutor.learners import Catalog, LearnerConfig
 from tutor.retrieval import PassageIndex
 from tutor.store import Database, open_database
 from tutor.tutoring import Tutor
+from tutor.variants.practice import PracticeCorpus
 
 
 @dataclass
@@ -20,7 +21,17 @@ class Services:
 
     @cached_property
     def corpus(self) -> Corpus:
+        """The lesson files plus published variants (kept current by :meth:`sync_practice`)."""
         return load_corpus(self.settings.corpus_dir)
+
+    @cached_property
+    def practice(self) -> PracticeCorpus:
+        return PracticeCorpus(self.corpus, self.database)
+
+    def sync_practice(self, *, force: bool = False) -> None:
+        """Lay newly published variants over the corpus (a query every few seconds at most)."""
+        if self.practice.sync(force=force):
+            self.__dict__.pop("catalog", None)
 
     @cached_property
     def catalog(self) -> Catalog:

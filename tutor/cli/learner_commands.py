@@ -79,11 +79,12 @@ def fit(
 ) -> None:
     """Fit knowledge-tracing parameters per concept from logged attempts (EM), and store them."""
     from tutor.learners import fit_params
+    from tutor.variants.practice import practice_corpus
 
     settings = get_settings()
-    corpus = load_corpus(settings.corpus_dir)
     database = open_database(settings)
     try:
+        corpus = practice_corpus(load_corpus(settings.corpus_dir), database)
         fits = fit_params(database, corpus, min_observations=min_observations)
     finally:
         database.dispose()

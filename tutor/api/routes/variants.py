@@ -92,8 +92,11 @@ def list_variants(
 
 
 @router.post("/variants/{variant_id}/publish")
-def publish(variant_id: str, variants: VariantsDep) -> VariantPublic:
-    return variant_public(variants.publish(variant_id))
+def publish(variant_id: str, variants: VariantsDep, services: ServicesDep) -> VariantPublic:
+    """Publish a draft: from now on it is a practice item of its parent's lesson."""
+    published = variant_public(variants.publish(variant_id))
+    services.sync_practice(force=True)
+    return published
 
 
 @router.post("/variants/{variant_id}/reject")
