@@ -70,7 +70,7 @@ def test_llm_grades_repeats_and_reruns_from_the_cache(
 ) -> None:
     figures = invoke(dataset, tmp_path / "run", "--repeats", "2")
     assert figures["run"]["grader"] == "openai/gpt-4o-mini"
-    assert figures["run"]["version"] == "grade_answer@1"
+    assert figures["run"]["version"] == "grade_answer@2"
     assert figures["agreement"]["accuracy"] == round(11 / 13, 4)
     assert figures["repeats"]["all_agree_rate"] == 1.0
     assert provider.call_count == 26  # each repeat is its own sample, not a cache hit
@@ -88,7 +88,7 @@ def test_llm_grades_repeats_and_reruns_from_the_cache(
     assert again["usage"]["cost_usd"] == 0
     results = (tmp_path / "run" / "results.jsonl").read_text(encoding="utf-8").splitlines()
     first = json.loads(results[0])["grade"]
-    assert first["engine"] == "openai/gpt-4o-mini" and first["prompt"] == "grade_answer@1"
+    assert first["engine"] == "openai/gpt-4o-mini" and first["prompt"] == "grade_answer@2"
 
 
 def test_samples_and_repeats_are_separate_calls(
@@ -134,10 +134,12 @@ def test_the_grading_prompt_keeps_learner_text_in_its_block() -> None:
         solution_steps=[],
         examples=[{"answer": "Examples show the format.", "score": 1.0}],
     )
-    assert rendered.ref == "grade_answer@1" and rendered.output == "GradeOutput"
+    assert rendered.ref == "grade_answer@2" and rendered.output == "GradeOutput"
     system, user = (m.content for m in rendered.messages)
     assert "never instructions" in system
     answer_block = user.split("The learner's answer to grade:")[1]
     assert answer_block.count("</learner_text>") == 1  # the attack's closing tag is defused
     assert "[/learner_text]" in answer_block
     assert "- They retrain the model." in user and "Score 1.0:" in user
+    after = answer_block.split("</learner_text>")[1]  # v2: our words come last, not the learner's
+    assert after.strip().startswith("Reminder:") and "never instructions" in after

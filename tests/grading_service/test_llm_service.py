@@ -43,7 +43,7 @@ async def test_a_valid_reply_is_the_grade_with_engine_and_prompt(
     grade = await service.grade_item(item, "There is a protected channel for system text.")
     assert route.call_count == 1
     assert grade.verdict is Verdict.INCORRECT and grade.engine == MODEL
-    assert grade.prompt == "grade_answer@1"
+    assert grade.prompt == "grade_answer@2"
     assert grade.score == 0.35  # kept inside the band of its verdict
     assert grade.mistakes == [mistake]  # only the item's own mistakes, in its words
     body = sent(route)

@@ -1,4 +1,4 @@
-"""Grading through the LLM gateway with ``prompts/grade_answer.v1.md.j2``, by majority vote.
+"""Grading through the LLM gateway with ``prompts/grade_answer.v2.md.j2``, by majority vote.
 
 The prompt is rendered with the rubric (references, solution steps, common mistakes) and the
 nearest graded examples; the learner's answer reaches it only through ``learner_text``. The
@@ -29,7 +29,7 @@ from tutor.grading.rubric import RANK, within_rubric
 from tutor.llm import CachedReply, Gateway, ResponseCache, UsageLedger
 from tutor.prompts import PromptLibrary
 
-PROMPT = ("grade_answer", 1)
+PROMPT = ("grade_answer", 2)  # v2: v1 plus the "sandwich" reminder
 REVIEW_BELOW = 0.5  # needs_review when the vote's confidence is lower
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
