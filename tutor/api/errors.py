@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tutor.errors import TutorError, UnauthorizedError
+
+logger = logging.getLogger("tutor.api")
 
 
 def _body(code: str, message: str, status: int, **extra: object) -> JSONResponse:
@@ -34,6 +38,11 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
         return _body("invalid_request", summary or "invalid request", 422, details=details)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return _body("internal_error", "the service failed; the error is logged", 500)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -20,6 +20,7 @@ from tutor.api.schemas import ItemPublic, LessonId
 from tutor.api.services import Services
 from tutor.errors import ConflictError, NotFoundError
 from tutor.learners import QuizView, answer_item, answer_quiz, get_quiz, start_quiz
+from tutor.store import AttemptRecord, get_attempt
 
 router = APIRouter(prefix="/v1/quizzes", tags=["learners"])
 
@@ -162,9 +163,15 @@ async def answer(
     view = await _readable(services, principal, quiz_id)
     if view.learner_id != principal.learner_id:
         raise NotFoundError(f"no quiz {quiz_id!r}")  # teachers read quizzes, never answer them
+    if body.idempotency_key is not None:
+        key = f"quiz:{quiz_id}:{body.idempotency_key}"
+        replayed = await asyncio.to_thread(_answered_with, services, view, key)
+        if replayed is not None:  # a retry of an answer already recorded
+            return QuizAnswer(quiz=quiz_public(view, services), attempt=attempt_public(replayed))
     if view.current is None:
         raise ConflictError(f"quiz {quiz_id!r} is finished; start a new one")
-    key = body.idempotency_key or f"quiz:{quiz_id}:{view.current.number}"
+    if body.idempotency_key is None:
+        key = f"quiz:{quiz_id}:question-{view.current.number}"
     outcome = await answer_item(
         services.database,
         services.corpus,
@@ -182,3 +189,12 @@ async def answer(
         quiz=quiz_public(after, services),
         attempt=attempt_public(outcome.attempt, outcome.observation),
     )
+
+
+def _answered_with(services: Services, view: QuizView, key: str) -> AttemptRecord | None:
+    for question in view.questions:
+        if question.attempt_id is not None:
+            attempt = get_attempt(services.database, question.attempt_id)
+            if attempt.idempotency_key == key:
+                return attempt
+    return None
