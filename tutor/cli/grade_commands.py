@@ -164,15 +164,19 @@ def regrade(
     if not pending:
         raise BadRequestError("say which attempts: tutor regrade --pending")
     from tutor.corpus import load_corpus
-    from tutor.learners import regrade_pending
+    from tutor.learners import LearnerConfig, regrade_pending
     from tutor.store import open_database
+    from tutor.variants.practice import practice_corpus
 
     settings = get_settings()
-    corpus = load_corpus(settings.corpus_dir)
     database = open_database(settings)
     try:
+        corpus = practice_corpus(load_corpus(settings.corpus_dir), database)  # variants too
         service = _service(offline, database)
-        report = asyncio.run(regrade_pending(database, corpus, service.item_grader, limit=limit))
+        config = LearnerConfig.from_settings(settings)
+        report = asyncio.run(
+            regrade_pending(database, corpus, service.item_grader, config=config, limit=limit)
+        )
     finally:
         database.dispose()
     if as_json:

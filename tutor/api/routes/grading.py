@@ -148,7 +148,10 @@ async def get_grading(request: Request, services: ServicesDep) -> GradingService
         if getattr(state, "grading", None) is None:
             embedder = _shared_embedder(services)
             state.grading = await asyncio.to_thread(
-                GradingService.from_settings, services.settings, embedder=embedder
+                GradingService.from_settings,
+                services.settings,
+                embedder=embedder,
+                database=services.database,  # teacher-graded answers guide the grader
             )
     service: GradingService = state.grading
     return service
