@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutor.api.routes.openai_compat import Numbering, restore, sources_text
+from tutor.api.routes.openai_compat.numbering import Numbering, restore, sources_text
 from tutor.corpus import Corpus
 from tutor.tutoring import Citation
 
