@@ -24,6 +24,7 @@ from tutor.api.routes import (
     quizzes,
     search,
     sessions,
+    teacher,
 )
 from tutor.api.routes.grading import router as grading_router
 from tutor.api.routes.variants import router as variants_router
@@ -56,12 +57,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         lessons.router, search.router, explain.router, sessions.router, hints.router,
         openai_compat.router, variants_router, grading_router, learners.router,
-        quizzes.router, keys.router,
+        quizzes.router, keys.router, teacher.router,
     ):  # fmt: skip
         app.include_router(router, dependencies=signed_in)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(WEB_DIR / "index.html")
+
+    @app.get("/teacher", include_in_schema=False)
+    def teacher_page() -> FileResponse:
+        return FileResponse(WEB_DIR / "teacher.html")
 
     return app

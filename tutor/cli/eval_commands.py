@@ -242,3 +242,34 @@ def gates(
     console.print(
         " ".join(f"{k} {v:g}" for k, v in limits.items()), highlight=False, soft_wrap=True
     )
+
+
+@eval_app.command("export-overrides")
+def export_overrides(
+    out: Annotated[Path, typer.Option("--out", help="The JSONL dataset to write.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Write teachers' grade overrides as an eval dataset: the newest verdict for each answer is
+    its human label (`tutor eval grading FILE` then measures the grader against them)."""
+    from tutor.corpus import load_corpus
+    from tutor.store import export_labels, open_database
+
+    settings = get_settings()
+    items = {item.id for _, item in load_corpus(settings.corpus_dir).items()}
+    database = open_database(settings)
+    try:
+        exported = export_labels(database, items=items)
+    finally:
+        database.dispose()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(exported.jsonl(), encoding="utf-8")
+    summary = {"file": str(out), "labels": len(exported.rows), "skipped": exported.skipped}
+    if as_json:
+        print_json(summary)
+        return
+    console.print(f"wrote {len(exported.rows)} human labels to {out}", highlight=False)
+    if exported.skipped:
+        err_console.print(
+            f"skipped {len(exported.skipped)} overridden answers to items not in the corpus",
+            highlight=False,
+        )

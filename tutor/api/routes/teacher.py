@@ -1,0 +1,261 @@
+"""The teacher view: mastery across learners, frequent misconceptions, the review queue, and
+overrides (which rebuild the learner's mastery and become human labels for the evals).
+
+Every route needs a teacher or admin key (or single-user local mode). The page at ``/teacher``
+is a client of these routes. The work is in :mod:`tutor.store.classroom` and
+:func:`tutor.learners.override_attempt`; ``tutor eval export-overrides`` writes the same
+export as ``GET /v1/overrides/export``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from tutor.api.auth import TeacherDep, teacher
+from tutor.api.deps import ServicesDep
+from tutor.api.routes.grading import AttemptPublic, MasteryChange, attempt_public
+from tutor.api.routes.lessons import item_public
+from tutor.api.schemas import ItemPublic
+from tutor.api.services import Services
+from tutor.errors import NotFoundError
+from tutor.learners import override_attempt
+from tutor.store import (
+    ConceptSummary,
+    OverrideRecord,
+    class_mastery,
+    export_labels,
+    misconception_counts,
+    override_history,
+    review_queue,
+)
+
+router = APIRouter(prefix="/v1", tags=["teacher"], dependencies=[Depends(teacher)])
+Limit = Annotated[int, Query(ge=1, le=1000)]
+JSONL = "application/x-ndjson"
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LearnerRow(_Public):
+    learner_id: str
+    name: str
+    p_known: float
+    mastered: bool
+    attempts: int
+    last_practiced: datetime
+
+
+class ConceptRow(_Public):
+    concept_id: str
+    name: str
+    lesson_id: str | None = Field(description="None for a concept no longer in the corpus.")
+    learners: int = Field(description="Learners who practised the concept.")
+    mean_p_known: float | None = Field(description="Their mean P(known); None if nobody did.")
+    mastered: int = Field(description="Learners at or above the mastery threshold.")
+    rows: list[LearnerRow] = Field(description="One per learner who practised it, weakest first.")
+
+
+class ClassMastery(_Public):
+    threshold: float
+    concepts: list[ConceptRow]
+
+
+class ExamplePublic(_Public):
+    attempt_id: str
+    learner_id: str
+    item_id: str
+    answer: str
+
+
+class MisconceptionPublic(_Public):
+    text: str
+    count: int = Field(description="Graded answers that showed it.")
+    learners: int
+    items: list[str] = Field(description="Item ids, most frequent first.")
+    example: ExamplePublic = Field(description="The newest answer that showed it.")
+
+
+class ReviewPublic(_Public):
+    attempt: AttemptPublic = Field(description="The learner's answer and the grader's grade.")
+    learner_name: str
+    answer: str
+    item: ItemPublic | None = Field(description="None for an item not in the corpus.")
+    canonical_answer: str | None
+
+
+class OverrideBody(_Public):
+    verdict: Literal["correct", "partially_correct", "incorrect"]
+    score: float = Field(ge=0, le=1)
+    note: str = Field(default="", max_length=2000)
+
+
+class OverridePublic(_Public):
+    id: int
+    attempt_id: str
+    teacher_key_id: str | None = Field(description="None: the local user of single-user mode.")
+    verdict: str
+    score: float
+    note: str
+    created_at: datetime
+    mastery: list[MasteryChange] | None = Field(
+        default=None,
+        description="How the rebuilt mastery moved (only in the reply that made it; None when "
+        "the score did not change).",
+    )
+
+
+class OverrideHistory(OverridePublic):
+    item_id: str
+    learner_id: str
+    answer: str
+    grader_verdict: str | None
+    grader_score: float | None
+
+
+@router.get("/class/mastery")
+async def mastery(services: ServicesDep) -> ClassMastery:
+    """Every practicable concept, prerequisites first, with the class's mastery of it."""
+    threshold = services.learner_config.mastery_threshold
+    found = await asyncio.to_thread(class_mastery, services.database, threshold=threshold)
+    return ClassMastery(threshold=threshold, concepts=_concept_rows(services, found))
+
+
+@router.get("/class/misconceptions")
+async def misconceptions(services: ServicesDep, limit: Limit = 20) -> list[MisconceptionPublic]:
+    """The misconceptions grades named most often (answers a teacher called correct aside)."""
+    found = await asyncio.to_thread(misconception_counts, services.database, limit=limit)
+    return [
+        MisconceptionPublic(
+            text=m.text, count=m.count, learners=m.learners, items=list(m.items),
+            example=ExamplePublic(**vars(m.example)),
+        )
+        for m in found
+    ]  # fmt: skip
+
+
+@router.get("/review")
+async def review(services: ServicesDep, limit: Limit = 100) -> list[ReviewPublic]:
+    """Graded answers flagged needs_review that no teacher has overridden or confirmed yet."""
+    found = await asyncio.to_thread(review_queue, services.database, limit=limit)
+    out = []
+    for entry in found:
+        item, canonical = None, None
+        try:
+            lesson, corpus_item = services.corpus.item(entry.attempt.item_id)
+            item, canonical = item_public(lesson, corpus_item), corpus_item.answer
+        except NotFoundError:
+            pass
+        out.append(
+            ReviewPublic(
+                attempt=attempt_public(entry.attempt), learner_name=entry.learner_name,
+                answer=entry.attempt.answer, item=item, canonical_answer=canonical,
+            )
+        )  # fmt: skip
+    return out
+
+
+@router.post("/attempts/{attempt_id}/override", status_code=201)
+async def override(
+    attempt_id: str, body: OverrideBody, services: ServicesDep, principal: TeacherDep
+) -> OverridePublic:
+    """Replace the grade of a graded answer (send the same verdict and score to confirm it).
+    The learner's mastery is rebuilt with the new score; the newest override is the label
+    `GET /v1/overrides/export` gives the evals."""
+    outcome = await asyncio.to_thread(
+        override_attempt,
+        services.database,
+        services.catalog,
+        attempt_id,
+        teacher_key_id=principal.key_id,
+        verdict=body.verdict,
+        score=body.score,
+        note=body.note,
+        config=services.learner_config,
+    )
+    changes = None
+    if outcome.mastery is not None:
+        changes = [
+            MasteryChange(concept_id=c, before=before, after=after)
+            for c, (before, after) in outcome.mastery.p_known.items()
+        ]
+    return OverridePublic(**_override_fields(outcome.override), mastery=changes)
+
+
+@router.get("/overrides")
+async def overrides(
+    services: ServicesDep, attempt_id: str | None = None, limit: Limit = 100
+) -> list[OverrideHistory]:
+    """Every override, newest first (several per attempt when a teacher changed their mind)."""
+    found = await asyncio.to_thread(
+        override_history, services.database, attempt_id=attempt_id, limit=limit
+    )
+    return [
+        OverrideHistory(
+            **_override_fields(e.override), item_id=e.attempt.item_id,
+            learner_id=e.attempt.learner_id, answer=e.attempt.answer,
+            grader_verdict=e.attempt.verdict, grader_score=e.attempt.score,
+        )
+        for e in found
+    ]  # fmt: skip
+
+
+@router.get(
+    "/overrides/export",
+    response_class=Response,
+    responses={200: {"content": {JSONL: {}}, "description": "One eval case a line."}},
+)
+async def export(services: ServicesDep) -> Response:
+    """The newest override of each answer as an eval dataset (JSONL, one case a line):
+    `tutor eval grading overrides.jsonl` measures the grader against these human labels."""
+    items = services.catalog.items.keys()
+    exported = await asyncio.to_thread(export_labels, services.database, items=items)
+    return Response(
+        exported.jsonl(),
+        media_type=JSONL,
+        headers={
+            "content-disposition": 'attachment; filename="overrides.jsonl"',
+            "x-skipped-attempts": str(len(exported.skipped)),
+        },
+    )
+
+
+def _override_fields(record: OverrideRecord) -> dict[str, Any]:
+    return {
+        "id": record.id, "attempt_id": record.attempt_id, "teacher_key_id": record.teacher_key_id,
+        "verdict": record.verdict, "score": record.score, "note": record.note,
+        "created_at": record.created_at,
+    }  # fmt: skip
+
+
+def _concept_rows(services: Services, found: list[ConceptSummary]) -> list[ConceptRow]:
+    catalog = services.catalog
+    by_id = {c.concept_id: c for c in found}
+    ordered = catalog.practicable() + sorted(set(by_id) - set(catalog.practicable()))
+    out = []
+    for cid in ordered:
+        summary, concept = by_id.get(cid), catalog.concepts.get(cid)
+        rows = [
+            LearnerRow(
+                learner_id=r.learner_id, name=r.learner_name, p_known=r.p_known,
+                mastered=r.mastered, attempts=r.attempts, last_practiced=r.last_practiced,
+            )
+            for r in (summary.rows if summary else ())
+        ]  # fmt: skip
+        out.append(
+            ConceptRow(
+                concept_id=cid, name=catalog.name(cid),
+                lesson_id=concept.lesson_id if concept else None,
+                learners=summary.learners if summary else 0,
+                mean_p_known=summary.mean_p_known if summary else None,
+                mastered=summary.mastered if summary else 0, rows=rows,
+            )
+        )  # fmt: skip
+    return out
