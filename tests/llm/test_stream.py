@@ -117,3 +117,32 @@ async def test_a_stream_without_reported_usage_records_litellms_estimate(gateway
     (record,) = gateway.ledger.records
     assert record.prompt_tokens > 0 and record.completion_tokens > 0
     assert record.cost_usd is not None and record.cost_usd > 0
+
+
+async def test_a_stream_says_which_model_answered_when_a_fallback_did(provider, sleeps):
+    from tests.conftest import PROJECT_ROOT
+    from tutor.engines import LLMEngine
+    from tutor.engines.base import FollowUp
+    from tutor.llm import Gateway, MemoryCache
+    from tutor.prompts import PromptLibrary
+
+    provider.route(json__model="gpt-4o-mini").mock(return_value=provider.error(503, "down"))
+    provider.route(json__model="gpt-4o").mock(return_value=provider.sse(["From ", "the fallback."]))
+    gateway = Gateway(
+        "openai/gpt-4o-mini", fallbacks=["openai/gpt-4o"], max_retries=0, sleep=sleeps,
+        cache=MemoryCache(),
+    )  # fmt: skip
+    seen: list[str] = []
+
+    deltas = [d async for d in gateway.stream(ASK, prompt="explain@1", on_model=seen.append)]
+    again = [d async for d in gateway.stream(ASK, prompt="explain@1", on_model=seen.append)]
+
+    assert "".join(deltas) == "".join(again) == "From the fallback."
+    assert seen == ["openai/gpt-4o", "openai/gpt-4o"]  # the cached reply keeps its model
+
+    engine = LLMEngine(gateway, PromptLibrary(PROJECT_ROOT / "prompts"))
+    request = FollowUp("why?", "why", None, (), None, ())
+    streamed = await engine.follow_up(request)
+    assert streamed.engine == "openai/gpt-4o-mini"  # not known before the stream opens
+    assert "".join([d async for d in streamed.deltas]) == "From the fallback."
+    assert streamed.engine == "openai/gpt-4o"

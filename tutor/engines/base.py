@@ -29,9 +29,12 @@ class Draft:
     covered: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass
 class Streamed:
-    """A reply that arrives in pieces; nothing is sent to a model until ``deltas`` is read."""
+    """A reply that arrives in pieces; nothing is sent to a model until ``deltas`` is read.
+
+    ``engine`` may change while the deltas are read (a fallback model answered): read it after.
+    """
 
     engine: str
     prompt: str

@@ -7,7 +7,7 @@ prompts only through their ``learner_text`` filter; passages through ``passage``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -67,8 +67,15 @@ class LLMEngine:
             },
             passages=_passages(request.passages),
         )
-        deltas = self.gateway.stream(rendered.messages, prompt=rendered.ref)
-        return Streamed(engine=self.gateway.model, prompt=rendered.ref, deltas=deltas)
+        streamed = Streamed(engine=self.gateway.model, prompt=rendered.ref, deltas=_no_deltas())
+
+        def answered_by(model: str) -> None:
+            streamed.engine = model
+
+        streamed.deltas = self.gateway.stream(
+            rendered.messages, prompt=rendered.ref, on_model=answered_by
+        )
+        return streamed
 
     async def hint(self, request: HintRequest) -> Draft:
         rendered = self.library.render(
@@ -80,6 +87,11 @@ class LLMEngine:
         )
         reply = await self.gateway.complete(rendered.messages, prompt=rendered.ref)
         return Draft(reply.text.strip(), reply.model, rendered.ref)
+
+
+async def _no_deltas() -> AsyncIterator[str]:
+    return
+    yield
 
 
 def _passages(hits: Sequence[Hit]) -> list[dict[str, Any]]:

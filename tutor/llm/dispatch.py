@@ -50,9 +50,13 @@ class Dispatcher:
         return self._account(request, model, reply.text, reply.usage, started, kind)
 
     async def stream(
-        self, request: ChatRequest, on_done: Callable[[Completion], None]
+        self,
+        request: ChatRequest,
+        on_done: Callable[[Completion], None],
+        on_open: Callable[[str], None] | None = None,
     ) -> AsyncIterator[str]:
-        """Deltas; ``on_done`` gets the whole reply once the provider has sent all of it."""
+        """Deltas; ``on_open`` learns which model answers (a fallback, maybe) before the first
+        delta, and ``on_done`` gets the whole reply once the provider has sent all of it."""
         self._check_credentials()
         started = time.perf_counter()
 
@@ -63,6 +67,8 @@ class Dispatcher:
             return model, chunks
 
         model, chunks = await self._with_fallbacks(open_stream, request, started)
+        if on_open is not None:
+            on_open(model)
         parts: list[str] = []
         usage: TokenUsage | None = None
         iterator = aiter(chunks)

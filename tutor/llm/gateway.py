@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -163,20 +163,26 @@ class Gateway:
         prompt: str,
         temperature: float = 0.0,
         max_tokens: int | None = None,
+        on_model: Callable[[str], None] | None = None,
     ) -> AsyncIterator[str]:
         """Text deltas as they arrive; usage is recorded when the provider reports it.
 
         Retries and fallbacks apply until the first delta; a failure after it raises
         :class:`LLMUnavailableError`. A reply read to its end is cached like ``complete``'s.
+        ``on_model`` is told which model answers (a fallback, or the cached reply's model)
+        before the first delta, since the deltas themselves do not say.
         """
         request = ChatRequest(
             prompt=prompt, messages=tuple(messages), temperature=temperature, max_tokens=max_tokens
         )
         key = request.cache_key(self.model)
         if (hit := self._cached(key, request, "stream")) is not None:
+            if on_model is not None:
+                on_model(hit.model)
             yield hit.text
             return
-        async for delta in self._dispatch.stream(request, lambda reply: self._store(key, reply)):
+        deltas = self._dispatch.stream(request, lambda reply: self._store(key, reply), on_model)
+        async for delta in deltas:
             yield delta
 
     def _cached(self, key: str, request: ChatRequest, kind: str) -> Completion | None:
