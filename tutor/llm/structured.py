@@ -7,6 +7,8 @@ required, no defaults), since a strict request with any other schema is refused.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from typing import Any, TypeVar
 
@@ -20,6 +22,13 @@ _FENCE = re.compile(r"^\s*```(?:json)?\s*\n(?P<body>.*?)\n?```\s*$", re.DOTALL)
 
 
 def response_format(output_model: type[BaseModel]) -> dict[str, Any]:
+    """The ``response_format`` for ``output_model`` (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_response_format(output_model))
+
+
+@functools.cache
+def _response_format(output_model: type[BaseModel]) -> dict[str, Any]:
+    """Built once per model class: pydantic takes milliseconds to generate a JSON schema."""
     schema = output_model.model_json_schema()
     name = re.sub(r"[^a-zA-Z0-9_-]", "_", output_model.__name__)[:64]
     return {
