@@ -68,3 +68,33 @@ def test_serve_refuses_a_network_address_while_no_key_exists(data_dir: Path) -> 
     assert "refusing to serve on 0.0.0.0 without API keys" in refused.output
     assert "tutor keys create --role admin" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_learner_views_show_mastery_and_the_next_item_with_its_reason(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import CORPUS_DIR
+
+    monkeypatch.setenv("TUTOR_CORPUS_DIR", str(CORPUS_DIR))
+    issued = json.loads(
+        runner.invoke(
+            app, ["keys", "create", "--role", "learner", "--name", "Ann", "--json"]
+        ).stdout
+    )
+    learner = issued["learner_id"]
+
+    chosen = runner.invoke(app, ["learner", "next", learner, "--json"])
+    assert chosen.exit_code == 0, chosen.output
+    nxt = json.loads(chosen.stdout)
+    assert nxt["mode"] == "learn" and "prerequisites" in nxt["reason"] and nxt["stem"]
+    mastery = json.loads(runner.invoke(app, ["learner", "mastery", learner, "--json"]).stdout)
+    assert nxt["concept_id"] in {row["concept_id"] for row in mastery}
+    assert not any(row["mastered"] for row in mastery)
+    listed = json.loads(runner.invoke(app, ["learner", "list", "--json"]).stdout)
+    assert [row["name"] for row in listed] == ["Ann"]
+    keys = json.loads(runner.invoke(app, ["keys", "list", "--json"]).stdout)
+    assert [(k["role"], k["learner_id"]) for k in keys] == [("learner", learner)]
+    assert issued["key"] not in runner.invoke(app, ["keys", "list"]).output
+
+    unknown = runner.invoke(app, ["learner", "mastery", "nobody"])
+    assert unknown.exit_code == 1 and "no learner 'nobody'" in unknown.output

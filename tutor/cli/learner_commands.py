@@ -13,7 +13,14 @@ from tutor.cli.corpus_commands import JsonFlag
 from tutor.cli.output import console, err_console, print_json
 from tutor.config import get_settings
 from tutor.corpus import load_corpus
-from tutor.store import Role, create_learner, issue_api_key, open_database, revoke_api_key
+from tutor.store import (
+    Role,
+    create_learner,
+    issue_api_key,
+    list_api_keys,
+    open_database,
+    revoke_api_key,
+)
 
 keys_app = typer.Typer(help="Create and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -55,6 +62,31 @@ def keys_create(
     err_console.print(
         f"{record.role.value} key {record.id}{who}; store it now, it is not shown again"
     )
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonFlag = False) -> None:
+    """Every key, revoked ones too (secrets are never stored, so never shown)."""
+    database = open_database(get_settings())
+    try:
+        found = list_api_keys(database)
+    finally:
+        database.dispose()
+    if as_json:
+        print_json(
+            [
+                {**asdict(r), "role": r.role.value, "created_at": r.created_at.isoformat()}
+                for r in found
+            ]
+        )
+        return
+    table = Table("id", "starts with", "role", "learner", "label", "created", "state")
+    for r in found:
+        table.add_row(
+            r.id, r.prefix + "…", r.role.value, r.learner_id or "", r.label,
+            f"{r.created_at:%Y-%m-%d %H:%M}", "revoked" if r.revoked else "live",
+        )  # fmt: skip
+    console.print(table)
 
 
 @keys_app.command("revoke")
