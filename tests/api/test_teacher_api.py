@@ -195,6 +195,13 @@ def test_override_from_the_review_queue_rebuilds_mastery_and_becomes_a_label(
         history = http.get("/v1/overrides", params={"attempt_id": flagged}).json()
         assert [(h["verdict"], h["grader_verdict"]) for h in history] == [("correct", "incorrect")]
 
+    with classroom.client("ann") as learner:  # the learner sees the teacher's word on it
+        seen = learner.get(f"/v1/attempts/{flagged}").json()
+        listed = learner.get(f"/v1/learners/{ann}/attempts").json()
+    assert seen["grade"]["verdict"] == "incorrect"  # what the grader said stays visible
+    assert (seen["review"]["verdict"], seen["review"]["note"]) == ("correct", "covers every part")
+    assert next(a for a in listed if a["id"] == flagged)["review"] == seen["review"]
+    with classroom.client("teacher") as http:
         export = http.get("/v1/overrides/export")
     assert export.status_code == 200 and export.headers["content-type"].startswith(
         "application/x-ndjson"

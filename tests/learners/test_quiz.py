@@ -32,7 +32,7 @@ def scorer(rule: Callable[[Item], float]) -> Any:
     async def grade(item: Item, answer: str) -> Mapping[str, Any]:
         score = rule(item)
         misconceptions = ["confuses depth with breadth"] if score < 0.5 else []
-        return {"score": score, "verdict": "x", "misconceptions": misconceptions}
+        return {"score": score, "verdict": "x", "mistakes": misconceptions}
 
     return grade
 

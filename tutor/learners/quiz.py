@@ -134,7 +134,7 @@ def answer_quiz(
         if attempt.status != AttemptStatus.GRADED.value or attempt.score is None:
             raise ConflictError(f"attempt {attempt_id} is not graded yet; grade it, then retry")
         grade: dict[str, Any] = attempt.grade or {}
-        found = grade.get("misconceptions") or []
+        found = grade.get("mistakes") or grade.get("misconceptions") or []  # Grade.mistakes
         answered = QuizQuestion(
             current.number, current.item_id, current.difficulty, attempt.id, attempt.score,
             attempt.verdict, tuple(str(m) for m in found if m),

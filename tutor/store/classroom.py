@@ -188,6 +188,19 @@ def override_history(
         ]
 
 
+def latest_overrides(database: Database, attempt_ids: Collection[str]) -> dict[str, OverrideRecord]:
+    """The newest override of each of these attempts that has one."""
+    if not attempt_ids:
+        return {}
+    query = (
+        select(models.GradeOverride)
+        .where(models.GradeOverride.attempt_id.in_(list(attempt_ids)))
+        .order_by(models.GradeOverride.id)
+    )
+    with database.session() as session:
+        return {row.attempt_id: OverrideRecord.of(row) for row in session.scalars(query)}
+
+
 def export_labels(database: Database, *, items: Collection[str] | None = None) -> LabelExport:
     """The newest override of every attempt as an eval dataset row, oldest first.
 

@@ -31,7 +31,7 @@ from tutor.grading.models import Grade, GradedExample, GradeRequest
 from tutor.grading.service import MAX_ANSWER_CHARS, GradingService
 from tutor.learners import Observation, answer_item
 from tutor.retrieval.embedder import Embedder
-from tutor.store import AttemptRecord, AttemptStatus
+from tutor.store import AttemptRecord, AttemptStatus, OverrideRecord
 
 router = APIRouter(prefix="/v1", tags=["grading"])
 
@@ -95,6 +95,15 @@ class MasteryChange(_Body):
     after: float
 
 
+class TeacherReview(_Body):
+    """A teacher's correction of the grade: it counts instead of the grader's."""
+
+    verdict: str
+    score: float
+    note: str
+    created_at: datetime
+
+
 class AttemptPublic(_Body):
     id: str
     item_id: str
@@ -109,9 +118,14 @@ class AttemptPublic(_Body):
         description="How this answer moved the learner's P(known) per concept (only in the "
         "reply that graded it).",
     )
+    review: TeacherReview | None = Field(
+        default=None, description="A teacher's override of the grade, if any (the newest)."
+    )
 
 
-def attempt_public(record: AttemptRecord, seen: Observation | None = None) -> AttemptPublic:
+def attempt_public(
+    record: AttemptRecord, seen: Observation | None = None, review: OverrideRecord | None = None
+) -> AttemptPublic:
     changes = None
     if seen is not None:
         changes = [
@@ -120,6 +134,14 @@ def attempt_public(record: AttemptRecord, seen: Observation | None = None) -> At
         ]
     return AttemptPublic(
         mastery=changes,
+        review=None
+        if review is None
+        else TeacherReview(
+            verdict=review.verdict,
+            score=review.score,
+            note=review.note,
+            created_at=review.created_at,
+        ),
         id=record.id,
         item_id=record.item_id,
         learner_id=record.learner_id,

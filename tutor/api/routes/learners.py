@@ -25,6 +25,7 @@ from tutor.store import (
     create_learner,
     get_attempt,
     get_learner,
+    latest_overrides,
     learner_attempts,
     list_learners,
 )
@@ -165,7 +166,8 @@ async def attempts(
     principal.require_learner(learner_id)
     get_learner(services.database, learner_id)
     found = await asyncio.to_thread(learner_attempts, services.database, learner_id, limit=limit)
-    return [attempt_public(a) for a in found]
+    reviews = await asyncio.to_thread(latest_overrides, services.database, [a.id for a in found])
+    return [attempt_public(a, review=reviews.get(a.id)) for a in found]
 
 
 @router.get("/attempts/{attempt_id}")
@@ -174,4 +176,5 @@ async def attempt(attempt_id: str, services: ServicesDep, principal: PrincipalDe
     record = await asyncio.to_thread(get_attempt, services.database, attempt_id)
     if not principal.can_read(record.learner_id):
         raise NotFoundError(f"no attempt {attempt_id!r}")
-    return attempt_public(record)
+    reviews = await asyncio.to_thread(latest_overrides, services.database, [attempt_id])
+    return attempt_public(record, review=reviews.get(attempt_id))
