@@ -81,10 +81,12 @@ def _answer(page: Page, item: dict[str, Any], answer: str) -> dict[str, Any]:
         page.get_by_role("radio", name=re.compile(rf"^{re.escape(answer)}\. ")).check()
     else:
         page.get_by_role("textbox", name="Your answer").fill(answer)
-    with page.expect_response(re.compile(r"/v1/items/[^/]+/attempts$")) as reply:
+    graded = re.compile(r"/v1/(items/[^/]+/attempts|quizzes/[^/]+/answers)$")
+    with page.expect_response(graded) as reply:
         page.get_by_role("button", name="Check my answer").click()
     assert reply.value.request.post_data_json["answer"] == answer
-    attempt: dict[str, Any] = reply.value.json()
+    body = reply.value.json()
+    attempt: dict[str, Any] = body.get("attempt", body)  # a quiz answer holds its attempt
     expect(page.locator("#verdict")).to_be_focused(timeout=SLOW)
     return attempt
 
@@ -251,6 +253,57 @@ def test_the_choice_of_items_adapts_as_the_learner_gets_them_right(
     assert shown["reason"] in reason
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "practice.png", full_page=True)
+
+
+def test_a_quiz_on_a_lesson_adapts_and_ends_with_a_summary(
+    open_page: Callable[[str], Page],
+    own_server: OwnServer,
+    own_api: httpx.Client,
+    items: dict[str, dict[str, Any]],
+) -> None:
+    page = open_page(f"{own_server.url}/?view=practice")
+    expect(page.locator("#item-card")).to_be_visible(timeout=SLOW)
+    page.get_by_label("Or quiz yourself on a lesson").select_option("prompt-basics")
+    with page.expect_response(re.compile(r"/v1/quizzes$")) as started:
+        page.get_by_role("button", name="Start the quiz").click()
+    quiz_id = started.value.json()["id"]
+    levels = []
+    for number in range(1, 11):
+        quiz = own_api.get(f"/v1/quizzes/{quiz_id}").json()
+        current = quiz["current"]
+        levels.append(current["difficulty"])
+        expect(page.locator("#item-card")).to_have_attribute("data-item", current["id"])
+        expect(page.locator("#item-heading")).to_be_focused()
+        expect(page.locator("#item-mode")).to_have_text("Quiz")
+        expect(page.locator("#item-reason")).to_contain_text(
+            f"Question {number} of 10, {current['difficulty']}:"
+        )
+        expect(page.locator("#quiz-progress")).to_have_text(
+            f"Quiz on Prompt basics: {number - 1} of 10 answered"
+        )
+        item = items[current["id"]]
+        attempt = _answer(page, item, _wrong(item) if number <= 2 else _right(item))
+        _check_result(page, own_api, attempt)
+        page.get_by_role(
+            "button", name="See the quiz results" if number == 10 else "Next question"
+        ).click()
+    assert len(set(levels)) == 3, levels  # it moved between easy, medium and hard
+
+    summary = own_api.get(f"/v1/quizzes/{quiz_id}").json()["summary"]
+    expect(page.locator("#quiz-summary-title")).to_be_focused()
+    expect(page.locator("#quiz-score")).to_have_text(
+        f"{summary['correct']} of 10 correct · mean score {_pct(summary['mean_score'])}"
+    )
+    for part in ("strengths", "gaps"):
+        names = [c["name"] for c in summary[part]] or ["None"]
+        shown = page.locator(f"#quiz-{part} li").all_inner_texts()
+        assert [text.split(":")[0] for text in shown] == names
+    assert summary["correct"] <= 8  # the two wrong answers count
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "quiz-summary.png")
+    page.get_by_role("button", name="Back to practice").click()
+    expect(page.locator("#item-mode")).not_to_have_text("Quiz")
+    expect(page.get_by_role("button", name="Start the quiz")).to_be_visible()
 
 
 def test_a_service_with_keys_asks_for_one_and_works_with_it(
