@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.conftest import CORPUS_DIR
 from tests.web.conftest import SCREENSHOTS, OwnServer
@@ -150,6 +150,8 @@ def test_a_learner_answers_wrongly_asks_why_and_moves_on(
     expect(page.locator("#verdict")).to_contain_text("Incorrect")
     expect(page.locator("#feedback")).not_to_be_empty()
     _check_result(page, client, attempt)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "practice-result.png")
     moved = {c["concept_id"]: c for c in attempt["mastery"]}
     assert shown["concept_id"] in moved
     assert moved[shown["concept_id"]]["after"] != moved[shown["concept_id"]]["before"]
@@ -355,6 +357,31 @@ def test_a_service_with_keys_asks_for_one_and_works_with_it(
     assert chat.value.request.headers["authorization"] == f"Bearer {secret}"
     expect(page.locator(FINISHED)).to_have_count(1, timeout=SLOW)
     expect(page.get_by_role("button", name="Forget API key")).to_be_visible()
+
+
+def test_grader_text_is_shown_as_text_never_as_markup(page: Page) -> None:
+    """Feedback and misconceptions come from a model: markup in them stays text."""
+    markup = '<img src=x onerror="document.title=`owned`">'
+
+    def graded(route: Route) -> None:
+        attempt = route.fetch().json()  # the real attempt, with a grade rewritten
+        grade = attempt["grade"]
+        grade["feedback"]["text"] = f"{markup} is not quite it."
+        grade["mistakes"] = [f"{markup} a mistake"]
+        route.fulfill(json=attempt)
+
+    page.route(re.compile(r"/attempts$"), graded)
+    _open_practice(page)
+    radio = page.get_by_role("radio")
+    if radio.count():
+        radio.first.check()
+    else:
+        page.get_by_role("textbox", name="Your answer").fill("An answer.")
+    page.get_by_role("button", name="Check my answer").click()
+    expect(page.locator("#feedback")).to_have_text(f"{markup} is not quite it.")
+    expect(page.locator("#misconception-list li")).to_have_text(f"{markup} a mistake")
+    expect(page.locator("#result img")).to_have_count(0)
+    assert page.title() == "tutor"
 
 
 def test_practice_fits_a_phone(page: Page) -> None:
