@@ -1,6 +1,9 @@
 """Practice on the page, in a real browser against the real service (offline engine): the next
-item and why it was chosen, a graded answer, "why?" about the grade, hints, mastery, and how
-the choice of items adapts; and the API key form of a service that has keys."""
+item and why it was chosen, a graded answer, "why?" about the grade, hints, mastery, how the
+choice of items adapts, a quiz; and the API key form of a service that has keys.
+
+Tests on the shared server work with whatever its local learner has already done; the ones
+that need a new learner, or keys, start a server of their own (``own_server``)."""
 
 from __future__ import annotations
 
