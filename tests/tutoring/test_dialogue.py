@@ -112,6 +112,26 @@ async def test_a_follow_up_sees_the_history_and_the_learners_latest_attempt(
     assert reply.message.prompt == "followup_why@2" and reply.message.engine == "scripted"
 
 
+async def test_a_session_that_opens_with_why_about_an_attempt_follows_up_on_it(
+    starter_corpus: Corpus, starter_index: PassageIndex, database: Database
+) -> None:
+    engine = ScriptedEngine()
+    tutor = Tutor(engine, starter_corpus, starter_index, database)
+    learner = create_learner(database, "Ada")
+    attempt = submit_attempt(database, learner.id, "ctx-01", "C")
+    record_grade(database, attempt.id, {"score": 0.0, "verdict": "incorrect"})
+    session = await tutor.create_session(learner_id=learner.id)
+
+    reply = await tutor.reply(session.id, "Why was my answer graded incorrect?")
+
+    assert engine.calls == ["follow_up"]  # not a standalone question: the attempt is the topic
+    (asked,) = engine.follow_ups
+    assert asked.kind == "why" and asked.history == ()
+    assert asked.attempt is not None and asked.attempt.item_id == "ctx-01"
+    assert asked.passages[0].lesson_id == "context-windows-and-tokens"
+    assert reply.message.prompt == "followup_why@2"
+
+
 async def test_a_reply_that_would_give_away_the_attempted_items_answer_is_redacted(
     starter_corpus: Corpus, starter_index: PassageIndex, database: Database
 ) -> None:

@@ -160,9 +160,9 @@ def test_a_learner_answers_wrongly_asks_why_and_moves_on(
     assert moved[shown["concept_id"]]["after"] != moved[shown["concept_id"]]["before"]
     expect(page.get_by_role("button", name="Check my answer")).to_be_disabled()
 
-    # "Why?" asks the tutor about this grade, naming the question; a second "Why?" follows up,
-    # and the tutor's memory holds the attempt.
-    question = f"Why was my answer graded incorrect? The question was: “{_words(item['stem'])}”"
+    # "Why?" asks the tutor about this grade: its memory holds the attempt, so the first reply
+    # is already about it; a second "Why?" follows up.
+    question = "Why was my answer graded incorrect?"
     with page.expect_response(re.compile(r"/v1/sessions/[^/]+/messages$")) as why:
         page.get_by_role("button", name="Why?").click()
     assert why.value.request.post_data_json == {"content": question, "stream": True}
@@ -174,6 +174,7 @@ def test_a_learner_answers_wrongly_asks_why_and_moves_on(
     assert session["lesson"] == item_lesson
     first = session["messages"][-1]
     assert first["citations"][0]["lesson_id"] == item_lesson  # passages about this item
+    assert item["id"] in first["content"]  # the reply speaks of this attempt
     expect(log.locator(FINISHED).first.locator(".chip")).to_have_count(len(first["citations"]))
 
     page.get_by_role("button", name="Why?").click()

@@ -136,15 +136,18 @@ class Dialogue:
 
     def _start(self, session: ChatSessionRecord, question: str) -> PendingTurn:
         past = memory.history(self.database, session.id, self.history_turns)
-        classified = classify(question, bool(past))
-        about = topic(past)
+        attempt = memory.latest_attempt(self.database, self.corpus, session)
+        # a practice attempt is context too: "why was mine wrong?" may open a session
+        classified = classify(question, bool(past) or attempt is not None)
+        about = " ".join(part for part in (topic(past), attempt.stem if attempt else "") if part)
         query = f"{classified.term or question} {about}" if classified.kind else question
+        if classified.kind and attempt is not None and not past:  # about the attempt alone:
+            query = f"{classified.term or ''} {attempt.stem}".strip()  # "why" adds no content
         retrieved = self.retriever.retrieve(query, session.lesson_id)
-        if classified.kind is None and past and not retrieved.covered:
+        if classified.kind is None and about and not retrieved.covered:
             with_topic = self.retriever.retrieve(f"{question} {about}", session.lesson_id)
             if with_topic.covered:  # a follow-up none of the patterns caught
                 classified, retrieved = Classified("more"), with_topic
-        attempt = memory.latest_attempt(self.database, self.corpus, session)
         guard = None
         if attempt is not None and attempt.item is not None:
             lesson, item = self.corpus.item(attempt.item.id)
