@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -46,16 +47,21 @@ def serve(app: FastAPI, host: str = "127.0.0.1") -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def server_url(indexed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The offline service; its learner store is a fresh SQLite file for this test session."""
-    database = tmp_path_factory.mktemp("api-db") / "tutor.db"
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=indexed_data_dir,
+def service_settings(data_dir: Path, database: Path, **overrides: Any) -> Settings:
+    """Settings for a test server: the session's index, the starter corpus, its own database."""
+    return Settings(  # type: ignore[call-arg]
+        data_dir=data_dir,
         corpus_dir=CORPUS_DIR,
         database_url=f"sqlite:///{database}",
         _env_file=None,
+        **overrides,
     )
+
+
+@pytest.fixture(scope="session")
+def server_url(indexed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The offline service; its learner store is a fresh SQLite file for this test session."""
+    settings = service_settings(indexed_data_dir, tmp_path_factory.mktemp("api-db") / "tutor.db")
     with serve(create_app(settings)) as url:
         yield url
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import serve
-from tests.conftest import CORPUS_DIR
+from tests.api.conftest import serve, service_settings
 from tutor.api import create_app
 from tutor.config import Settings
 from tutor.corpus import Corpus
@@ -33,18 +32,9 @@ class Keyed:
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
 
 
-def _settings(data_dir: Path, database: Path) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        data_dir=data_dir,
-        corpus_dir=CORPUS_DIR,
-        database_url=f"sqlite:///{database}",
-        _env_file=None,
-    )
-
-
 @pytest.fixture(scope="module")
 def keyed(indexed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keyed]:
-    settings = _settings(indexed_data_dir, tmp_path_factory.mktemp("access") / "tutor.db")
+    settings = service_settings(indexed_data_dir, tmp_path_factory.mktemp("access") / "tutor.db")
     database = open_database(settings)
     try:
         ann, bob = create_learner(database, "Ann").id, create_learner(database, "Bob").id
@@ -241,7 +231,7 @@ def _non_loopback_address() -> str | None:
 
 @pytest.fixture
 def keyless_settings(indexed_data_dir: Path, tmp_path: Path) -> Settings:
-    return _settings(indexed_data_dir, tmp_path / "tutor.db")
+    return service_settings(indexed_data_dir, tmp_path / "tutor.db")
 
 
 def test_local_mode_needs_no_key_and_ends_with_the_first_key(keyless_settings: Settings) -> None:

@@ -9,12 +9,10 @@ import httpx
 import pytest
 import respx
 
-from tests.api.conftest import serve
+from tests.api.conftest import serve, service_settings
 from tests.api.sse import read_events
-from tests.conftest import CORPUS_DIR
 from tests.engines.fake_provider import CHAT_URL, DUMMY_KEY, MODEL, FakeOpenAI, cut_off
 from tutor.api import create_app
-from tutor.config import Settings
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +21,8 @@ def llm_server(
 ) -> Iterator[tuple[str, FakeOpenAI]]:
     fake = FakeOpenAI()
     database = tmp_path_factory.mktemp("llm-api") / "tutor.db"
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=indexed_data_dir,
-        corpus_dir=CORPUS_DIR,
-        database_url=f"sqlite:///{database}",
-        model=MODEL,
-        llm_cache="off",
-        llm_max_retries=0,
-        _env_file=None,
+    settings = service_settings(
+        indexed_data_dir, database, model=MODEL, llm_cache="off", llm_max_retries=0
     )
     with (
         pytest.MonkeyPatch.context() as env,

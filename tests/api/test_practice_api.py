@@ -15,10 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import serve
-from tests.conftest import CORPUS_DIR
+from tests.api.conftest import serve, service_settings
 from tutor.api import create_app
-from tutor.config import Settings
 from tutor.corpus import Corpus
 from tutor.store import Role, create_learner, issue_api_key, open_database
 
@@ -40,12 +38,7 @@ class Run:
 def practice(
     indexed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, dict[str, str]]]:
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=indexed_data_dir,
-        corpus_dir=CORPUS_DIR,
-        database_url=f"sqlite:///{tmp_path_factory.mktemp('practice') / 'tutor.db'}",
-        _env_file=None,
-    )
+    settings = service_settings(indexed_data_dir, tmp_path_factory.mktemp("practice") / "tutor.db")
     database = open_database(settings)
     try:
         keys = {

@@ -19,12 +19,11 @@ import pytest
 from fastapi.routing import APIRoute
 from typer.testing import CliRunner
 
-from tests.api.conftest import serve
+from tests.api.conftest import serve, service_settings
 from tests.conftest import CORPUS_DIR
 from tutor.api import create_app
 from tutor.api.routes import teacher
 from tutor.cli import app as cli
-from tutor.config import Settings
 from tutor.corpus import Corpus
 from tutor.evals.harness import load_cases
 from tutor.grading.models import Grade
@@ -74,13 +73,8 @@ def answered(
 def classroom(
     indexed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory, starter_corpus: Corpus
 ) -> Iterator[Classroom]:
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('teacher') / 'tutor.db'}"
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=indexed_data_dir,
-        corpus_dir=CORPUS_DIR,
-        database_url=database_url,
-        _env_file=None,
-    )
+    settings = service_settings(indexed_data_dir, tmp_path_factory.mktemp("teacher") / "tutor.db")
+    database_url = str(settings.database_url)
     database = open_database(settings)
     try:
         ann, bob = create_learner(database, "Ann").id, create_learner(database, "Bob").id
