@@ -140,3 +140,12 @@ def test_the_page_fits_a_phone(page: Page) -> None:
     assert overflow <= 0
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "phone.png", full_page=True)
+
+
+def test_the_pages_shared_script_is_served_as_javascript(client: httpx.Client) -> None:
+    script = client.get("/static/api.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")  # a module needs a JS type
+    assert "export async function send(" in script.text
+    for path in ("/", "/teacher"):
+        assert 'from "/static/api.js"' in client.get(path).text

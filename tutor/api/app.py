@@ -69,4 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def teacher_page() -> FileResponse:
         return FileResponse(WEB_DIR / "teacher.html")
 
+    @app.get("/static/api.js", include_in_schema=False)
+    def page_script() -> FileResponse:  # what both pages share; no key needed to fetch it
+        return FileResponse(WEB_DIR / "api.js", media_type="text/javascript")
+
     return app
