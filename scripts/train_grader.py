@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         "embedder": embedder.name,
         "config": asdict(config),
         "features": {"base": list(BASE_FEATURES), "neighbour": list(ALL_FEATURES)},
-        "trees": {"base": len(models.base.roots), "neighbour": len(models.neighbour.roots)},
+        "trees": {"base": models.base.trees, "neighbour": models.neighbour.trees},
         "figures": figs,
         "floors": FLOORS,
         "targets": TARGETS,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from tutor.grading.ensemble import TreeEnsemble
+from tutor.grading.ensemble import Blend, TreeEnsemble
 
 
 def _stump() -> TreeEnsemble:
@@ -53,3 +55,22 @@ def test_matches_scikit_learn() -> None:
     model = sklearn.HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(x, y)
     ours = TreeEnsemble.from_sklearn(model, ("a", "b", "c"))
     assert np.allclose(ours.predict(x), model.predict_proba(x)[:, 1])
+
+
+def test_blend_averages_its_members_and_round_trips() -> None:
+    stump = _stump()
+    shifted = replace(stump, baseline=1.0)
+    blend = Blend((stump, shifted), (0.25, 0.75))
+    x = np.array([[0.2, 0.0], [0.9, 1.0], [np.nan, 0.0]])
+    assert np.allclose(blend.predict(x), 0.25 * stump.predict(x) + 0.75 * shifted.predict(x))
+    again = Blend.from_arrays(blend.to_arrays("base_"), "base_")
+    assert again.weights == (0.25, 0.75) and again.trees == 4
+    assert np.array_equal(again.predict(x), blend.predict(x))
+    assert np.array_equal(Blend.of(stump).predict(x), stump.predict(x))
+
+
+def test_blend_refuses_bad_weights_and_mixed_features() -> None:
+    with pytest.raises(ValueError, match="sum to 1"):
+        Blend((_stump(), _stump()), (0.5, 0.6))
+    with pytest.raises(ValueError, match="same features"):
+        Blend((_stump(), replace(_stump(), features=("b", "a"))), (0.5, 0.5))

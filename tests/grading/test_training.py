@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from tutor.grading.datasets import AsagRow
-from tutor.grading.training import TrainConfig, oof_examples
+from tutor.grading.ensemble import TreeEnsemble
+from tutor.grading.training import TrainConfig, _calibrated, oof_examples
 
 
 def _rows() -> list[AsagRow]:
@@ -29,3 +33,26 @@ def test_examples_are_deterministic_and_the_sparse_copy_is_small() -> None:
     assert oof_examples(rows, config) == oof_examples(rows, config)
     sparse = oof_examples(rows, config, few=True, salt=1)
     assert all(3 <= len(e) <= 5 for e in sparse)
+
+
+def test_calibrating_an_expert_keeps_its_ranking_on_the_two_way_scale() -> None:
+    pytest.importorskip("sklearn")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 2))
+    labels = x[:, 0] + rng.normal(scale=0.5, size=300) > 1.0  # few right answers: a harsh scale
+    expert = _stump_on_first_column()
+    calibrated = _calibrated(expert, x, labels)
+    before, after = expert.predict(x), calibrated.predict(x)
+    assert np.array_equal(np.argsort(before, kind="stable"), np.argsort(after, kind="stable"))
+    assert abs(after.mean() - labels.mean()) < 0.05  # now it speaks P(correct) of the 2-way set
+    assert abs(before.mean() - labels.mean()) > 0.2
+
+
+def _stump_on_first_column() -> TreeEnsemble:
+    return TreeEnsemble(
+        features=("a", "b"), baseline=0.5, depth=1,
+        feature=np.array([0, 0, 0], dtype=np.int32), threshold=np.array([1.0, 0, 0]),
+        missing_left=np.zeros(3, dtype=np.bool_), left=np.array([1, 0, 0], dtype=np.int32),
+        right=np.array([2, 0, 0], dtype=np.int32), is_leaf=np.array([False, True, True]),
+        value=np.array([0.0, 0.0, 2.0]), roots=np.array([0], dtype=np.int32),
+    )  # fmt: skip

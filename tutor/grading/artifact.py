@@ -18,19 +18,19 @@ from typing import Any
 import numpy as np
 
 from tutor.errors import ConfigurationError
-from tutor.grading.ensemble import TreeEnsemble
+from tutor.grading.ensemble import Blend
 
 MODEL_DIR = Path(__file__).parent / "model"
 ARRAYS_FILE = "grader.npz"
 METRICS_FILE = "grader.metrics.json"
 NAME = "offline-grader"
-FORMAT = 1
+FORMAT = 2  # 2: each model is a blend of tree ensembles
 
 
 @dataclass(frozen=True)
 class GraderModels:
-    base: TreeEnsemble  # answer vs references only
-    neighbour: TreeEnsemble  # plus graded answers to the same question
+    base: Blend  # answer vs references only
+    neighbour: Blend  # plus graded answers to the same question
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,8 @@ def load(directory: Path = MODEL_DIR) -> GraderArtifact:
                 "retrain it with scripts/train_grader.py"
             )
         models = GraderModels(
-            TreeEnsemble.from_arrays(arrays, "base_"),
-            TreeEnsemble.from_arrays(arrays, "neighbour_"),
+            Blend.from_arrays(arrays, "base_"),
+            Blend.from_arrays(arrays, "neighbour_"),
         )
         version = str(arrays["version"])
     metrics_path = directory / METRICS_FILE

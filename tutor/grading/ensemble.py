@@ -1,8 +1,10 @@
-"""A gradient-boosted tree ensemble as plain arrays, evaluated with numpy.
+"""Gradient-boosted tree ensembles as plain arrays, evaluated with numpy, and blends of them.
 
 The training script fits scikit-learn's ``HistGradientBoostingClassifier`` and flattens its trees
 into the arrays below, so the shipped grader needs neither scikit-learn nor pickle to run.
-Prediction walks every row down every tree at once, one tree level per step.
+Prediction walks every row down every tree at once, one tree level per step. A :class:`Blend`
+averages the probabilities of several ensembles over the same features (experts trained on
+different data).
 """
 
 from __future__ import annotations
@@ -101,3 +103,52 @@ class TreeEnsemble:
             value=allnodes["value"].astype(np.float64),
             roots=np.array(roots, dtype=np.int32),
         )
+
+
+@dataclass(frozen=True)
+class Blend:
+    """P(correct) = the weighted mean of its members' P(correct); weights sum to 1."""
+
+    members: tuple[TreeEnsemble, ...]
+    weights: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.members or len(self.members) != len(self.weights):
+            raise ValueError("a blend needs one weight per member, and at least one member")
+        if abs(sum(self.weights) - 1.0) > 1e-9:
+            raise ValueError(f"blend weights {self.weights} do not sum to 1")
+        if any(m.features != self.members[0].features for m in self.members):
+            raise ValueError("the members of a blend must read the same features")
+
+    @classmethod
+    def of(cls, ensemble: TreeEnsemble) -> Blend:
+        return cls((ensemble,), (1.0,))
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.members[0].features
+
+    @property
+    def trees(self) -> int:
+        return sum(len(m.roots) for m in self.members)
+
+    def predict(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        result: npt.NDArray[np.float64] = sum(
+            (w * m.predict(x) for m, w in zip(self.members, self.weights, strict=True)),
+            start=np.zeros(x.shape[0]),
+        )
+        return result
+
+    def to_arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        arrays = {f"{prefix}weights": np.array(self.weights, dtype=np.float64)}
+        for i, member in enumerate(self.members):
+            arrays.update(member.to_arrays(f"{prefix}{i}_"))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Any, prefix: str) -> Blend:
+        weights = tuple(float(w) for w in arrays[f"{prefix}weights"])
+        members = tuple(
+            TreeEnsemble.from_arrays(arrays, f"{prefix}{i}_") for i in range(len(weights))
+        )
+        return cls(members, weights)

@@ -9,6 +9,8 @@ Two feature groups:
   similarities, content-word and key-term overlap, negation and antonym clashes, numbers, length).
   None is a constant of the question alone (such as the reference's length): trees would use
   those to memorise training questions instead of learning what makes any answer right.
+  The ``tok_align_*`` features are a BERTScore-style soft alignment of the MiniLM *contextual*
+  token vectors of answer and reference, both directions (see :class:`EmbeddingTable.tokens`).
 - ``NEIGHBOUR_FEATURES`` compare it with graded answers to the same question (nearest neighbours'
   scores, closest correct and incorrect answers). They are NaN when no graded answers exist.
 """
@@ -22,8 +24,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tutor.grading.lexical import Words, antonym_clashes, overlap, polarity_clashes, stem, words
-from tutor.retrieval.embedder import Embedder
+from tutor.grading.lexical import (
+    STOPWORDS,
+    Words,
+    antonym_clashes,
+    overlap,
+    polarity_clashes,
+    stem,
+    words,
+)
+from tutor.retrieval.embedder import Embedder, MiniLMEmbedder
 
 Matrix = npt.NDArray[np.float64]
 
@@ -32,19 +42,23 @@ BASE_FEATURES: tuple[str, ...] = (
     "tok_f1", "key_recall", "key_precision", "bigram_recall", "neg_answer", "neg_mismatch",
     "neg_clash", "antonym_clash", "num_matched", "num_extra", "len_answer", "len_ratio",
     "question_copy", "novel_fraction", "align_recall", "align_key_recall", "align_precision",
-    "align_key_hits",
+    "align_key_hits", "tok_align_recall", "tok_align_precision", "tok_align_f1",
+    "tok_align_key_recall", "tok_align_missed", "tok_align_new_precision", "tok_align_q_copy",
 )  # fmt: skip
 ALIGNED = 0.75  # word-vector cosine above which two words count as the same term
+TOKEN_SAME = 0.7  # contextual token cosine above which a reference token restates the question
+TOKEN_MISSED = 0.5  # a reference token whose best answer-token cosine is below this is missing
 NEIGHBOUR_FEATURES: tuple[str, ...] = (
     "ex_count", "ex_mean", "ex_top1_sim", "ex_top1_score", "ex_top3_score", "ex_soft_score",
     "ex_pos_sim", "ex_neg_sim", "ex_pos_minus_neg", "ex_pos_f1", "ex_neg_f1", "ex_pos_minus_ref",
     "ex_top10_score", "ex_lex_top_score", "ex_ref_rank", "ex_ref_kernel", "ex_ref_vs_pos",
-    "ex_ref_vs_neg",
+    "ex_ref_vs_neg", "ex_krr", "ex_krr_wide", "ex_tok_pos", "ex_tok_neg", "ex_tok_margin",
 )  # fmt: skip
 ALL_FEATURES = BASE_FEATURES + NEIGHBOUR_FEATURES
 POSITIVE = 0.5  # a graded example scoring at least this counts as a correct answer
 SOFT_TEMPERATURE = 0.05
 KERNEL_WIDTH = 0.05  # of the kernel regression of example scores on similarity to the reference
+KRR = ((0.1, 0.3), (0.3, 1.0))  # (cosine-distance scale, ridge) of the two kernel ridge fits
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,7 @@ class EmbeddingTable:
         self._embedder = embedder
         self._rows: dict[str, int] = {}
         self._vectors = np.zeros((0, 0), dtype=np.float32)
+        self._tokens: dict[str, npt.NDArray[np.float32]] = {}
 
     def add(self, texts: Sequence[str]) -> None:
         new = list(dict.fromkeys(t for t in texts if t not in self._rows))
@@ -77,9 +92,51 @@ class EmbeddingTable:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def tokens(self, text: str) -> npt.NDArray[np.float32]:
+        """L2-normalised contextual vectors of the text's content tokens, one row per token."""
+        if text not in self._tokens:
+            self.add_tokens([text])
+        return self._tokens[text]
+
+    def add_tokens(self, texts: Sequence[str]) -> None:
+        new = sorted({t for t in texts if t not in self._tokens}, key=len)
+        for start in range(0, len(new), _TOKEN_BATCH):
+            chunk = new[start : start + _TOKEN_BATCH]
+            self._tokens.update(zip(chunk, _token_vectors(self._embedder, chunk), strict=True))
+
     def __getitem__(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.add(texts)
         return self._vectors[[self._rows[t] for t in texts]]
+
+
+_TOKEN_BATCH = 16
+
+
+def _token_vectors(embedder: Embedder, texts: list[str]) -> list[npt.NDArray[np.float32]]:
+    """The encoder's last hidden states for content word pieces (no [CLS]/[SEP], stopwords or
+    punctuation). Only MiniLM exposes them; another embedder gets one vector per content word."""
+    if not isinstance(embedder, MiniLMEmbedder):
+        return [_normalised(embedder.embed(list(words(t).content) or [t])) for t in texts]
+    session, tokenizer = embedder._load()  # the session MiniLMEmbedder.embed pools over
+    encodings = tokenizer.encode_batch(texts)
+    ids = np.array([e.ids for e in encodings], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    wanted = {i.name for i in session.get_inputs()}
+    hidden = session.run(None, {k: v for k, v in feeds.items() if k in wanted})[0]
+    out = []
+    for row, encoding in zip(hidden, encodings, strict=True):
+        keep = [i for i, piece in enumerate(encoding.tokens)
+                if encoding.attention_mask[i] and piece not in ("[CLS]", "[SEP]")
+                and piece not in STOPWORDS and any(c.isalnum() for c in piece)]  # fmt: skip
+        out.append(_normalised(row[keep] if keep else row[:1]))
+    return out
+
+
+def _normalised(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    result: npt.NDArray[np.float32] = (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+    return result
 
 
 def _texts(cases: Sequence[GradingCase]) -> list[str]:
@@ -96,6 +153,9 @@ def extract(
 ) -> Matrix:
     """One feature row per case: ``ALL_FEATURES`` columns, or ``BASE_FEATURES`` only."""
     table.add(_texts(cases))
+    table.add_tokens([t for c in cases for t in (c.question, c.answer, *c.references)])
+    if neighbours:  # the nearest right and wrong examples are aligned token by token
+        table.add_tokens([t for c in cases for t, _ in c.examples])
     names = ALL_FEATURES if neighbours else BASE_FEATURES
     out = np.full((len(cases), len(names)), np.nan)
     for i, case in enumerate(cases):
@@ -126,7 +186,8 @@ def _base_row(
     pick = int(np.argmax([float(s) + f[2] for s, f in zip(ref_sims, lex, strict=True)]))
     ref_max = float(ref_sims[best])
     align = _alignment(aw, words(case.references[pick]), qw, table)
-    row = [ref_max, sim_q, new_info, ref_max - sim_q, *lex[pick], *align]
+    tokens = _token_alignment(case, table)
+    row = [ref_max, sim_q, new_info, ref_max - sim_q, *lex[pick], *align, *tokens]
     if len(row) != len(BASE_FEATURES):
         raise AssertionError(f"{len(row)} base features computed, {len(BASE_FEATURES)} named")
     return row, ref_max
@@ -142,6 +203,32 @@ def _alignment(aw: Words, rw: Words, qw: Words, table: EmbeddingTable) -> list[f
     key_best = ref_best[key] if key.any() else ref_best
     return [float(ref_best.mean()), float(key_best.mean()), float(answer_best.mean()),
             float((key_best >= ALIGNED).mean())]  # fmt: skip
+
+
+def _token_alignment(case: GradingCase, table: EmbeddingTable) -> list[float]:
+    """Soft alignment of contextual tokens with the best-matching reference (by F1): recall,
+    precision, F1, recall of the reference tokens the question does not already hold, share of
+    reference tokens left unmatched, precision of the answer tokens new to the question, and
+    how much of the answer restates the question."""
+    a, q = table.tokens(case.answer), table.tokens(case.question)
+    a_in_q = (a @ q.T).max(axis=1)
+    new = a_in_q < TOKEN_SAME
+    best: list[float] = []
+    for reference in case.references:
+        r = table.tokens(reference)
+        sims = r @ a.T
+        ref_best, answer_best = sims.max(axis=1), sims.max(axis=0)
+        recall, precision = float(ref_best.mean()), float(answer_best.mean())
+        f1 = 2 * recall * precision / max(recall + precision, 1e-9)
+        key = (r @ q.T).max(axis=1) < TOKEN_SAME
+        row = [recall, precision, f1,
+               float(ref_best[key].mean()) if key.any() else recall,
+               float((ref_best < TOKEN_MISSED).mean()),
+               float(answer_best[new].mean()) if new.any() else 0.0,
+               float(a_in_q.mean())]  # fmt: skip
+        if not best or f1 > best[2]:
+            best = row
+    return best
 
 
 def _lexical(aw: Words, rw: Words, qw: Words) -> list[float]:
@@ -190,6 +277,10 @@ def _neighbour_row(
         return float(values[mask].max()) if mask.any() else math.nan
 
     pos_sim, neg_sim = best(sims, positive), best(sims, ~positive)
+    krr = [_kernel_ridge(np.vstack([vectors, refs]), np.concatenate([scores, np.ones(len(refs))]),
+                         a, scale, ridge) for scale, ridge in KRR]  # fmt: skip
+    tok_pos = _nearest_token_f1(case.answer, texts, sims, positive, table)
+    tok_neg = _nearest_token_f1(case.answer, texts, sims, ~positive, table)
     return [
         math.log1p(len(texts)), float(scores.mean()), float(sims[order[0]]),
         float(scores[order[0]]), _weighted(scores[top3], sims[top3]),
@@ -200,7 +291,39 @@ def _neighbour_row(
         float(np.average(scores, weights=kernel)),
         ref_sim - float(ex_ref[positive].mean()) if positive.any() else math.nan,
         ref_sim - float(ex_ref[~positive].mean()) if (~positive).any() else math.nan,
+        *krr, tok_pos, tok_neg, tok_pos - tok_neg,
     ]  # fmt: skip
+
+
+def _kernel_ridge(
+    x: npt.NDArray[np.float32],
+    y: npt.NDArray[np.float64],
+    a: npt.NDArray[np.float32],
+    scale: float,
+    ridge: float,
+) -> float:
+    """Kernel ridge regression of the scores on the vectors, evaluated at ``a``: a per-question
+    model of what separates right from wrong answers (the references count as right)."""
+    gram = np.exp(((x @ x.T).astype(np.float64) - 1.0) / scale)
+    mean = float(y.mean())
+    alpha = np.linalg.solve(gram + ridge * np.eye(len(y)), y - mean)
+    return mean + float(np.exp(((x @ a).astype(np.float64) - 1.0) / scale) @ alpha)
+
+
+def _nearest_token_f1(
+    answer: str,
+    texts: Sequence[str],
+    sims: npt.NDArray[np.float64],
+    mask: npt.NDArray[np.bool_],
+    table: EmbeddingTable,
+) -> float:
+    """Token-alignment F1 with the most similar example of the mask (NaN if none)."""
+    if not mask.any():
+        return math.nan
+    nearest = texts[int(np.flatnonzero(mask)[np.argmax(sims[mask])])]
+    s = table.tokens(nearest) @ table.tokens(answer).T
+    recall, precision = float(s.max(axis=1).mean()), float(s.max(axis=0).mean())
+    return 2 * recall * precision / max(recall + precision, 1e-9)
 
 
 def _weighted(scores: npt.NDArray[np.float64], sims: npt.NDArray[np.float64]) -> float:

@@ -1,0 +1,33 @@
+"""Token-level alignment: contextual MiniLM token vectors matched both ways."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tutor.grading.features import BASE_FEATURES, EmbeddingTable, GradingCase, extract
+from tutor.retrieval import MiniLMEmbedder
+
+QUESTION = "Why does a metal spoon feel colder than a wooden spoon in the same room?"
+REFERENCE = "Metal conducts heat away from your hand faster than wood does."
+
+
+def _features(embedder: MiniLMEmbedder, answer: str) -> dict[str, float]:
+    row = extract([GradingCase(QUESTION, (REFERENCE,), answer)], EmbeddingTable(embedder),
+                  neighbours=False)[0]  # fmt: skip
+    return dict(zip(BASE_FEATURES, row.tolist(), strict=True))
+
+
+def test_token_vectors_are_unit_rows_for_content_pieces(embedder: MiniLMEmbedder) -> None:
+    vectors = EmbeddingTable(embedder).tokens("The metal conducts heat.")
+    assert vectors.shape == (3, 384)  # metal, conducts, heat: no stopwords, no [CLS]/[SEP], no "."
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_paraphrase_aligns_better_than_a_wrong_answer(embedder: MiniLMEmbedder) -> None:
+    same = _features(embedder, REFERENCE)
+    paraphrase = _features(embedder, "Heat flows out of the hand more quickly into metal.")
+    wrong = _features(embedder, "Because wood is heavier than metal.")
+    assert same["tok_align_recall"] > 0.99 and same["tok_align_missed"] == 0.0
+    for name in ("tok_align_recall", "tok_align_key_recall", "tok_align_f1"):
+        assert same[name] > paraphrase[name] > wrong[name], name
+    assert paraphrase["tok_align_missed"] < wrong["tok_align_missed"]
