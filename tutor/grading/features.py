@@ -155,7 +155,7 @@ def extract(
     table.add(_texts(cases))
     table.add_tokens([t for c in cases for t in (c.question, c.answer, *c.references)])
     if neighbours:  # the nearest right and wrong examples are aligned token by token
-        table.add_tokens([t for c in cases for t, _ in c.examples])
+        table.add_tokens([t for c in cases for t in _nearest_examples(c, table)])
     names = ALL_FEATURES if neighbours else BASE_FEATURES
     out = np.full((len(cases), len(names)), np.nan)
     for i, case in enumerate(cases):
@@ -293,6 +293,17 @@ def _neighbour_row(
         ref_sim - float(ex_ref[~positive].mean()) if (~positive).any() else math.nan,
         *krr, tok_pos, tok_neg, tok_pos - tok_neg,
     ]  # fmt: skip
+
+
+def _nearest_examples(case: GradingCase, table: EmbeddingTable) -> list[str]:
+    """The most similar right and wrong example (what ``_nearest_token_f1`` aligns)."""
+    if not case.examples:
+        return []
+    texts = [t for t, _ in case.examples]
+    sims = table[texts] @ table[[case.answer]][0]
+    positive = np.array([s >= POSITIVE for _, s in case.examples])
+    return [texts[int(np.flatnonzero(m)[np.argmax(sims[m])])] for m in (positive, ~positive)
+            if m.any()]  # fmt: skip
 
 
 def _kernel_ridge(
