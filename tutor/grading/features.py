@@ -117,17 +117,10 @@ def _token_vectors(embedder: Embedder, texts: list[str]) -> list[npt.NDArray[np.
     punctuation). Only MiniLM exposes them; another embedder gets one vector per content word."""
     if not isinstance(embedder, MiniLMEmbedder):
         return [_normalised(embedder.embed(list(words(t).content) or [t])) for t in texts]
-    session, tokenizer = embedder._load()  # the session MiniLMEmbedder.embed pools over
-    encodings = tokenizer.encode_batch(texts)
-    ids = np.array([e.ids for e in encodings], dtype=np.int64)
-    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-    feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-    wanted = {i.name for i in session.get_inputs()}
-    hidden = session.run(None, {k: v for k, v in feeds.items() if k in wanted})[0]
     out = []
-    for row, encoding in zip(hidden, encodings, strict=True):
-        keep = [i for i, piece in enumerate(encoding.tokens)
-                if encoding.attention_mask[i] and piece not in ("[CLS]", "[SEP]")
+    for pieces, row in embedder.token_states(texts):
+        keep = [i for i, piece in enumerate(pieces)
+                if piece not in ("[CLS]", "[SEP]")
                 and piece not in STOPWORDS and any(c.isalnum() for c in piece)]  # fmt: skip
         out.append(_normalised(row[keep] if keep else row[:1]))
     return out

@@ -97,14 +97,35 @@ class MiniLMEmbedder:
             out[chunk] = self._encode(session, tokenizer, [texts[i] for i in chunk])
         return out
 
+    def token_states(self, texts: list[str]) -> list[tuple[list[str], Vectors]]:
+        """Each text's word pieces (with ``[CLS]`` and ``[SEP]``) and their contextual vectors:
+        the encoder's last hidden states before pooling, unnormalised, padding dropped."""
+        if not texts:
+            return []
+        session, tokenizer = self._load()
+        hidden, mask, encodings = self._forward(session, tokenizer, texts)
+        lengths = mask.sum(axis=1)
+        return [
+            (list(e.tokens[:n]), row[:n])
+            for row, e, n in zip(hidden, encodings, lengths, strict=True)
+        ]
+
     @staticmethod
-    def _encode(session: Any, tokenizer: Any, texts: list[str]) -> Vectors:
+    def _forward(
+        session: Any, tokenizer: Any, texts: list[str]
+    ) -> tuple[Vectors, npt.NDArray[np.int64], list[Any]]:
+        """Hidden states, attention mask and encodings of one padded batch."""
         encodings = tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         wanted = {i.name for i in session.get_inputs()}
         hidden = session.run(None, {k: v for k, v in feeds.items() if k in wanted})[0]
+        return hidden, mask, encodings
+
+    @staticmethod
+    def _encode(session: Any, tokenizer: Any, texts: list[str]) -> Vectors:
+        hidden, mask, _ = MiniLMEmbedder._forward(session, tokenizer, texts)
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
