@@ -52,6 +52,15 @@ def test_generate_list_publish_and_reject(data_dir: Path) -> None:
     assert [v["id"] for v in run_json("list", "--status", "published")] == [first["id"]]
     assert len(run_json("list", "--status", "draft")) == 1
 
+    # a published variant is an item to grade against; a rejected one is not
+    variant, refused = first["item"], second["item"]
+    answer = variant["answer_key"] or variant["answer"]
+    graded = runner.invoke(app, ["grade", "--item", variant["id"], "--answer", answer, "--json"])
+    assert graded.exit_code == 0, graded.output
+    assert json.loads(graded.stdout)["verdict"] == "correct"
+    unknown = runner.invoke(app, ["grade", "--item", refused["id"], "--answer", answer])
+    assert unknown.exit_code == 1 and f"no item {refused['id']!r}" in unknown.output
+
 
 def test_the_table_and_the_counts_are_printed(data_dir: Path) -> None:
     result = runner.invoke(app, ["variants", "ctx-02", "--n", "2"])

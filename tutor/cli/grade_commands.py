@@ -70,13 +70,10 @@ def grade(
     if answer is None or bool(item) == bool(question) or bool(item) == bool(reference):
         raise BadRequestError(USAGE)
     text = sys.stdin.read() if answer == "-" else answer
-    service = _service(offline)
     if item:
-        from tutor.corpus import load_corpus
-
-        _, found = load_corpus(get_settings().corpus_dir).item(item)
-        result = asyncio.run(service.grade_item(found, text))
+        result = _grade_item(item, text, offline)
     else:
+        service = _service(offline)
         assert question is not None and reference
         request = GradeRequest(question=question, references=reference, answer=text)
         result = asyncio.run(service.grade(request))
@@ -84,6 +81,22 @@ def grade(
         print_json(result.model_dump(mode="json"))
     else:
         _show(result)
+
+
+def _grade_item(item_id: str, answer: str, offline: bool) -> Grade:
+    """As the API grades an attempt: published variants count as items, and answers a teacher
+    graded are examples (nothing is stored)."""
+    from tutor.corpus import load_corpus
+    from tutor.store import open_database
+    from tutor.variants.practice import practice_corpus
+
+    settings = get_settings()
+    database = open_database(settings)
+    try:
+        _, found = practice_corpus(load_corpus(settings.corpus_dir), database).item(item_id)
+        return asyncio.run(_service(offline, database).grade_item(found, answer))
+    finally:
+        database.dispose()
 
 
 def _show(grade: Grade) -> None:
