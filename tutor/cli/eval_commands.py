@@ -256,11 +256,8 @@ def export_overrides(
 
     settings = get_settings()
     items = {item.id for _, item in load_corpus(settings.corpus_dir).items()}
-    database = open_database(settings)
-    try:
+    with open_database(settings) as database:
         exported = export_labels(database, items=items)
-    finally:
-        database.dispose()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(exported.jsonl(), encoding="utf-8")
     summary = {"file": str(out), "labels": len(exported.rows), "skipped": exported.skipped}

@@ -91,12 +91,9 @@ def _grade_item(item_id: str, answer: str, offline: bool) -> Grade:
     from tutor.variants.practice import practice_corpus
 
     settings = get_settings()
-    database = open_database(settings)
-    try:
+    with open_database(settings) as database:
         _, found = practice_corpus(load_corpus(settings.corpus_dir), database).item(item_id)
         return asyncio.run(_service(offline, database).grade_item(found, answer))
-    finally:
-        database.dispose()
 
 
 def _show(grade: Grade) -> None:
@@ -182,16 +179,13 @@ def regrade(
     from tutor.variants.practice import practice_corpus
 
     settings = get_settings()
-    database = open_database(settings)
-    try:
+    with open_database(settings) as database:
         corpus = practice_corpus(load_corpus(settings.corpus_dir), database)  # variants too
         service = _service(offline, database)
         config = LearnerConfig.from_settings(settings)
         report = asyncio.run(
             regrade_pending(database, corpus, service.item_grader, config=config, limit=limit)
         )
-    finally:
-        database.dispose()
     if as_json:
         print_json({"graded": report.graded, "failed": report.failed})
     else:

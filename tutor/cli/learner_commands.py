@@ -38,13 +38,10 @@ def keys_create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a key and print it once: only its hash is stored."""
-    database = open_database(get_settings())
-    try:
+    with open_database(get_settings()) as database:
         if role is Role.LEARNER and learner is None:
             learner = create_learner(database, name).id
         issued = issue_api_key(database, role, learner_id=learner, label=label)
-    finally:
-        database.dispose()
     record = issued.record
     if as_json:
         print_json(
@@ -67,11 +64,8 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(as_json: JsonFlag = False) -> None:
     """Every key, revoked ones too (secrets are never stored, so never shown)."""
-    database = open_database(get_settings())
-    try:
+    with open_database(get_settings()) as database:
         found = list_api_keys(database)
-    finally:
-        database.dispose()
     if as_json:
         print_json(
             [
@@ -94,11 +88,8 @@ def keys_revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (not the secret).")],
 ) -> None:
     """Revoke a key; requests with it are refused from now on."""
-    database = open_database(get_settings())
-    try:
+    with open_database(get_settings()) as database:
         record = revoke_api_key(database, key_id)
-    finally:
-        database.dispose()
     console.print(f"revoked {record.role.value} key {record.id}")
 
 
@@ -114,12 +105,9 @@ def fit(
     from tutor.variants.practice import practice_corpus
 
     settings = get_settings()
-    database = open_database(settings)
-    try:
+    with open_database(settings) as database:
         corpus = practice_corpus(load_corpus(settings.corpus_dir), database)
         fits = fit_params(database, corpus, min_observations=min_observations)
-    finally:
-        database.dispose()
     rows = {
         concept: {
             **asdict(f.params),

@@ -33,11 +33,8 @@ def _store() -> Iterator[tuple[Settings, Database, Corpus]]:
     from tutor.variants.practice import practice_corpus
 
     settings = get_settings()
-    database = open_database(settings)
-    try:
+    with open_database(settings) as database:
         yield settings, database, practice_corpus(load_corpus(settings.corpus_dir), database)
-    finally:
-        database.dispose()
 
 
 def _resolve(database: Database, learner: str) -> str:
@@ -47,11 +44,8 @@ def _resolve(database: Database, learner: str) -> str:
 @learner_app.command("list")
 def learners(as_json: JsonFlag = False) -> None:
     """Every learner, oldest first."""
-    database = open_database(get_settings())
-    try:
+    with open_database(get_settings()) as database:
         found = list_learners(database)
-    finally:
-        database.dispose()
     if as_json:
         print_json([{**asdict(r), "created_at": r.created_at.isoformat()} for r in found])
         return

@@ -19,11 +19,8 @@ def check_exposure(host: str) -> None:
 
     if is_loopback(host):
         return
-    database = open_database(get_settings())
-    try:
+    with open_database(get_settings()) as database:
         keyed = has_live_keys(database)
-    finally:
-        database.dispose()
     if not keyed:
         raise ConfigurationError(
             f"refusing to serve on {host} without API keys: with none the service runs in "

@@ -47,8 +47,7 @@ def generate(
 ) -> None:
     """Generate variants, validate each one, store those accepted as drafts for review."""
     settings = get_settings()
-    database = open_database(settings)
-    try:
+    with open_database(settings) as database:
         service = VariantService.from_settings(
             settings,
             corpus=load_corpus(settings.corpus_dir),
@@ -56,8 +55,6 @@ def generate(
             database=database,
         )
         outcome = asyncio.run(service.generate(item, n, seed=seed))
-    finally:
-        database.dispose()
     rejected = outcome.report.rejected
     if as_json:
         accepted = [review.variant_json(r) for r in outcome.records]
@@ -80,11 +77,8 @@ def list_command(
     as_json: JsonFlag = False,
 ) -> None:
     """The review queue, oldest first."""
-    database = open_database(get_settings())
-    try:
+    with open_database(get_settings()) as database:
         records = review.review_queue(database, status, item)
-    finally:
-        database.dispose()
     if as_json:
         print_json([review.variant_json(r) for r in records])
         return
@@ -110,11 +104,8 @@ def reject(
 
 
 def _set_status(variant_id: str, change: Any, as_json: bool) -> None:
-    database = open_database(get_settings())
-    try:
+    with open_database(get_settings()) as database:
         record: VariantRecord = change(database, variant_id)
-    finally:
-        database.dispose()
     if as_json:
         print_json(review.variant_json(record))
         return
