@@ -23,7 +23,7 @@ from fastapi import Depends, Request
 
 from tutor.api.deps import ServicesDep
 from tutor.errors import ForbiddenError, UnauthorizedError
-from tutor.store import Role, find_api_key, has_live_keys, local_learner
+from tutor.store import Role, find_api_key, has_live_keys
 
 CREATE_KEY_HINT = "create one with `tutor keys create --role admin` (or --role learner)"
 _RANK = {Role.LEARNER: 0, Role.TEACHER: 1, Role.ADMIN: 2}
@@ -75,18 +75,19 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if header is None:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise UnauthorizedError("send the key as `Authorization: Bearer KEY`")
-    return token.strip()
+def _bearer(header: str | None) -> str | None:
+    """The key of a ``Bearer KEY`` header; None for no header or another scheme."""
+    scheme, _, token = (header or "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
 def _resolve(request: Request, services: ServicesDep) -> Principal:
     database = services.database
+    header = request.headers.get("authorization")
+    secret = _bearer(header)
+    record = find_api_key(database, secret) if secret else None
+    if record is not None:  # one lookup for a good key, the usual case
+        return Principal(record.role, record.learner_id, record.id)
     if not has_live_keys(database):
         client = request.client.host if request.client else None
         if not is_loopback(client):
@@ -94,14 +95,12 @@ def _resolve(request: Request, services: ServicesDep) -> Principal:
                 "this service has no API keys yet and answers only local requests; "
                 + CREATE_KEY_HINT
             )
-        return Principal(Role.ADMIN, local_learner(database), local=True)
-    secret = _bearer(request)
-    if secret is None:
+        return Principal(Role.ADMIN, services.local_learner_id, local=True)
+    if header is None:
         raise UnauthorizedError("missing API key: send `Authorization: Bearer KEY`")
-    record = find_api_key(database, secret)
-    if record is None:
-        raise UnauthorizedError("unknown or revoked API key")
-    return Principal(record.role, record.learner_id, record.id)
+    if secret is None:
+        raise UnauthorizedError("send the key as `Authorization: Bearer KEY`")
+    raise UnauthorizedError("unknown or revoked API key")
 
 
 async def get_principal(request: Request, services: ServicesDep) -> Principal:

@@ -10,7 +10,7 @@ from tutor.corpus import Corpus, load_corpus
 from tutor.engines import Engine, engine_name, make_engine
 from tutor.learners import Catalog, LearnerConfig
 from tutor.retrieval import PassageIndex
-from tutor.store import Database, open_database
+from tutor.store import Database, local_learner, open_database
 from tutor.tutoring import Tutor
 from tutor.variants.practice import PracticeCorpus
 
@@ -49,6 +49,11 @@ class Services:
     @cached_property
     def database(self) -> Database:
         return open_database(self.settings)
+
+    @cached_property
+    def local_learner_id(self) -> str:
+        """The learner of single-user local mode (looked up, or created, once)."""
+        return local_learner(self.database)
 
     @cached_property
     def engine(self) -> Engine:
