@@ -34,7 +34,7 @@ def load_params(session: Session) -> dict[str, BKTParams]:
 def concept_sequences(session: Session, catalog: Catalog) -> dict[str, list[list[float]]]:
     """Score sequences per concept, one per learner, oldest first."""
     by_concept: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for learner_id, item_id, score in effective_scores(session):
+    for learner_id, item_id, score, _ in effective_scores(session):
         item = catalog.items.get(item_id)
         if item is None:  # an item since removed from the corpus (or a variant)
             continue

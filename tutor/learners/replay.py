@@ -34,7 +34,7 @@ from tutor.learners.config import LearnerConfig
 from tutor.learners.knowledge import ItemRating, Knowledge
 from tutor.learners.tracking import catalog_of, load_knowledge
 from tutor.store import AttemptStatus, Database, OverrideRecord, models
-from tutor.store.attempts import add_override, load_attempt
+from tutor.store.attempts import add_override, effective_scores, load_attempt
 
 
 @dataclass(frozen=True)
@@ -48,33 +48,6 @@ class Rebuilt:
 class OverrideOutcome:
     override: OverrideRecord
     mastery: Rebuilt | None  # None: the effective score did not change, nor did mastery
-
-
-def effective_answers(session: Session, learner_id: str) -> list[tuple[str, float, datetime]]:
-    """``(item_id, score, when)`` of the learner's graded attempts in order, overrides applied.
-
-    The same order and scores as :func:`tutor.store.attempts.effective_scores`, with the time
-    each was graded (the time the tracker saw it).
-    """
-    latest = (
-        select(models.GradeOverride.attempt_id, models.GradeOverride.score)
-        .join(models.Attempt, models.Attempt.id == models.GradeOverride.attempt_id)
-        .where(models.Attempt.learner_id == learner_id)
-        .order_by(models.GradeOverride.attempt_id, models.GradeOverride.id)
-    )
-    overrides = dict(session.execute(latest).all())
-    query = (
-        select(models.Attempt)
-        .where(
-            models.Attempt.learner_id == learner_id,
-            models.Attempt.status == AttemptStatus.GRADED.value,
-        )
-        .order_by(models.Attempt.created_at, models.Attempt.id)
-    )
-    return [
-        (row.item_id, overrides.get(row.id, row.score or 0.0), row.graded_at or row.created_at)
-        for row in session.scalars(query)
-    ]
 
 
 def rebuild_mastery(
@@ -94,10 +67,10 @@ def rebuild_mastery(
     stored = load_knowledge(session, catalog, learner_id, config)
     ratings = {k: ItemRating(v.rating, v.attempts) for k, v in stored.ratings.items()}
     fresh = Knowledge(catalog, config, stored.params, {}, _copy(ratings), [])
-    answers = [a for a in effective_answers(session, learner_id) if a[0] in catalog.items]
-    for item_id, score, when in answers:
-        fresh.observe(item_id, score, when)
-        _hold_rating(fresh, ratings, item_id)
+    answers = [a for a in effective_scores(session, learner_id) if a.item_id in catalog.items]
+    for answer in answers:
+        fresh.observe(answer.item_id, answer.score, answer.graded_at)
+        _hold_rating(fresh, ratings, answer.item_id)
     chosen = set(stored.concepts) | set(fresh.concepts) if concepts is None else set(concepts)
     changes = {c: (stored.p_known(c), fresh.p_known(c)) for c in sorted(chosen)}
     for concept_id in chosen:

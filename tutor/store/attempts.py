@@ -18,10 +18,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -256,22 +256,37 @@ def override_grade(
         return OverrideRecord.of(row)
 
 
-def effective_scores(
-    session: Session, learner_id: str | None = None
-) -> list[tuple[str, str, float]]:
-    """``(learner_id, item_id, score)`` of every graded attempt in order, overrides applied."""
-    latest = select(models.GradeOverride.attempt_id, models.GradeOverride.score).order_by(
-        models.GradeOverride.attempt_id, models.GradeOverride.id
+def newest_overrides() -> Select[Any]:
+    """The ids of each attempt's newest override, the one that counts (for ``id.in_(...)``)."""
+    return select(func.max(models.GradeOverride.id)).group_by(models.GradeOverride.attempt_id)
+
+
+class EffectiveScore(NamedTuple):
+    learner_id: str
+    item_id: str
+    score: float  # the newest override's, else the grade's
+    graded_at: datetime  # when the learner model saw it
+
+
+def effective_scores(session: Session, learner_id: str | None = None) -> list[EffectiveScore]:
+    """Every graded attempt (of one learner, or all) in order, overrides applied: what the
+    learner model is fitted on and rebuilt from."""
+    latest = select(models.GradeOverride.attempt_id, models.GradeOverride.score).where(
+        models.GradeOverride.id.in_(newest_overrides())
     )
-    overrides = {attempt_id: score for attempt_id, score in session.execute(latest)}
     query = select(models.Attempt).where(models.Attempt.status == AttemptStatus.GRADED.value)
     if learner_id is not None:
+        latest = latest.join(models.Attempt).where(models.Attempt.learner_id == learner_id)
         query = query.where(models.Attempt.learner_id == learner_id)
+    overrides: dict[str, float] = {a: s for a, s in session.execute(latest)}
     query = query.order_by(models.Attempt.created_at, models.Attempt.id)
     return [
-        (row.learner_id, row.item_id, overrides.get(row.id, row.score or 0.0))
+        EffectiveScore(
+            row.learner_id, row.item_id, overrides.get(row.id, row.score or 0.0),
+            row.graded_at or row.created_at,
+        )
         for row in session.scalars(query)
-    ]
+    ]  # fmt: skip
 
 
 def teacher_graded_answers(
@@ -282,15 +297,10 @@ def teacher_graded_answers(
     Each attempt's newest override gives its score; the most recently overridden come first.
     These are graded examples for grading other answers to the item.
     """
-    latest = (
-        select(func.max(models.GradeOverride.id).label("id"))
-        .group_by(models.GradeOverride.attempt_id)
-        .subquery()
-    )
     query = (
         select(models.Attempt.answer, models.GradeOverride.score)
         .join(models.GradeOverride, models.GradeOverride.attempt_id == models.Attempt.id)
-        .where(models.Attempt.item_id == item_id, models.GradeOverride.id.in_(select(latest.c.id)))
+        .where(models.Attempt.item_id == item_id, models.GradeOverride.id.in_(newest_overrides()))
         .order_by(models.GradeOverride.id.desc())
         .limit(limit)
     )

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, exists, func, select
+from sqlalchemy import Text, cast, exists, select
 from sqlalchemy.orm import Session
 
 from tutor.store import models
+from tutor.store.attempts import newest_overrides
 from tutor.store.database import Database
 from tutor.store.records import AttemptRecord, AttemptStatus, OverrideRecord
 
@@ -192,10 +193,9 @@ def latest_overrides(database: Database, attempt_ids: Collection[str]) -> dict[s
     """The newest override of each of these attempts that has one."""
     if not attempt_ids:
         return {}
-    query = (
-        select(models.GradeOverride)
-        .where(models.GradeOverride.attempt_id.in_(list(attempt_ids)))
-        .order_by(models.GradeOverride.id)
+    query = select(models.GradeOverride).where(
+        models.GradeOverride.attempt_id.in_(list(attempt_ids)),
+        models.GradeOverride.id.in_(newest_overrides()),
     )
     with database.session() as session:
         return {row.attempt_id: OverrideRecord.of(row) for row in session.scalars(query)}
@@ -209,15 +209,10 @@ def export_labels(database: Database, *, items: Collection[str] | None = None) -
     ``label``; the other keys are provenance the loader ignores. With ``items``, attempts at
     other items (variants, removed items) are skipped and listed.
     """
-    newest = (
-        select(func.max(models.GradeOverride.id))
-        .group_by(models.GradeOverride.attempt_id)
-        .scalar_subquery()
-    )
     query = (
         select(models.GradeOverride, models.Attempt)
         .join(models.Attempt, models.Attempt.id == models.GradeOverride.attempt_id)
-        .where(models.GradeOverride.id.in_(newest))
+        .where(models.GradeOverride.id.in_(newest_overrides()))
         .order_by(models.GradeOverride.created_at, models.GradeOverride.id)
     )
     rows, skipped = [], []
@@ -264,11 +259,10 @@ def _misconceptions(grade: dict[str, Any] | None) -> list[str]:
 
 def _overridden_correct(session: Session) -> set[str]:
     """Attempts whose newest override says ``correct``."""
-    query = select(models.GradeOverride.attempt_id, models.GradeOverride.verdict).order_by(
-        models.GradeOverride.attempt_id, models.GradeOverride.id
+    query = select(models.GradeOverride.attempt_id).where(
+        models.GradeOverride.id.in_(newest_overrides()), models.GradeOverride.verdict == "correct"
     )
-    newest = dict(session.execute(query).all())
-    return {attempt_id for attempt_id, verdict in newest.items() if verdict == "correct"}
+    return set(session.scalars(query))
 
 
 def _count(text: str, rows: list[models.Attempt]) -> MisconceptionCount:
