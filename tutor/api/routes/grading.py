@@ -10,6 +10,7 @@ service ``tutor grade`` uses.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -123,17 +124,19 @@ class AttemptPublic(_Body):
     )
 
 
+def mastery_changes(p_known: Mapping[str, tuple[float, float]]) -> list[MasteryChange]:
+    """``concept id -> (before, after)`` as the API shows it."""
+    return [
+        MasteryChange(concept_id=c, before=before, after=after)
+        for c, (before, after) in p_known.items()
+    ]
+
+
 def attempt_public(
     record: AttemptRecord, seen: Observation | None = None, review: OverrideRecord | None = None
 ) -> AttemptPublic:
-    changes = None
-    if seen is not None:
-        changes = [
-            MasteryChange(concept_id=c, before=before, after=after)
-            for c, (before, after) in seen.p_known.items()
-        ]
     return AttemptPublic(
-        mastery=changes,
+        mastery=None if seen is None else mastery_changes(seen.p_known),
         review=None
         if review is None
         else TeacherReview(

@@ -19,7 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tutor.api.auth import TeacherDep, teacher
 from tutor.api.deps import ServicesDep
-from tutor.api.routes.grading import AttemptPublic, MasteryChange, attempt_public
+from tutor.api.routes.grading import (
+    AttemptPublic,
+    MasteryChange,
+    attempt_public,
+    mastery_changes,
+)
 from tutor.api.routes.lessons import item_public
 from tutor.api.schemas import ItemPublic
 from tutor.api.services import Services
@@ -180,12 +185,8 @@ async def override(
         note=body.note,
         config=services.learner_config,
     )
-    changes = None
-    if outcome.mastery is not None:
-        changes = [
-            MasteryChange(concept_id=c, before=before, after=after)
-            for c, (before, after) in outcome.mastery.p_known.items()
-        ]
+    rebuilt = outcome.mastery
+    changes = None if rebuilt is None else mastery_changes(rebuilt.p_known)
     return OverridePublic(**_override_fields(outcome.override), mastery=changes)
 
 
