@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.grading import suspected_injection
+from tutor.grading.attacks import suspected
 from tutor.grading.feedback import key_phrases
 from tutor.grading.lexical import antonym_clashes, overlap, stem, words
 
@@ -52,7 +52,7 @@ def test_key_phrases_are_runs_of_content_words_beyond_the_question() -> None:
     ],
 )
 def test_injection_attempts_are_spotted(answer: str) -> None:
-    assert suspected_injection(answer)
+    assert suspected(answer)
 
 
 @pytest.mark.parametrize(
@@ -64,4 +64,4 @@ def test_injection_attempts_are_spotted(answer: str) -> None:
     ],
 )
 def test_ordinary_answers_are_not_injection(answer: str) -> None:
-    assert not suspected_injection(answer)
+    assert not suspected(answer)

@@ -6,7 +6,6 @@ trained by ``scripts/train_grader.py`` on public short-answer sets and shipped a
 """
 
 from tutor.grading.artifact import GraderArtifact, Thresholds
-from tutor.grading.attacks import suspected as suspected_injection
 from tutor.grading.models import (
     Feedback,
     Flag,
@@ -27,5 +26,4 @@ __all__ = [
     "OfflineGrader",
     "Thresholds",
     "Verdict",
-    "suspected_injection",
 ]
