@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -22,7 +23,7 @@ from tutor.api.schemas import (
     TurnResponse,
 )
 from tutor.errors import NotFoundError, TutorError
-from tutor.store import ChatSessionRecord, MessageRecord
+from tutor.store import ChatSessionRecord, MessageRecord, get_chat_session
 from tutor.tutoring import PendingTurn, TurnReply, Tutor
 
 router = APIRouter(prefix="/v1/sessions", tags=["tutoring"])
@@ -63,11 +64,15 @@ def turn_response(turn: TurnReply) -> TurnResponse:
     return TurnResponse(reply=message_public(turn.message), covered=turn.covered)
 
 
-async def check_session(tutor: Tutor, principal: Principal, session_id: str) -> None:
+def _check_owner(principal: Principal, record: ChatSessionRecord) -> None:
     """404 unless the caller may use the session: a learner's own, or any for a teacher."""
-    record, _ = await tutor.session(session_id)
     if not principal.can_read(record.learner_id):
-        raise NotFoundError(f"no session {session_id!r}")
+        raise NotFoundError(f"no session {record.id!r}")
+
+
+async def check_session(tutor: Tutor, principal: Principal, session_id: str) -> None:
+    """:func:`_check_owner` for a session the route does not read itself."""
+    _check_owner(principal, await asyncio.to_thread(get_chat_session, tutor.database, session_id))
 
 
 @router.post("", status_code=201)
@@ -80,8 +85,8 @@ async def create_session(
 
 @router.get("/{session_id}")
 async def get_session(session_id: str, tutor: TutorDep, principal: PrincipalDep) -> SessionDetail:
-    await check_session(tutor, principal, session_id)
     record, messages = await tutor.session(session_id)
+    _check_owner(principal, record)
     return SessionDetail(
         **session_public(record).model_dump(), messages=[message_public(m) for m in messages]
     )
