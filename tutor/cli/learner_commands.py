@@ -15,8 +15,7 @@ from tutor.config import get_settings
 from tutor.corpus import load_corpus
 from tutor.store import (
     Role,
-    create_learner,
-    issue_api_key,
+    issue_key,
     list_api_keys,
     open_database,
     revoke_api_key,
@@ -39,9 +38,7 @@ def keys_create(
 ) -> None:
     """Create a key and print it once: only its hash is stored."""
     with open_database(get_settings()) as database:
-        if role is Role.LEARNER and learner is None:
-            learner = create_learner(database, name).id
-        issued = issue_api_key(database, role, learner_id=learner, label=label)
+        issued = issue_key(database, role, learner_id=learner, learner_name=name, label=label)
     record = issued.record
     if as_json:
         print_json(

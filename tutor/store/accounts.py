@@ -74,6 +74,21 @@ def issue_api_key(
         return IssuedKey(secret, ApiKeyRecord.of(row))
 
 
+def issue_key(
+    database: Database,
+    role: Role | str,
+    *,
+    learner_id: str | None = None,
+    learner_name: str = "",
+    label: str = "",
+) -> IssuedKey:
+    """A key as ``tutor keys create`` and ``POST /v1/keys`` make one: a learner key without a
+    learner gets a new learner, named ``learner_name``."""
+    if role == Role.LEARNER and learner_id is None:
+        learner_id = create_learner(database, learner_name).id
+    return issue_api_key(database, role, learner_id=learner_id, label=label)
+
+
 def find_api_key(database: Database, secret: str) -> ApiKeyRecord | None:
     """The live key with this secret, or ``None`` (unknown or revoked): the auth layer's lookup."""
     with database.session() as session:

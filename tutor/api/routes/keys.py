@@ -17,8 +17,7 @@ from tutor.store import (
     Database,
     IssuedKey,
     Role,
-    create_learner,
-    issue_api_key,
+    issue_key,
     list_api_keys,
     revoke_api_key,
 )
@@ -57,14 +56,14 @@ def key_public(record: ApiKeyRecord) -> KeyPublic:
 
 
 def _issue(database: Database, body: KeyCreate) -> IssuedKey:
-    learner_id = body.learner_id
-    if body.learner_name and (body.role is not Role.LEARNER or learner_id is not None):
+    if body.learner_name and (body.role is not Role.LEARNER or body.learner_id is not None):
         raise BadRequestError(
             "learner_name names a new learner: only for a learner key without one"
         )
-    if body.role is Role.LEARNER and learner_id is None:
-        learner_id = create_learner(database, body.learner_name).id
-    return issue_api_key(database, body.role, learner_id=learner_id, label=body.label)
+    return issue_key(
+        database, body.role, learner_id=body.learner_id, learner_name=body.learner_name,
+        label=body.label,
+    )  # fmt: skip
 
 
 @router.post("", status_code=201)
