@@ -11,6 +11,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tutor.errors import BadRequestError, NotFoundError
 from tutor.store import models
@@ -51,27 +52,11 @@ def issue_api_key(
     now: datetime | None = None,
 ) -> IssuedKey:
     """A new key for ``role``; a learner key must name its learner."""
-    try:
-        role = Role(role)
-    except ValueError:
-        raise BadRequestError(f"unknown role {role!r}: use learner, teacher or admin") from None
+    role = _role(role)
     if role is Role.LEARNER and learner_id is None:
         raise BadRequestError("a learner key needs a learner_id")
-    secret = KEY_PREFIX + secrets.token_urlsafe(32)
     with database.session() as session:
-        if learner_id is not None and session.get(models.Learner, learner_id) is None:
-            raise NotFoundError(f"no learner {learner_id!r}")
-        row = models.ApiKey(
-            key_hash=hash_key(secret),
-            prefix=secret[: len(KEY_PREFIX) + 6],
-            role=role.value,
-            learner_id=learner_id,
-            label=label,
-            created_at=now or models.utcnow(),
-        )
-        session.add(row)
-        session.flush()
-        return IssuedKey(secret, ApiKeyRecord.of(row))
+        return _insert_key(session, role, learner_id, label, now or models.utcnow())
 
 
 def issue_key(
@@ -81,12 +66,46 @@ def issue_key(
     learner_id: str | None = None,
     learner_name: str = "",
     label: str = "",
+    now: datetime | None = None,
 ) -> IssuedKey:
     """A key as ``tutor keys create`` and ``POST /v1/keys`` make one: a learner key without a
-    learner gets a new learner, named ``learner_name``."""
-    if role == Role.LEARNER and learner_id is None:
-        learner_id = create_learner(database, learner_name).id
-    return issue_api_key(database, role, learner_id=learner_id, label=label)
+    learner gets a new learner, named ``learner_name``, in the same transaction (a failure
+    leaves neither behind)."""
+    role = _role(role)
+    when = now or models.utcnow()
+    with database.session() as session:
+        if role is Role.LEARNER and learner_id is None:
+            learner = models.Learner(name=learner_name, created_at=when)
+            session.add(learner)
+            session.flush()
+            learner_id = learner.id
+        return _insert_key(session, role, learner_id, label, when)
+
+
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise BadRequestError(f"unknown role {role!r}: use learner, teacher or admin") from None
+
+
+def _insert_key(
+    session: Session, role: Role, learner_id: str | None, label: str, now: datetime
+) -> IssuedKey:
+    if learner_id is not None and session.get(models.Learner, learner_id) is None:
+        raise NotFoundError(f"no learner {learner_id!r}")
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = models.ApiKey(
+        key_hash=hash_key(secret),
+        prefix=secret[: len(KEY_PREFIX) + 6],
+        role=role.value,
+        learner_id=learner_id,
+        label=label,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return IssuedKey(secret, ApiKeyRecord.of(row))
 
 
 def find_api_key(database: Database, secret: str) -> ApiKeyRecord | None:
