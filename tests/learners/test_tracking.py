@@ -155,3 +155,34 @@ def test_fitted_parameters_are_stored_and_used(database: Database) -> None:
     fresh = create_learner(database)
     report = mastery_report(database, corpus, fresh.id)
     assert report[0].p_known == pytest.approx(stored.prior)  # new learners start at the fit
+
+
+async def test_a_late_grade_counts_where_the_answer_was_given(
+    database: Database, graph_corpus: Corpus, learner: LearnerRecord
+) -> None:
+    """A failed attempt graded after later answers is replayed in submission order: a wrong
+    first try followed by a right answer leaves the learner where that order leads, not where
+    "right, then wrong" would."""
+    with pytest.raises(RuntimeError):
+        await answer_item(database, graph_corpus, learner.id, "b-1", "first try", broken,
+                          now=NOW)  # fmt: skip
+    later = await answer_item(database, graph_corpus, learner.id, "b-2", "second", grader(1.0),
+                              now=NOW + timedelta(minutes=1))  # fmt: skip
+    assert later.observation is not None
+    after_right = later.observation.p_known["basics"][1]
+
+    await regrade_pending(database, graph_corpus, grader(0.0))
+
+    as_newest = update(after_right, 0.0, BKTParams(), difficulty=-1.0)
+    in_order = p_known(database, graph_corpus, learner.id)["basics"]
+    assert as_newest < in_order < after_right  # the right answer came last
+    report = {p.concept_id: p for p in mastery_report(database, graph_corpus, learner.id)}
+    assert report["basics"].attempts == 2
+
+    # the same two answers given and graded in that order end at the same estimate (up to the
+    # drift of b-2's difficulty, which moved once more in between)
+    twin = create_learner(database, "twin")
+    await answer_item(database, graph_corpus, twin.id, "b-1", "first try", grader(0.0), now=NOW)
+    await answer_item(database, graph_corpus, twin.id, "b-2", "second", grader(1.0),
+                      now=NOW + timedelta(minutes=1))  # fmt: skip
+    assert p_known(database, graph_corpus, twin.id)["basics"] == pytest.approx(in_order, abs=0.03)

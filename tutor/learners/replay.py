@@ -32,7 +32,7 @@ from tutor.errors import ConflictError
 from tutor.learners.catalog import Catalog
 from tutor.learners.config import LearnerConfig
 from tutor.learners.knowledge import ItemRating, Knowledge
-from tutor.learners.tracking import catalog_of, load_knowledge
+from tutor.learners.stored import catalog_of, load_knowledge
 from tutor.store import AttemptStatus, Database, OverrideRecord, models
 from tutor.store.attempts import add_override, effective_scores, load_attempt
 

@@ -11,7 +11,10 @@ A grader is ``async (item, answer) -> grade`` (a mapping or pydantic model with 
 ``answer_item`` stores the attempt (committed, ``pending``) before calling the grader, and
 records the grade and the learner-model update in one transaction afterwards. The model is
 updated once per attempt, on its first grade; re-grading an already graded attempt replaces
-the stored grade only.
+the stored grade only. An attempt graded after later ones (a ``failed`` attempt that ``tutor
+regrade --pending`` grades once the LLM is back) is observed and then its concepts are replayed
+in submission order (:func:`tutor.learners.replay.rebuild_mastery`), so the late answer counts
+where it was given, not as the newest.
 """
 
 from __future__ import annotations
@@ -24,18 +27,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutor.corpus import Corpus, Item
-from tutor.errors import NotFoundError
 from tutor.learners.catalog import Catalog
 from tutor.learners.config import LearnerConfig
-from tutor.learners.knowledge import ConceptState, ItemRating, Knowledge, Observation
-from tutor.learners.params import load_params
+from tutor.learners.knowledge import Knowledge, Observation
 from tutor.learners.policy import NextItem, choose
+from tutor.learners.replay import rebuild_mastery
+from tutor.learners.stored import catalog_of, load_knowledge
 from tutor.store import AttemptRecord, AttemptStatus, Database, models
 from tutor.store import attempts as store_attempts
 from tutor.store.attempts import GradePayload
 
 Grader = Callable[[Item, str], Awaitable[GradePayload]]
-HISTORY = 200  # answered items kept in memory for "recent" and "seen before"
 
 
 @dataclass(frozen=True)
@@ -59,33 +61,6 @@ class ConceptProgress:
     mastered: bool
     attempts: int
     last_practiced: datetime | None
-
-
-def catalog_of(corpus: Corpus | Catalog) -> Catalog:
-    return corpus if isinstance(corpus, Catalog) else Catalog.from_corpus(corpus)
-
-
-def load_knowledge(
-    session: Session, catalog: Catalog, learner_id: str, config: LearnerConfig
-) -> Knowledge:
-    if session.get(models.Learner, learner_id) is None:
-        raise NotFoundError(f"no learner {learner_id!r}")
-    rows = session.scalars(select(models.Mastery).where(models.Mastery.learner_id == learner_id))
-    concepts = {
-        r.concept_id: ConceptState(r.p_known, r.attempts, r.streak, r.updated_at) for r in rows
-    }
-    ratings = {
-        r.item_id: ItemRating(r.rating, r.attempts)
-        for r in session.scalars(select(models.ItemStats))
-    }
-    recent = session.scalars(
-        select(models.Attempt.item_id)
-        .where(models.Attempt.learner_id == learner_id)
-        .order_by(models.Attempt.created_at.desc(), models.Attempt.id.desc())
-        .limit(HISTORY)
-    )
-    history = list(recent)[::-1]
-    return Knowledge(catalog, config, load_params(session), concepts, ratings, history)
 
 
 def _save(session: Session, learner_id: str, knowledge: Knowledge, seen: Observation) -> None:
@@ -125,10 +100,25 @@ def record_outcome(
         first = store_attempts.mark_graded(session, row, fields, now)
         seen = None
         if first and row.item_id in catalog.items:
-            knowledge = load_knowledge(session, catalog, row.learner_id, config or LearnerConfig())
+            config = config or LearnerConfig()
+            knowledge = load_knowledge(session, catalog, row.learner_id, config)
             seen = knowledge.observe(row.item_id, fields.score, now)
             _save(session, row.learner_id, knowledge, seen)
+            if _graded_after(session, row):  # a late grade (``tutor regrade``): replay in order
+                concepts = catalog.items[row.item_id].concepts
+                rebuild_mastery(session, catalog, row.learner_id, config, concepts=concepts)
         return Outcome(AttemptRecord.of(row), seen)
+
+
+def _graded_after(session: Session, attempt: models.Attempt) -> bool:
+    """Whether the learner has a graded attempt submitted after this one."""
+    later = select(models.Attempt.id).where(
+        models.Attempt.learner_id == attempt.learner_id,
+        models.Attempt.status == AttemptStatus.GRADED.value,
+        models.Attempt.id != attempt.id,
+        models.Attempt.created_at > attempt.created_at,
+    )
+    return session.scalar(later.limit(1)) is not None
 
 
 async def grade_attempt(
