@@ -108,10 +108,30 @@ def test_a_follow_up_continues_the_conversation_in_a_session(
     assert stored["lesson"] == "few-shot-prompting"
     roles = [m["role"] for m in stored["messages"]]
     assert roles == ["user", "assistant", "user", "assistant"]
+    why_stored = stored["messages"][3]["content"]
     replayed = stored["messages"][1]
     assert [c["passage_id"] for c in replayed["citations"]] == first_cited
     assert f"[{first_cited[0]}]" in replayed["content"]
     assert "Sources:" not in replayed["content"]
+
+    # Sending the conversation so far plus a new question continues that session (the client
+    # resends everything each time; the server does not start a new session per request).
+    history += [
+        {"role": "assistant", "content": content},
+        {"role": "user", "content": "Why does the order of examples matter?"},
+    ]
+    more = openai_client.chat.completions.create(model="tutor/few-shot-prompting", messages=history)
+    assert (more.model_extra or {})["tutor"]["session"] == extras["session"]
+    stored = httpx.get(f"{server_url}/v1/sessions/{extras['session']}", timeout=10).json()
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant"] * 3
+    assert stored["messages"][3]["content"] == why_stored
+
+    # An edited history (not what the session holds) starts a session of its own.
+    history[-2] = {"role": "assistant", "content": "Something the tutor never said."}
+    edited = openai_client.chat.completions.create(
+        model="tutor/few-shot-prompting", messages=history
+    )
+    assert (edited.model_extra or {})["tutor"]["session"] not in (None, extras["session"])
 
 
 def test_a_streamed_follow_up_numbers_its_citations(openai_client: openai.OpenAI) -> None:

@@ -30,7 +30,13 @@ from tutor.store.attempts import (
     submit_attempt,
     teacher_graded_answers,
 )
-from tutor.store.chat import add_message, create_chat_session, get_chat_session, list_messages
+from tutor.store.chat import (
+    add_message,
+    create_chat_session,
+    find_continued_session,
+    get_chat_session,
+    list_messages,
+)
 from tutor.store.classroom import (
     ConceptSummary,
     LabelExport,
@@ -93,6 +99,7 @@ __all__ = [
     "database_url",
     "export_labels",
     "find_api_key",
+    "find_continued_session",
     "get_attempt",
     "get_chat_session",
     "get_learner",

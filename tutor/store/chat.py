@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tutor.errors import NotFoundError
 from tutor.store import models
@@ -87,3 +87,44 @@ def list_messages(
             query = query.limit(last)
         rows = list(session.scalars(query))
         return [MessageRecord.of(row) for row in reversed(rows)]
+
+
+def find_continued_session(
+    database: Database,
+    learner_id: str,
+    lesson_id: str | None,
+    turns: Sequence[tuple[str, str]],
+    *,
+    recent: int = 20,
+) -> str | None:
+    """The learner's session (among the ``recent`` newest of the lesson) whose messages are
+    exactly ``turns`` (role, text), or ``None``: how a client that resends the whole
+    conversation each time (the OpenAI API) keeps talking in one stored session."""
+    counts = (
+        select(models.Message.session_id)
+        .group_by(models.Message.session_id)
+        .having(func.count(models.Message.id) == len(turns))
+    )
+    lesson = (
+        models.ChatSession.lesson_id.is_(None)
+        if lesson_id is None
+        else models.ChatSession.lesson_id == lesson_id
+    )
+    query = (
+        select(models.ChatSession.id)
+        .where(models.ChatSession.learner_id == learner_id, lesson)
+        .where(models.ChatSession.id.in_(counts))
+        .order_by(models.ChatSession.created_at.desc(), models.ChatSession.id.desc())
+        .limit(recent)
+    )
+    wanted = [(role, text.strip()) for role, text in turns]
+    with database.session() as session:
+        for candidate in list(session.scalars(query)):
+            stored = session.execute(
+                select(models.Message.role, models.Message.content)
+                .where(models.Message.session_id == candidate)
+                .order_by(models.Message.id)
+            )
+            if [(role, content.strip()) for role, content in stored] == wanted:
+                return candidate
+    return None

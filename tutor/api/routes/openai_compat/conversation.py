@@ -17,7 +17,7 @@ from tutor.api.routes.openai_compat.wire import (
 )
 from tutor.corpus import Corpus
 from tutor.engines import chunked
-from tutor.store import add_message
+from tutor.store import add_message, find_continued_session
 from tutor.tutoring import Citation, Tutor
 
 # --- answering ---------------------------------------------------------------------------------
@@ -111,15 +111,17 @@ async def start_reply(tutor: Tutor, talk: Conversation, learner_id: str | None) 
         answer = await tutor.explain(talk.question, talk.lesson)
         done = Finished(answer.citations, answer.engine, answer.prompt, answer.covered)
         return Reply(chunked(answer.answer), Numbering(answer.citations), lambda: done)
-    session = await tutor.create_session(talk.lesson, learner_id)
+    session_id = await _continued_session(tutor, talk, learner_id)
+    if session_id is None:
+        session_id = (await tutor.create_session(talk.lesson, learner_id)).id
 
-    def replay() -> None:
-        for turn in talk.history:
-            cited = [c.as_dict() for c in turn.citations]
-            add_message(tutor.database, session.id, turn.role, turn.text, citations=cited)
+        def replay() -> None:
+            for turn in talk.history:
+                cited = [c.as_dict() for c in turn.citations]
+                add_message(tutor.database, session_id, turn.role, turn.text, citations=cited)
 
-    await asyncio.to_thread(replay)
-    pending = await tutor.start_turn(session.id, talk.question)
+        await asyncio.to_thread(replay)
+    pending = await tutor.start_turn(session_id, talk.question)
 
     def finished() -> Finished:
         turn = pending.reply
@@ -128,7 +130,21 @@ async def start_reply(tutor: Tutor, talk: Conversation, learner_id: str | None) 
         message = turn.message
         citations = [Citation(**c) for c in message.citations]
         engine = message.engine or tutor.engine.name
-        return Finished(citations, engine, message.prompt or "", turn.covered, session.id)
+        return Finished(citations, engine, message.prompt or "", turn.covered, session_id)
 
     allowed = [Citation.of(hit) for hit in pending.retrieved.passages]
     return Reply(pending.deltas(), Numbering(allowed), finished)
+
+
+async def _continued_session(
+    tutor: Tutor, talk: Conversation, learner_id: str | None
+) -> str | None:
+    """The stored session this request continues (its history is that session's messages), so
+    a client resending the whole conversation talks in one session instead of a new one per
+    request. Only for a learner: keys without one do not share sessions."""
+    if learner_id is None:
+        return None
+    turns = [(turn.role, turn.text) for turn in talk.history]
+    return await asyncio.to_thread(
+        find_continued_session, tutor.database, learner_id, talk.lesson, turns
+    )
