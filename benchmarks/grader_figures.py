@@ -1,10 +1,13 @@
 """Print the offline grader's figures next to the issue's floors and targets, plus throughput.
 
-    .venv/bin/python benchmarks/grader_figures.py [--data ../shared/data/asag] [--quick]
+    .venv/bin/python benchmarks/grader_figures.py [--data ../shared/data/asag] [--quick] [--tune]
 
 Uses the shipped artifact for SciEntsBank and Beetle *unseen answers* (the training rows of the
 same question are the graded examples); refits for the Mohler 5-fold cross-validation (needs
-scikit-learn, ~3 minutes; ``--quick`` skips it). Exits 0 with a message when ../shared is absent.
+scikit-learn, ~3 minutes; ``--quick`` skips it). ``--tune`` prints instead what to tune on: the
+unseen-answers figures cross-validated on the *train* files only (5 folds of each question's
+answers, ~5 minutes), so a change is judged without looking at the test files. Exits 0 with a
+message when ../shared is absent.
 """
 
 from __future__ import annotations
@@ -20,7 +23,13 @@ sys.path.insert(0, str(REPO))
 from tutor.grading.artifact import load  # noqa: E402
 from tutor.grading.datasets import load as load_rows  # noqa: E402
 from tutor.grading.datasets import load_many  # noqa: E402
-from tutor.grading.evaluation import FLOORS, TARGETS, mohler_cv, unseen_answers  # noqa: E402
+from tutor.grading.evaluation import (  # noqa: E402
+    FLOORS,
+    TARGETS,
+    mohler_cv,
+    unseen_answers,
+    unseen_answers_cv,
+)
 from tutor.grading.features import EmbeddingTable  # noqa: E402
 from tutor.grading.models import GradedExample, GradeRequest  # noqa: E402
 from tutor.grading.offline import OfflineGrader  # noqa: E402
@@ -37,9 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="offline grader figures")
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "asag")
     parser.add_argument("--quick", action="store_true", help="skip the Mohler refits")
+    parser.add_argument("--tune", action="store_true", help="train-only cross-validation")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         print(f"grader figures skipped: no ASAG data at {args.data} (../shared is missing)")
+        return 0
+    if args.tune:
+        table = EmbeddingTable(MiniLMEmbedder())
+        figs = unseen_answers_cv(load_many(args.data), table, TrainConfig())
+        print("unseen answers, 5-fold cross-validation on the train files (tune on these):")
+        for name, value in figs.items():
+            print(f"  {name:<30} {value:6.3f}")
         return 0
 
     artifact = load()
