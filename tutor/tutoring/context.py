@@ -3,17 +3,29 @@
 A question is covered when its best passage scores at least the calibrated threshold
 (``TUTOR_COVERAGE_THRESHOLD``). An engine sees only passages above it, plus the key takeaways
 of the best lesson; those are also the only passages a reply may cite.
+
+Similarity alone lets in-domain topics the course never teaches through ("What is chain of
+thought prompting?" scores 0.43 against a passage on hallucinations, because it is about
+prompting): so a short question (at most ``SHORT_QUESTION`` content words) whose best passage
+is below ``CONFIDENT`` also needs the course to use most of its words, by IDF weight
+(:class:`CourseVocabulary`). See docs/design/tutoring.md for the measurements.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tutor.corpus import Corpus
+from tutor.engines.lexicon import Lexicon, terms
 from tutor.retrieval import Hit, PassageIndex
 
 SEARCH_K = 12  # passages fetched: enough to name a few nearest lessons
 CONTEXT_K = 6  # passages an engine sees (plus the key takeaways)
 NEAREST = 3
+CONFIDENT = 0.5  # from this top score on, similarity alone decides
+SHORT_QUESTION = 8  # content words; longer questions (pasted scenarios) are judged by similarity
+KNOWN_SHARE = 0.5  # a short question needs this IDF-weighted share of its words in the course
 
 
 @dataclass(frozen=True)
@@ -41,18 +53,69 @@ class Retrieved:
         return tuple(seen.values())[:NEAREST]
 
 
+class CourseVocabulary:
+    """The words the course uses (passages, lesson titles, concepts, practice items)."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        documents = list(texts)
+        self._lexicon = Lexicon(documents)
+        self._known = {_base(t) for text in documents for t in terms(text)}
+
+    @classmethod
+    def of(cls, corpus: Corpus) -> CourseVocabulary:
+        texts: list[str] = []
+        for lesson in corpus.lessons.values():
+            texts.append(lesson.title)
+            texts += [f"{c.name}. {c.description}" for c in lesson.concepts]
+            texts += [f"{p.title}. {p.text}" for p in lesson.passages]
+            for item in lesson.items:
+                texts += [item.stem, item.answer, *(o.text for o in item.options)]
+        return cls(texts)
+
+    def unknown(self, question: str) -> list[str]:
+        """The question's content words (stems) the course never uses."""
+        return sorted(t for t in terms(question) if _base(t) not in self._known)
+
+    def known_share(self, question: str) -> float:
+        """The IDF-weighted share of the question's content words that the course uses."""
+        words = terms(question)
+        total = sum(self._lexicon.weight(t) for t in words)
+        if not total:
+            return 1.0
+        return sum(self._lexicon.weight(t) for t in words if _base(t) in self._known) / total
+
+    def judges(self, question: str) -> bool:
+        return len(terms(question)) <= SHORT_QUESTION
+
+
+def _base(term: str) -> str:
+    """``ignore`` and ``ignoring`` stem to ``ignore`` and ``ignor``: compare without the e."""
+    return term.rstrip("e")
+
+
 class Retriever:
-    def __init__(self, index: PassageIndex, threshold: float) -> None:
+    def __init__(
+        self, index: PassageIndex, threshold: float, vocabulary: CourseVocabulary | None = None
+    ) -> None:
         self.index = index
         self.threshold = threshold
+        self.vocabulary = vocabulary
+
+    def covers(self, query: str, top_score: float) -> bool:
+        if top_score < self.threshold:
+            return False
+        if top_score >= CONFIDENT or self.vocabulary is None:
+            return True
+        vocabulary = self.vocabulary
+        return not vocabulary.judges(query) or vocabulary.known_share(query) >= KNOWN_SHARE
 
     def retrieve(self, query: str, lesson: str | None = None) -> Retrieved:
         """Search in ``lesson`` first when given; the whole corpus if nothing there is relevant."""
         hits = self.index.search(query, SEARCH_K, lesson=lesson) if lesson else []
         if not hits or hits[0].score < self.threshold:
             hits = self.index.search(query, SEARCH_K)
-        covered = bool(hits) and hits[0].score >= self.threshold
-        passages = [h for h in hits if h.score >= self.threshold][:CONTEXT_K]
+        covered = bool(hits) and self.covers(query, hits[0].score)
+        passages = [h for h in hits if h.score >= self.threshold][:CONTEXT_K] if covered else []
         if covered and not any(
             h.lesson_id == passages[0].lesson_id and h.section == "key_takeaways" for h in passages
         ):

@@ -19,7 +19,7 @@ from tutor.store import (
     open_database,
 )
 from tutor.tutoring import explain
-from tutor.tutoring.context import Retriever
+from tutor.tutoring.context import CourseVocabulary, Retriever
 from tutor.tutoring.dialogue import Dialogue, PendingTurn, TurnReply
 from tutor.tutoring.hints import Hinter, HintReply
 
@@ -40,7 +40,9 @@ class Tutor:
 
     def __post_init__(self) -> None:
         embedder = self.index.embedder
-        self.retriever = Retriever(self.index, self.coverage_threshold)
+        self.retriever = Retriever(
+            self.index, self.coverage_threshold, CourseVocabulary.of(self.corpus)
+        )
         self.dialogue = Dialogue(
             self.engine, self.retriever, self.database, self.corpus, embedder, self.history_turns
         )
