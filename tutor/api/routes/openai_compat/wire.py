@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
+from tutor.api.schemas import CitationPublic, Public
 from tutor.errors import TutorError
 
 MODEL = "tutor"
@@ -55,41 +56,32 @@ class ChatCompletionRequest(_Lenient):
     n: int = Field(default=1, ge=1, le=1)
 
 
-class _Public(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class AssistantMessage(_Public):
+class AssistantMessage(Public):
     role: Literal["assistant"] = "assistant"
     content: str
     refusal: None = None
 
 
-class Choice(_Public):
+class Choice(Public):
     index: int = 0
     message: AssistantMessage
     logprobs: None = None
     finish_reason: Literal["stop"] = "stop"
 
 
-class Usage(_Public):
+class Usage(Public):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
 
 
-class CitedSource(_Public):
+class CitedSource(CitationPublic):
+    """A cited passage with the number ``[n]`` the reply's text uses for it."""
+
     n: int
-    passage_id: str
-    lesson_id: str
-    lesson_title: str
-    title: str
-    section: str
-    text: str
-    score: float
 
 
-class TutorExtras(_Public):
+class TutorExtras(Public):
     """What an OpenAI client ignores but a program may want: engine, prompt and sources."""
 
     engine: str
@@ -102,7 +94,7 @@ class TutorExtras(_Public):
     )
 
 
-class ChatCompletion(_Public):
+class ChatCompletion(Public):
     id: str
     object: Literal["chat.completion"] = "chat.completion"
     created: int
@@ -113,14 +105,14 @@ class ChatCompletion(_Public):
     tutor: TutorExtras
 
 
-class ModelCard(_Public):
+class ModelCard(Public):
     id: str
     object: Literal["model"] = "model"
     created: int
     owned_by: str
 
 
-class ModelList(_Public):
+class ModelList(Public):
     object: Literal["list"] = "list"
     data: list[ModelCard]
 
