@@ -160,3 +160,51 @@ def test_repeated_concepts_in_an_item_are_errors(tmp_path: Path) -> None:
     write(tmp_path, "tiny.yaml", GOOD.replace("[tiny-concept]", "[tiny-concept, tiny-concept]"))
     (problem,) = check_corpus(tmp_path).errors
     assert "duplicate concept in item tiny-01" in problem.message
+
+
+FREE_TEXT = (
+    GOOD
+    + """\
+  - id: tiny-02
+    concepts: [tiny-concept]
+    difficulty: easy
+    type: free_text
+    stem: Why is an ant small?
+    answer: Insects breathe through tubes that only work over short distances.
+    solution_steps:
+      - {title: Breathing, text: Tracheae limit insect size.}
+    hints: [Think about how insects breathe.]
+    common_mistakes: [Saying ants choose to stay small.]
+    graded_answers:
+      - {score: 1.0, answer: Their breathing tubes only carry air a short way.}
+      - {score: 0.0, answer: Because they eat very little.}
+"""
+)
+
+
+def test_free_text_items_may_carry_graded_answers(tmp_path: Path) -> None:
+    write(tmp_path, "tiny.yaml", FREE_TEXT)
+    report = check_corpus(tmp_path)
+    assert report.problems == []
+    _, item = report.corpus.item("tiny-02")
+    assert [(g.score, g.answer) for g in item.graded_answers] == [
+        (1.0, "Their breathing tubes only carry air a short way."),
+        (0.0, "Because they eat very little."),
+    ]
+
+
+def test_graded_answers_need_a_score_in_range_and_a_free_text_item(tmp_path: Path) -> None:
+    bad = FREE_TEXT.replace("{score: 0.0, answer: Because", "{score: 5, answer: Because")
+    write(tmp_path, "tiny.yaml", bad)
+    (problem,) = check_corpus(tmp_path).errors
+    assert problem.field == "items.1.graded_answers.1.score"
+    assert (
+        problem.line
+        == bad.splitlines().index("      - {score: 5, answer: Because they eat very little.}") + 1
+    )
+    assert "less than or equal to 1" in problem.message
+
+    on_choice = GOOD + "    graded_answers:\n      - {score: 1.0, answer: An ant.}\n"
+    write(tmp_path, "tiny.yaml", on_choice)
+    (problem,) = check_corpus(tmp_path).errors
+    assert "graded_answers are for free_text items" in problem.message

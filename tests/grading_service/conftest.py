@@ -143,3 +143,10 @@ def extra_attacks() -> list[str]:
 
 
 Wrap = Callable[[str, str], str]
+
+
+def without_graded_answers(corpus: Corpus, item_id: str) -> Item:
+    """The corpus item without the graded answers of its lesson file, so that the examples a
+    test sees are its own and the teacher's."""
+    _, item = corpus.item(item_id)
+    return item.model_copy(update={"graded_answers": []})

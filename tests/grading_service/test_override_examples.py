@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 import respx
 
-from tests.grading_service.conftest import CHAT_URL, chat, grade_json, learner_blocks, sent
+from tests.grading_service.conftest import (
+    CHAT_URL,
+    chat,
+    grade_json,
+    learner_blocks,
+    sent,
+    without_graded_answers,
+)
 from tutor.config import Settings
 from tutor.corpus import Corpus
 from tutor.grading.cache import MemoryGradeCache
@@ -116,7 +123,7 @@ async def test_overrides_reach_the_grader_and_a_new_one_regrades_the_item(
     database: Database,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _, item = starter_corpus.item("pi-02")
+    item = without_graded_answers(starter_corpus, "pi-02")
     room = Classroom(database)
     room.override(room.answer(item.id, "Instructions and data are one token stream."), 1.0)
     spy = Spy(offline, monkeypatch)
@@ -157,7 +164,7 @@ async def test_the_model_sees_the_teacher_graded_answers(
     database: Database,
     provider: respx.MockRouter,
 ) -> None:
-    _, item = starter_corpus.item("pi-02")
+    item = without_graded_answers(starter_corpus, "pi-02")
     room = Classroom(database)
     room.override(room.answer(item.id, "Delimiters are a hard security boundary."), 0.1)
     route = provider.post(CHAT_URL).mock(return_value=chat(grade_json("incorrect", 0.1)))
@@ -169,3 +176,28 @@ async def test_the_model_sees_the_teacher_graded_answers(
     blocks = learner_blocks(sent(route))
     assert blocks == ["Delimiters are a hard security boundary.", "Delimiters make it safe."]
     assert "Score 0.1:" in sent(route)["messages"][1]["content"]
+
+
+async def test_the_lesson_files_graded_answers_come_after_the_teachers(
+    offline: OfflineGrader,
+    embedder: MiniLMEmbedder,
+    starter_corpus: Corpus,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, item = starter_corpus.item("pi-02")
+    written = [GradedExample(answer=g.answer, score=g.score) for g in item.graded_answers]
+    assert len(written) >= 5  # the lesson file grades answers to this item
+    room = Classroom(database)
+    room.override(room.answer(item.id, "Delimiters are a hard security boundary."), 0.0)
+    spy = Spy(offline, monkeypatch)
+
+    await GradingService(offline=offline).grade_item(item, "It is all one token stream.")
+    assert spy.batches[-1][0].examples == written  # no database: the file's answers alone
+
+    service = GradingService(offline=offline, ranker=ExampleRanker(embedder), database=database)
+    await service.grade_item(item, "It is all one token stream.")
+    assert spy.batches[-1][0].examples == [
+        GradedExample(answer="Delimiters are a hard security boundary.", score=0.0),
+        *written,
+    ]

@@ -3,7 +3,16 @@
 from tutor.corpus.corpus import CheckReport, Corpus, check_corpus, load_corpus
 from tutor.corpus.importer import PageFormatError, parse_page, parse_page_file
 from tutor.corpus.loader import Problem, load_lesson_file, parse_lesson
-from tutor.corpus.models import Concept, Difficulty, Item, ItemType, Lesson, Passage, Section
+from tutor.corpus.models import (
+    Concept,
+    Difficulty,
+    GradedAnswer,
+    Item,
+    ItemType,
+    Lesson,
+    Passage,
+    Section,
+)
 from tutor.corpus.writer import dump_lesson
 
 __all__ = [
@@ -11,6 +20,7 @@ __all__ = [
     "Concept",
     "Corpus",
     "Difficulty",
+    "GradedAnswer",
     "Item",
     "ItemType",
     "Lesson",

@@ -72,6 +72,17 @@ class SolutionStep(Strict):
     text: Text
 
 
+class GradedAnswer(Strict):
+    """A learner-style answer to a free-text item and the score a teacher gives it (0-1).
+
+    The grader compares new answers with these (the offline grader's neighbour features, the
+    LLM's few-shot examples): 5-20 per item, right, partly right and wrong, are worth most.
+    """
+
+    answer: Text
+    score: float = Field(ge=0.0, le=1.0)
+
+
 class Item(Strict):
     """A practice item with its canonical answer and the material to teach from it."""
 
@@ -86,6 +97,7 @@ class Item(Strict):
     solution_steps: list[SolutionStep] = Field(default_factory=list)
     hints: list[Text] = Field(default_factory=list)
     common_mistakes: list[Text] = Field(default_factory=list)
+    graded_answers: list[GradedAnswer] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _answer_matches_type(self) -> Item:
@@ -101,6 +113,11 @@ class Item(Strict):
             if _norm(chosen) != _norm(self.answer):
                 raise ValueError(
                     f"answer does not match the text of option {self.answer_key}: {chosen!r}"
+                )
+            if self.graded_answers:
+                raise ValueError(
+                    "graded_answers are for free_text items: a multiple_choice answer is graded "
+                    "by its option"
                 )
         elif self.options or self.answer_key is not None:
             raise ValueError("a free_text item has no options and no answer_key")

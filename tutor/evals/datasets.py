@@ -140,6 +140,8 @@ def _case(
         "solution_steps": row.get("solution_steps")
         or ([s.text for s in item.solution_steps] if item else []),
     }
+    if item is not None and item.graded_answers:  # what the service grades the item with
+        fields["examples"] = [g.model_dump() for g in item.graded_answers]
     for key in ("label", "raters", "group", "kind", "examples"):
         if row.get(key) not in (None, ""):
             fields[key] = row[key]

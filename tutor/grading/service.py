@@ -149,14 +149,17 @@ class GradingService:
     async def examples_for(
         self, item: Item, given: Sequence[GradedExample] = ()
     ) -> list[GradedExample]:
-        """``given``, then the attempts at ``item`` a teacher graded, newest first; one example
-        per normalised answer (the first), ``ITEM_EXAMPLES`` at most."""
+        """``given``, then the attempts at ``item`` a teacher graded (newest first, given a
+        database), then the item's own ``graded_answers`` from the lesson file; one example per
+        normalised answer (the first), ``ITEM_EXAMPLES`` at most."""
+        written = [GradedExample(answer=g.answer, score=g.score) for g in item.graded_answers]
         if self.database is None:
-            return merge_examples(given)
+            return merge_examples(given, written)
         graded = await asyncio.to_thread(
             teacher_graded_answers, self.database, item.id, limit=ITEM_EXAMPLES
         )
-        return merge_examples(given, [GradedExample(answer=a, score=s) for a, s in graded])
+        overridden = [GradedExample(answer=a, score=s) for a, s in graded]
+        return merge_examples(given, overridden, written)
 
     async def item_grader(self, item: Item, answer: str) -> Grade:
         """A :data:`tutor.learners.Grader`, for ``answer_item`` and ``regrade_pending``."""

@@ -166,7 +166,8 @@ def _shuffled(
 
 
 def _build(item: Item, kind: str, notes: dict[str, Any], **changes: Any) -> Candidate:
-    raw = {**item.model_dump(mode="json"), **changes}
+    # The parent's graded answers answer the parent's question, not the variant's.
+    raw = {**item.model_dump(mode="json", exclude={"graded_answers"}), **changes}
     raw["id"] = f"{item.id}-v{text.fingerprint(raw)[:8]}"
     try:
         return Candidate(kind, Item.model_validate(raw), raw, notes=notes)
