@@ -109,3 +109,13 @@ async def test_a_second_run_stores_only_new_questions(offline_service: VariantSe
     first_questions = {text.fingerprint(r.item) for r in first.records}
     assert first_questions.isdisjoint(text.fingerprint(r.item) for r in second.records)
     assert len(offline_service.queue()) == len(first.records) + len(second.records)
+
+
+def test_variants_do_not_inherit_the_parents_graded_answers(starter_corpus: Corpus) -> None:
+    lesson, parent = starter_corpus.item("hal-02")
+    assert parent.graded_answers  # they answer the parent's question, not a variant's
+    candidates = build_candidates(lesson, parent)
+    assert candidates
+    for candidate in candidates:
+        assert candidate.item is not None, candidate.error
+        assert candidate.item.graded_answers == [] and "graded_answers" not in candidate.raw
