@@ -29,4 +29,4 @@ def test_no_graded_answer_of_the_corpus_is_an_eval_answer(starter_corpus: Corpus
         for other in by_item.get(item_id, []):
             shared = _words(answer) & _words(other)
             overlap = len(shared) / max(len(_words(answer) | _words(other)), 1)
-            assert overlap < 0.5, f"{item_id}: graded answer {answer!r} is close to {other!r}"
+            assert overlap < 0.4, f"{item_id}: graded answer {answer!r} is close to {other!r}"
