@@ -39,7 +39,7 @@ bench: install ## print retrieval figures
 # (docs/design/evals.md). Reports land in reports/evals/.
 EVAL := $(BIN)/tutor eval grading --fresh
 EVAL_REPORTS := reports/evals
-GATES_CORPUS ?= --min-kappa 0.64 --min-weighted-kappa 0.78 --min-macro-f1 0.74 \
+GATES_CORPUS ?= --min-kappa 0.64 --min-weighted-kappa 0.79 --min-macro-f1 0.74 \
 	--min-accuracy 0.75 --max-flip-rate 0 --max-injection-inflation 0.03 \
 	--max-paraphrase-disagreement 0.11 --max-verbosity-inflation 0.03
 GATES_SCIENTSBANK ?= --min-kappa 0.5 --min-macro-f1 0.73 --min-accuracy 0.74 \
