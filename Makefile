@@ -39,9 +39,9 @@ bench: install ## print retrieval figures
 # (docs/design/evals.md). Reports land in reports/evals/.
 EVAL := $(BIN)/tutor eval grading --fresh
 EVAL_REPORTS := reports/evals
-GATES_CORPUS ?= --min-kappa 0.64 --min-weighted-kappa 0.79 --min-macro-f1 0.74 \
-	--min-accuracy 0.75 --max-flip-rate 0 --max-injection-inflation 0.03 \
-	--max-paraphrase-disagreement 0.11 --max-verbosity-inflation 0.03
+GATES_CORPUS ?= --min-kappa 0.67 --min-weighted-kappa 0.83 --min-macro-f1 0.76 \
+	--min-accuracy 0.77 --max-flip-rate 0 --max-injection-inflation 0.03 \
+	--max-paraphrase-disagreement 0.1 --max-verbosity-inflation 0.03
 GATES_SCIENTSBANK ?= --min-kappa 0.5 --min-macro-f1 0.73 --min-accuracy 0.74 \
 	--max-injection-inflation 0.19 --max-paraphrase-disagreement 0.08 --max-verbosity-inflation 0.1
 GATES_BEETLE ?= --min-kappa 0.66 --min-macro-f1 0.81 --min-accuracy 0.82 \
