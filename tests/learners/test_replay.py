@@ -43,6 +43,14 @@ def mastery(database: Database, corpus: Corpus, learner_id: str) -> dict[str, tu
     }
 
 
+def rating_seen(database: Database, attempt_id: str) -> float:
+    """The item rating the live update of this attempt used (stored with its first grade)."""
+    with database.session() as session:
+        attempt = session.get(models.Attempt, attempt_id)
+        assert attempt is not None and attempt.item_rating is not None
+        return attempt.item_rating
+
+
 def ratings(database: Database) -> dict[str, tuple[float, int]]:
     with database.session() as session:
         return {
@@ -54,7 +62,7 @@ async def test_override_replays_the_answers_with_the_new_score(
     database: Database, graph_corpus: Corpus, learner: LearnerRecord
 ) -> None:
     first = await answer(database, graph_corpus, learner.id, "b-1", 0.0, 1)
-    await answer(database, graph_corpus, learner.id, "b-2", 1.0, 2)
+    second = await answer(database, graph_corpus, learner.id, "b-2", 1.0, 2)
     await answer(database, graph_corpus, learner.id, "o-1", 1.0, 3)
     before = mastery(database, graph_corpus, learner.id)
     stored_ratings = ratings(database)
@@ -66,8 +74,8 @@ async def test_override_replays_the_answers_with_the_new_score(
     after = mastery(database, graph_corpus, learner.id)
     params = BKTParams()  # nothing fitted: the defaults
     expected = params.prior
-    for item_id in ("b-1", "b-2"):  # both now right, at the items' current difficulty
-        expected = update(expected, 1.0, params, stored_ratings[item_id][0])
+    for attempt_id in (first, second):  # both now right, at the difficulty each answer met
+        expected = update(expected, 1.0, params, rating_seen(database, attempt_id))
     assert after["basics"] == (pytest.approx(expected), 2)
     assert after["basics"][0] > before["basics"][0]
     assert after["other"] == before["other"]  # other concepts keep their rows
@@ -134,3 +142,27 @@ async def test_an_override_needs_a_graded_attempt_and_a_valid_grade(
             database, graph_corpus, graded, teacher_key_id=None, verdict="great", score=1
         )
     assert mastery(database, graph_corpus, learner.id) == before  # nothing half-written
+
+
+async def test_a_replay_gives_back_the_live_estimate_after_others_moved_the_ratings(
+    database: Database, graph_corpus: Corpus, learner: LearnerRecord
+) -> None:
+    first = await answer(database, graph_corpus, learner.id, "b-1", 0.0, 1)
+    await answer(database, graph_corpus, learner.id, "b-2", 1.0, 2)
+    live = mastery(database, graph_corpus, learner.id)
+    others = [create_learner(database, f"other {i}").id for i in range(5)]
+    for n, other in enumerate(others, start=10):  # everyone else moves both items' ratings
+        await answer(database, graph_corpus, other, "b-1", 1.0, n)
+        await answer(database, graph_corpus, other, "b-2", 0.0, n)
+    moved = ratings(database)
+
+    # overriding and then restoring the original score replays the learner twice
+    override_attempt(database, graph_corpus, first, teacher_key_id=None, verdict="correct",
+                     score=1.0)  # fmt: skip
+    override_attempt(database, graph_corpus, first, teacher_key_id=None, verdict="incorrect",
+                     score=0.0)  # fmt: skip
+
+    assert mastery(database, graph_corpus, learner.id) == {
+        c: (pytest.approx(p), n) for c, (p, n) in live.items()
+    }
+    assert ratings(database) == moved

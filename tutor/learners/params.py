@@ -34,12 +34,12 @@ def load_params(session: Session) -> dict[str, BKTParams]:
 def concept_sequences(session: Session, catalog: Catalog) -> dict[str, list[list[float]]]:
     """Score sequences per concept, one per learner, oldest first."""
     by_concept: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for learner_id, item_id, score, _ in effective_scores(session):
-        item = catalog.items.get(item_id)
+    for answer in effective_scores(session):
+        item = catalog.items.get(answer.item_id)
         if item is None:  # an item since removed from the corpus (or a variant)
             continue
         for concept_id in item.concepts:
-            by_concept[concept_id][learner_id].append(score)
+            by_concept[concept_id][answer.learner_id].append(answer.score)
     return {c: list(per_learner.values()) for c, per_learner in by_concept.items()}
 
 

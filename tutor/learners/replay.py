@@ -8,9 +8,10 @@ grade), then rewrites their ``mastery`` rows (all of them, or only the concepts 
 
 Item difficulty (the Elo ``item_stats``) is left alone: those ratings pool every learner's
 answers and were moved once, at each attempt's first grade; replaying one learner cannot undo
-their share without everyone else's history. During the replay each item keeps its current
-rating (the rating it had when the learner answered is not stored), so a replayed estimate can
-differ slightly from the one tracked live even where no score changed.
+their share without everyone else's history. Each answer is replayed at the rating the live
+update used (stored on the attempt since revision 0003), so where no score changed the replay
+gives back the estimate tracked live; attempts graded before that revision use the item's
+current rating.
 
 :func:`override_attempt` is what the API and the page call: it stores the override and, when
 it changes the attempt's effective score, rebuilds the concepts of that attempt's item for
@@ -69,6 +70,11 @@ def rebuild_mastery(
     fresh = Knowledge(catalog, config, stored.params, {}, _copy(ratings), [])
     answers = [a for a in effective_scores(session, learner_id) if a.item_id in catalog.items]
     for answer in answers:
+        if answer.item_rating is not None:  # the difficulty the live update used
+            held = ratings.get(answer.item_id)
+            fresh.ratings[answer.item_id] = ItemRating(
+                answer.item_rating, held.attempts if held else 0
+            )
         fresh.observe(answer.item_id, answer.score, answer.graded_at)
         _hold_rating(fresh, ratings, answer.item_id)
     chosen = set(stored.concepts) | set(fresh.concepts) if concepts is None else set(concepts)

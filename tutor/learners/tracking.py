@@ -103,6 +103,7 @@ def record_outcome(
             config = config or LearnerConfig()
             knowledge = load_knowledge(session, catalog, row.learner_id, config)
             seen = knowledge.observe(row.item_id, fields.score, now)
+            row.item_rating = seen.rating[0]
             _save(session, row.learner_id, knowledge, seen)
             if _graded_after(session, row):  # a late grade (``tutor regrade``): replay in order
                 concepts = catalog.items[row.item_id].concepts

@@ -266,6 +266,7 @@ class EffectiveScore(NamedTuple):
     item_id: str
     score: float  # the newest override's, else the grade's
     graded_at: datetime  # when the learner model saw it
+    item_rating: float | None = None  # the item's rating then (None: graded before r0003)
 
 
 def effective_scores(session: Session, learner_id: str | None = None) -> list[EffectiveScore]:
@@ -283,7 +284,7 @@ def effective_scores(session: Session, learner_id: str | None = None) -> list[Ef
     return [
         EffectiveScore(
             row.learner_id, row.item_id, overrides.get(row.id, row.score or 0.0),
-            row.graded_at or row.created_at,
+            row.graded_at or row.created_at, row.item_rating,
         )
         for row in session.scalars(query)
     ]  # fmt: skip

@@ -152,6 +152,9 @@ class Attempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     graded_at: Mapped[datetime | None]
+    # The item's Elo rating the learner model used at the first grade, so a replay of the
+    # learner's answers (a teacher override, a late grade) sees the same difficulty.
+    item_rating: Mapped[float | None] = mapped_column(Float)
 
 
 class GradeOverride(Base):
