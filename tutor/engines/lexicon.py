@@ -50,6 +50,11 @@ class Lexicon:
         self._idf = {t: math.log((1 + total) / (1 + n)) + 1 for t, n in counts.items()}
         self._unseen = math.log(1 + total) + 1
 
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every term the documents use."""
+        return frozenset(self._idf)
+
     def weight(self, term: str) -> float:
         return self._idf.get(term, self._unseen)
 

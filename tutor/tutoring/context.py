@@ -57,9 +57,8 @@ class CourseVocabulary:
     """The words the course uses (passages, lesson titles, concepts, practice items)."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        documents = list(texts)
-        self._lexicon = Lexicon(documents)
-        self._known = {_base(t) for text in documents for t in terms(text)}
+        self._lexicon = Lexicon(texts)
+        self._known = {_base(t) for t in self._lexicon.vocabulary}
 
     @classmethod
     def of(cls, corpus: Corpus) -> CourseVocabulary:
@@ -76,16 +75,14 @@ class CourseVocabulary:
         """The question's content words (stems) the course never uses."""
         return sorted(t for t in terms(question) if _base(t) not in self._known)
 
-    def known_share(self, question: str) -> float:
-        """The IDF-weighted share of the question's content words that the course uses."""
+    def teaches(self, question: str) -> bool:
+        """Whether a short question's words are mostly (by IDF weight) words the course uses;
+        a longer question always passes (its scenario words need not be course words)."""
         words = terms(question)
-        total = sum(self._lexicon.weight(t) for t in words)
-        if not total:
-            return 1.0
-        return sum(self._lexicon.weight(t) for t in words if _base(t) in self._known) / total
-
-    def judges(self, question: str) -> bool:
-        return len(terms(question)) <= SHORT_QUESTION
+        if not words or len(words) > SHORT_QUESTION:
+            return True
+        known = {t for t in words if _base(t) in self._known}
+        return self._lexicon.overlap(words, known) >= KNOWN_SHARE
 
 
 def _base(term: str) -> str:
@@ -106,8 +103,7 @@ class Retriever:
             return False
         if top_score >= CONFIDENT or self.vocabulary is None:
             return True
-        vocabulary = self.vocabulary
-        return not vocabulary.judges(query) or vocabulary.known_share(query) >= KNOWN_SHARE
+        return self.vocabulary.teaches(query)
 
     def retrieve(self, query: str, lesson: str | None = None) -> Retrieved:
         """Search in ``lesson`` first when given; the whole corpus if nothing there is relevant."""
