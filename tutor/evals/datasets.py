@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from tutor.corpus import Corpus, Item
 from tutor.errors import BadRequestError, NotFoundError
 from tutor.evals.cases import EvalCase
+from tutor.grading.rubric import written_examples
 
 FIELDS = (
     "id",
@@ -141,7 +142,7 @@ def _case(
         or ([s.text for s in item.solution_steps] if item else []),
     }
     if item is not None and item.graded_answers:  # what the service grades the item with
-        fields["examples"] = [g.model_dump() for g in item.graded_answers]
+        fields["examples"] = [e.model_dump() for e in written_examples(item)]
     for key in ("label", "raters", "group", "kind", "examples"):
         if row.get(key) not in (None, ""):
             fields[key] = row[key]

@@ -51,6 +51,11 @@ def request_for(item: Item, answer: str, examples: Sequence[GradedExample] = ())
     )
 
 
+def written_examples(item: Item) -> list[GradedExample]:
+    """The item's ``graded_answers`` from its lesson file, as graded examples."""
+    return [GradedExample(answer=g.answer, score=g.score) for g in item.graded_answers]
+
+
 def merge_examples(
     *sources: Sequence[GradedExample], limit: int = ITEM_EXAMPLES
 ) -> list[GradedExample]:

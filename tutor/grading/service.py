@@ -55,6 +55,7 @@ from tutor.grading.rubric import (
     has_content,
     merge_examples,
     request_for,
+    written_examples,
 )
 from tutor.llm import UsageLedger
 from tutor.retrieval.embedder import Embedder, MiniLMEmbedder
@@ -152,7 +153,7 @@ class GradingService:
         """``given``, then the attempts at ``item`` a teacher graded (newest first, given a
         database), then the item's own ``graded_answers`` from the lesson file; one example per
         normalised answer (the first), ``ITEM_EXAMPLES`` at most."""
-        written = [GradedExample(answer=g.answer, score=g.score) for g in item.graded_answers]
+        written = written_examples(item)
         if self.database is None:
             return merge_examples(given, written)
         graded = await asyncio.to_thread(
