@@ -71,10 +71,7 @@ def rebuild_mastery(
     answers = [a for a in effective_scores(session, learner_id) if a.item_id in catalog.items]
     for answer in answers:
         if answer.item_rating is not None:  # the difficulty the live update used
-            held = ratings.get(answer.item_id)
-            fresh.ratings[answer.item_id] = ItemRating(
-                answer.item_rating, held.attempts if held else 0
-            )
+            fresh.ratings[answer.item_id] = ItemRating(answer.item_rating)
         fresh.observe(answer.item_id, answer.score, answer.graded_at)
         _hold_rating(fresh, ratings, answer.item_id)
     chosen = set(stored.concepts) | set(fresh.concepts) if concepts is None else set(concepts)
