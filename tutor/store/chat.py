@@ -100,20 +100,17 @@ def find_continued_session(
     """The learner's session (among the ``recent`` newest of the lesson) whose messages are
     exactly ``turns`` (role, text), or ``None``: how a client that resends the whole
     conversation each time (the OpenAI API) keeps talking in one stored session."""
-    counts = (
-        select(models.Message.session_id)
-        .group_by(models.Message.session_id)
-        .having(func.count(models.Message.id) == len(turns))
-    )
     lesson = (
         models.ChatSession.lesson_id.is_(None)
         if lesson_id is None
         else models.ChatSession.lesson_id == lesson_id
     )
-    query = (
+    query = (  # counts only this learner's messages, not the whole table's
         select(models.ChatSession.id)
+        .join(models.Message, models.Message.session_id == models.ChatSession.id)
         .where(models.ChatSession.learner_id == learner_id, lesson)
-        .where(models.ChatSession.id.in_(counts))
+        .group_by(models.ChatSession.id, models.ChatSession.created_at)
+        .having(func.count(models.Message.id) == len(turns))
         .order_by(models.ChatSession.created_at.desc(), models.ChatSession.id.desc())
         .limit(recent)
     )
