@@ -154,3 +154,31 @@ def overlap(answer: frozenset[T], reference: frozenset[T]) -> tuple[float, float
     precision, recall = common / len(answer), common / len(reference)
     f1 = 0.0 if common == 0 else 2 * precision * recall / (precision + recall)
     return precision, recall, f1
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def deduplicated(text: str) -> str:
+    """The text with each repeated sentence kept once (case and spacing ignored): padding an
+    answer with copies of itself must not change its grade."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for sentence in _SENTENCE.split(text.strip()):
+        key = " ".join(_WORD.findall(sentence.lower()))
+        if sentence.strip() and (not key or key not in seen):
+            seen.add(key)
+            kept.append(_unrepeated(sentence.strip()))
+    return " ".join(kept) if kept else text
+
+
+def _unrepeated(sentence: str, limit: int = 3000) -> str:
+    """A run of words repeated without sentence breaks ("x y z x y z x y") kept once."""
+    tokens = sentence.split()
+    if len(tokens) < 6 or len(tokens) > limit:
+        return sentence
+    folded = [t.lower().strip(".,;:!?") for t in tokens]
+    for period in range(2, len(folded) // 2 + 1):
+        if all(folded[i] == folded[i - period] for i in range(period, len(folded))):
+            return " ".join(tokens[:period])
+    return sentence
