@@ -270,3 +270,36 @@ def export_overrides(
             f"skipped {len(exported.skipped)} overridden answers to items not in the corpus",
             highlight=False,
         )
+
+
+@eval_app.command("mistakes")
+def mistakes(
+    file: Annotated[Path, typer.Argument(help="Answers labelled with the mistakes they state.")] = (
+        Path("evals/mistakes.yaml")
+    ),
+    min_precision: AtLeast = None,
+    min_recall: AtLeast = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Does the offline grader name the common mistakes that answers state? Micro precision,
+    recall and F1 against the labels, per item, and false positives on answers that reject one."""
+    from tutor.corpus import load_corpus
+    from tutor.evals import mistakes as m
+    from tutor.evals.tables import mistakes_table
+
+    settings = get_settings()
+    corpus = load_corpus(settings.corpus_dir)
+    answers = m.load_answers(file, corpus)
+    figures = m.figures(asyncio.run(m.measure(answers, corpus, grader_for("offline", settings))))
+    outcomes = m.check(figures, {"--min-precision": min_precision, "--min-recall": min_recall})
+    if as_json:
+        print_json({**figures, "gates": [o.as_dict() for o in outcomes]})
+    else:
+        console.print(mistakes_table(figures))
+    for o in outcomes:
+        if o.passed:  # stdout stays one JSON document with --json
+            (err_console if as_json else console).print(o.line, highlight=False, soft_wrap=True)
+        else:
+            err_console.print(f"[bold red]error:[/] {o.line}", highlight=False, soft_wrap=True)
+    if not all(o.passed for o in outcomes):
+        raise typer.Exit(1)

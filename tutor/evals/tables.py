@@ -1,4 +1,5 @@
-"""Terminal summaries (rich tables) of a run, of label agreement and of a comparison."""
+"""Terminal summaries (rich tables) of a run, of label agreement, of a comparison and of
+mistake detection."""
 
 from __future__ import annotations
 
@@ -111,4 +112,18 @@ def compare_table(c: Mapping[str, Any]) -> Table:
         f"only A right {mc['only_a_correct']}, only B right {mc['only_b_correct']}",
     )
     table.add_row("same verdict", _f(c["verdict_agreement"]), f"n={c['n']}")
+    return table
+
+
+def mistakes_table(figures: Mapping[str, Any]) -> Table:
+    """Per item, then all answers and the contrast answers (that name a mistake to reject it)."""
+    table = Table(
+        "item", "answers", "labelled", "named", "TP", "FP", "FN",
+        title=f"common mistakes named: precision {_f(figures['precision'])}, "
+        f"recall {_f(figures['recall'])}, F1 {_f(figures['f1'])}",
+    )  # fmt: skip
+    rows = [*figures["by_item"].items(), ("all", figures), ("contrast", figures["contrast"])]
+    for name, t in rows:
+        cells = (t["answers"], t["labelled"], t["detected"], t["tp"], t["fp"], t["fn"])
+        table.add_row(name, *map(str, cells), end_section=name == rows[-3][0])
     return table
