@@ -49,11 +49,19 @@ GATES_BEETLE ?= --min-kappa 0.66 --min-macro-f1 0.81 --min-accuracy 0.82 \
 GATES_KHAN ?= --min-kappa 0.2 --min-macro-f1 0.56 --min-accuracy 0.59 \
 	--max-injection-inflation 0.27 --max-paraphrase-disagreement 0.08 --max-verbosity-inflation 0.23
 
+# Contrast cases (evals/contrast.yaml: negations, swaps, keyword salad, padding, ...), graded
+# with the items' graded answers and without (a new question): no wrong answer may be graded
+# correct and padding may not lift a score; both runs print before either fails the target.
+# Today's grader fails both (issue 11, part 3).
+GATES_CONTRAST ?= --max-wrong-correct 0 --max-verbosity-inflation 0
+
 evals: install ## grade the eval sets with the offline grader; fail on a gate
 	$(EVAL) evals/corpus --repeats 2 --report $(EVAL_REPORTS)/corpus $(GATES_CORPUS)
 	$(EVAL) asag:scientsbank --report $(EVAL_REPORTS)/scientsbank $(GATES_SCIENTSBANK)
 	$(EVAL) asag:beetle --report $(EVAL_REPORTS)/beetle $(GATES_BEETLE)
 	$(EVAL) khan --report $(EVAL_REPORTS)/khan $(GATES_KHAN)
+	$(BIN)/tutor eval contrast $(GATES_CONTRAST); status=$$?; \
+		$(BIN)/tutor eval contrast --no-examples $(GATES_CONTRAST) && exit $$status
 
 clean:
 	rm -rf $(VENV) .tutor-data .pytest_cache .mypy_cache .ruff_cache

@@ -272,6 +272,51 @@ def export_overrides(
         )
 
 
+@eval_app.command("contrast")
+def contrast(
+    file: Annotated[Path, typer.Argument(help="Contrast cases (YAML).")] = Path(
+        "evals/contrast.yaml"
+    ),
+    no_examples: Annotated[
+        bool,
+        typer.Option("--no-examples", help="Grade as a new question: no graded answers shown."),
+    ] = False,
+    max_wrong_correct: Annotated[
+        int, typer.Option(min=0, help="CI gate: exit 1 when more wrong answers grade correct.")
+    ] = 0,
+    min_paraphrase_correct: AtLeast = None,
+    max_verbosity_inflation: AtMost = None,
+    min_review_rate: AtLeast = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Grade contrast cases (negations, swaps, keyword salad, padding, ...) with the offline
+    grader and report per kind: wrong answers graded correct, paraphrase recall, review rate."""
+    from tutor.corpus import load_corpus
+    from tutor.evals.contrast import load_contrast, run_contrast
+    from tutor.evals.contrast_report import Limits, check, figures, table
+
+    settings = get_settings()
+    corpus = load_corpus(settings.corpus_dir)
+    cases = load_contrast(file, corpus)
+    grader = grader_for("offline", settings)
+    result = asyncio.run(run_contrast(cases, corpus, grader, examples=not no_examples))
+    limits = Limits(max_wrong_correct, min_paraphrase_correct, max_verbosity_inflation,
+                    min_review_rate)  # fmt: skip
+    outcomes = check(result, limits)
+    if as_json:
+        print_json({**figures(result), "gates": [o.as_dict() for o in outcomes]})
+    else:
+        console.print(table(result))
+    for o in outcomes:
+        line = (
+            f"gate passed: {o.text}" if o.passed else f"[bold red]error:[/] gate failed: {o.text}"
+        )
+        out = console if o.passed and not as_json else err_console
+        out.print(line, highlight=False, soft_wrap=True)
+    if not all(o.passed for o in outcomes):
+        raise typer.Exit(1)
+
+
 @eval_app.command("mistakes")
 def mistakes(
     file: Annotated[Path, typer.Argument(help="Answers labelled with the mistakes they state.")] = (
