@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from tutor.cli import app
 from tutor.config import Settings
-from tutor.store import Role, find_api_key, open_database
+from tutor.store import Role, find_api_key, is_local_mode, list_api_keys, open_database
 
 runner = CliRunner()
 
@@ -98,3 +98,24 @@ def test_learner_views_show_mastery_and_the_next_item_with_its_reason(
 
     unknown = runner.invoke(app, ["learner", "mastery", "nobody"])
     assert unknown.exit_code == 1 and "no learner 'nobody'" in unknown.output
+
+
+def test_the_last_admin_key_is_kept_and_reset_local_reopens_local_mode(data_dir: Path) -> None:
+    admin = json.loads(runner.invoke(app, ["keys", "create", "--role", "admin", "--json"]).stdout)
+    runner.invoke(app, ["keys", "create", "--role", "learner"])
+    refused = runner.invoke(app, ["keys", "revoke", admin["id"]])
+    assert refused.exit_code == 1 and "error:" in refused.output
+    assert "last admin key" in refused.output and "tutor keys reset-local" in refused.output
+
+    unconfirmed = runner.invoke(app, ["keys", "reset-local"], input="n\n")
+    assert unconfirmed.exit_code != 0
+    database = open_database(Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
+    try:
+        assert not is_local_mode(database)
+        reset = runner.invoke(app, ["keys", "reset-local", "--yes", "--json"])
+        assert reset.exit_code == 0, reset.output
+        assert json.loads(reset.stdout)["revoked"] == 2
+        assert is_local_mode(database)
+        assert all(k.revoked for k in list_api_keys(database))
+    finally:
+        database.dispose()

@@ -5,11 +5,13 @@ teacher may, and a teacher what a learner may, except that only a key tied to a 
 *as* a learner (submit attempts, start quizzes). A learner key reaches only its own learner's
 data.
 
-While no live key exists the service runs in single-user local mode: every request from a
+Until the first key is issued the service runs in single-user local mode: every request from a
 loopback address is the one local learner, with every permission, and any ``Authorization``
 header is ignored (the ``openai`` client always sends one). Requests from other addresses are
-refused even then, and ``tutor serve`` refuses to bind a non-loopback address without keys, so
-local mode never opens the service to a network. Creating the first key ends local mode at once.
+refused even then, and ``tutor serve`` refuses to bind a non-loopback address in local mode, so
+local mode never opens the service to a network. Creating the first key ends local mode at once
+and for good: revoking keys never reopens it (the last admin key cannot be revoked); only
+``tutor keys reset-local`` does.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from fastapi import Depends, Request
 
 from tutor.api.deps import ServicesDep
 from tutor.errors import ForbiddenError, UnauthorizedError
-from tutor.store import Role, find_api_key, has_live_keys
+from tutor.store import Role, find_api_key, has_live_keys, is_local_mode
+from tutor.store.accounts import RESET_LOCAL_HINT
 
 CREATE_KEY_HINT = "create one with `tutor keys create --role admin` (or --role learner)"
 _RANK = {Role.LEARNER: 0, Role.TEACHER: 1, Role.ADMIN: 2}
@@ -88,7 +91,7 @@ def _resolve(request: Request, services: ServicesDep) -> Principal:
     record = find_api_key(database, secret) if secret else None
     if record is not None:  # one lookup for a good key, the usual case
         return Principal(record.role, record.learner_id, record.id)
-    if not has_live_keys(database):
+    if is_local_mode(database):
         client = request.client.host if request.client else None
         if not is_loopback(client):
             raise UnauthorizedError(
@@ -96,6 +99,10 @@ def _resolve(request: Request, services: ServicesDep) -> Principal:
                 + CREATE_KEY_HINT
             )
         return Principal(Role.ADMIN, services.local_learner_id, local=True)
+    if not has_live_keys(database):
+        raise UnauthorizedError(
+            f"every API key of this service is revoked: {CREATE_KEY_HINT}, or {RESET_LOCAL_HINT}"
+        )
     if header is None:
         raise UnauthorizedError("missing API key: send `Authorization: Bearer KEY`")
     if secret is None:

@@ -18,6 +18,7 @@ from tutor.store import (
     issue_key,
     list_api_keys,
     open_database,
+    reset_local_mode,
     revoke_api_key,
 )
 
@@ -88,6 +89,26 @@ def keys_revoke(
     with open_database(get_settings()) as database:
         record = revoke_api_key(database, key_id)
     console.print(f"revoked {record.role.value} key {record.id}")
+
+
+@keys_app.command("reset-local")
+def keys_reset_local(
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Revoke every key and go back to keyless single-user local mode (this machine only).
+
+    Revoking keys never does this by itself; the last admin key cannot be revoked."""
+    if not yes:
+        typer.confirm(
+            "Revoke every API key and reopen keyless local mode for this machine?", abort=True
+        )
+    with open_database(get_settings()) as database:
+        revoked = reset_local_mode(database)
+    if as_json:
+        print_json({"revoked": len(revoked), "local_mode": True})
+        return
+    console.print(f"revoked {len(revoked)} keys; the service runs in single-user local mode")
 
 
 @app.command("fit")

@@ -12,16 +12,16 @@ from tutor.errors import ConfigurationError
 
 
 def check_exposure(host: str) -> None:
-    """Refuse a non-loopback address while no API key exists: single-user local mode (no keys)
-    must never be reachable from a network."""
+    """Refuse a non-loopback address in single-user local mode (no key issued yet, or reset):
+    local mode must never be reachable from a network."""
     from tutor.api.auth import CREATE_KEY_HINT, is_loopback
-    from tutor.store import has_live_keys, open_database
+    from tutor.store import is_local_mode, open_database
 
     if is_loopback(host):
         return
     with open_database(get_settings()) as database:
-        keyed = has_live_keys(database)
-    if not keyed:
+        local = is_local_mode(database)
+    if local:
         raise ConfigurationError(
             f"refusing to serve on {host} without API keys: with none the service runs in "
             f"single-user local mode, for this machine only. Bind 127.0.0.1, or {CREATE_KEY_HINT}"

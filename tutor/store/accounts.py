@@ -11,14 +11,20 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tutor.errors import BadRequestError, NotFoundError
+from tutor.errors import BadRequestError, ConflictError, NotFoundError
 from tutor.store import models
 from tutor.store.database import Database
 from tutor.store.records import ApiKeyRecord, IssuedKey, LearnerRecord, Role
 
 KEY_PREFIX = "tutor_"
+KEYS_REQUIRED = "keys_required"  # the flag that closes local mode (see ``is_local_mode``)
+RESET_LOCAL_HINT = (
+    "go back to keyless single-user local mode with `tutor keys reset-local --yes` "
+    "(it revokes every key)"
+)
 
 
 def hash_key(secret: str) -> str:
@@ -105,7 +111,19 @@ def _insert_key(
     )
     session.add(row)
     session.flush()
+    _require_keys(session, now)
     return IssuedKey(secret, ApiKeyRecord.of(row))
+
+
+def _require_keys(session: Session, now: datetime) -> None:
+    """Close local mode for good: set the ``keys_required`` flag (once; a race is harmless)."""
+    if session.get(models.ServiceFlag, KEYS_REQUIRED) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(models.ServiceFlag(name=KEYS_REQUIRED, set_at=now))
+    except IntegrityError:
+        pass  # a concurrent first key set it
 
 
 def find_api_key(database: Database, secret: str) -> ApiKeyRecord | None:
@@ -120,10 +138,25 @@ def find_api_key(database: Database, secret: str) -> ApiKeyRecord | None:
 
 
 def revoke_api_key(database: Database, key_id: str, *, now: datetime | None = None) -> ApiKeyRecord:
+    """Revoke a key; the last live admin key is refused (409), so a keyed service always keeps
+    an admin and never falls back to local mode by itself."""
+    live_admins = (
+        select(models.ApiKey.id)
+        .where(models.ApiKey.role == Role.ADMIN.value, models.ApiKey.revoked.is_(False))
+        .order_by(models.ApiKey.id)
+        .with_for_update()  # two revocations at once see each other (Postgres; SQLite locks)
+    )
     with database.session() as session:
+        admins = list(session.scalars(live_admins))
         row = session.get(models.ApiKey, key_id)
         if row is None:
             raise NotFoundError(f"no API key {key_id!r}")
+        if admins == [row.id]:
+            raise ConflictError(
+                f"refusing to revoke {row.id}, the last admin key: the service would have no "
+                "admin left. Create another first (`tutor keys create --role admin`), or "
+                + RESET_LOCAL_HINT
+            )
         if not row.revoked:
             row.revoked = True
             row.revoked_at = now or models.utcnow()
@@ -131,12 +164,34 @@ def revoke_api_key(database: Database, key_id: str, *, now: datetime | None = No
 
 
 def has_live_keys(database: Database) -> bool:
-    """Whether any unrevoked key exists: with none, the service runs in single-user local mode."""
+    """Whether any unrevoked key exists."""
     with database.session() as session:
         found = session.scalar(
             select(models.ApiKey.id).where(models.ApiKey.revoked.is_(False)).limit(1)
         )
         return found is not None
+
+
+def is_local_mode(database: Database) -> bool:
+    """Whether the service runs in single-user local mode: no key was ever issued, or
+    ``tutor keys reset-local`` went back to it. Revoking keys never reopens it."""
+    with database.session() as session:
+        return session.get(models.ServiceFlag, KEYS_REQUIRED) is None
+
+
+def reset_local_mode(database: Database, *, now: datetime | None = None) -> list[ApiKeyRecord]:
+    """Revoke every live key and reopen single-user local mode; the keys it revoked."""
+    when = now or models.utcnow()
+    with database.session() as session:
+        live = session.scalars(select(models.ApiKey).where(models.ApiKey.revoked.is_(False)))
+        revoked = []
+        for row in live:
+            row.revoked, row.revoked_at = True, when
+            revoked.append(ApiKeyRecord.of(row))
+        flag = session.get(models.ServiceFlag, KEYS_REQUIRED)
+        if flag is not None:
+            session.delete(flag)
+        return revoked
 
 
 def list_api_keys(database: Database) -> list[ApiKeyRecord]:

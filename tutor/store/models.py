@@ -102,6 +102,17 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class ServiceFlag(Base):
+    """A fact about the whole service, present or absent. ``keys_required``: a key was issued,
+    so single-user local mode stays closed, even with every key revoked, until an operator
+    runs ``tutor keys reset-local``."""
+
+    __tablename__ = "service_flags"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ChatSession(Base):
     __tablename__ = "sessions"
 
