@@ -119,3 +119,13 @@ def test_the_last_admin_key_is_kept_and_reset_local_reopens_local_mode(data_dir:
         assert all(k.revoked for k in list_api_keys(database))
     finally:
         database.dispose()
+
+
+def test_keys_revoke_prints_json(data_dir: Path) -> None:
+    created = runner.invoke(app, ["keys", "create", "--role", "teacher", "--json"])
+    issued = json.loads(created.stdout)
+    result = runner.invoke(app, ["keys", "revoke", issued["id"], "--json"])
+    assert result.exit_code == 0, result.output
+    revoked = json.loads(result.stdout)
+    assert revoked["id"] == issued["id"] and revoked["role"] == "teacher"
+    assert revoked["revoked"] is True

@@ -14,6 +14,7 @@ from tutor.cli.output import console, err_console, print_json
 from tutor.config import get_settings
 from tutor.corpus import load_corpus
 from tutor.store import (
+    ApiKeyRecord,
     Role,
     issue_key,
     list_api_keys,
@@ -59,18 +60,18 @@ def keys_create(
     )
 
 
+def _key_json(record: ApiKeyRecord) -> dict[str, object]:
+    when = record.created_at.isoformat()
+    return {**asdict(record), "role": record.role.value, "created_at": when}
+
+
 @keys_app.command("list")
 def keys_list(as_json: JsonFlag = False) -> None:
     """Every key, revoked ones too (secrets are never stored, so never shown)."""
     with open_database(get_settings()) as database:
         found = list_api_keys(database)
     if as_json:
-        print_json(
-            [
-                {**asdict(r), "role": r.role.value, "created_at": r.created_at.isoformat()}
-                for r in found
-            ]
-        )
+        print_json([_key_json(r) for r in found])
         return
     table = Table("id", "starts with", "role", "learner", "label", "created", "state")
     for r in found:
@@ -84,10 +85,14 @@ def keys_list(as_json: JsonFlag = False) -> None:
 @keys_app.command("revoke")
 def keys_revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (not the secret).")],
+    as_json: JsonFlag = False,
 ) -> None:
     """Revoke a key; requests with it are refused from now on."""
     with open_database(get_settings()) as database:
         record = revoke_api_key(database, key_id)
+    if as_json:
+        print_json(_key_json(record))
+        return
     console.print(f"revoked {record.role.value} key {record.id}")
 
 
