@@ -142,6 +142,25 @@ def test_a_learner_cannot_read_or_write_another_learners_session(
         assert ann.get(f"/v1/sessions/{session}").json()["messages"] == []  # nothing was added
 
 
+def test_another_learners_session_and_a_missing_one_give_the_same_404(
+    keyed: Keyed, starter_corpus: Corpus
+) -> None:
+    lesson_id = next(iter(starter_corpus.lessons))
+    item_id = starter_corpus.lessons[lesson_id].items[0].id
+    with keyed.client("ann") as ann:
+        session = ann.post("/v1/sessions", json={"lesson": lesson_id}).json()["id"]
+    with keyed.client("bob") as bob:
+        for target in (session, "0" * 32):
+            replies = [
+                bob.get(f"/v1/sessions/{target}"),
+                bob.post(f"/v1/sessions/{target}/messages", json={"content": "why?"}),
+                bob.post(f"/v1/items/{item_id}/hints", json={"level": 1, "session": target}),
+            ]
+            for reply in replies:
+                assert reply.status_code == 404
+                assert reply.json()["error"]["message"] == f"no chat session {target!r}"
+
+
 def test_a_learner_cannot_read_or_answer_another_learners_quiz(
     keyed: Keyed, ann_work: dict[str, str]
 ) -> None:

@@ -65,9 +65,10 @@ def turn_response(turn: TurnReply) -> TurnResponse:
 
 
 def _check_owner(principal: Principal, record: ChatSessionRecord) -> None:
-    """404 unless the caller may use the session: a learner's own, or any for a teacher."""
+    """404 unless the caller may use the session: a learner's own, or any for a teacher. The
+    message is the store's for a missing session, so it does not tell that one exists."""
     if not principal.can_read(record.learner_id):
-        raise NotFoundError(f"no session {record.id!r}")
+        raise NotFoundError(f"no chat session {record.id!r}")
 
 
 async def check_session(tutor: Tutor, principal: Principal, session_id: str) -> None:
