@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, IPvAnyNetwork, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     llm_cache: Literal["sqlite", "memory", "off"] = "sqlite"  # sqlite: <data_dir>/llm-cache.sqlite3
     prompts_dir: Path = Field(default_factory=lambda: PROJECT_ROOT / "prompts")
 
-    @field_validator("fallback_models", mode="before")
+    @field_validator("fallback_models", "trusted_proxies", mode="before")
     @classmethod
     def _split_models(cls, value: object) -> object:
         if isinstance(value, str):
@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     coverage_threshold: float = Field(default=0.33, ge=0, le=1)
     history_turns: int = Field(default=10, ge=0, le=100)  # earlier messages a follow-up sees
     max_request_bytes: int = Field(default=65_536, ge=1024)  # larger request bodies get a 413
+    # TUTOR_TRUSTED_PROXIES: comma-separated addresses or networks (or a JSON list) whose
+    # X-Forwarded-For / Forwarded headers name the client; from anyone else they are not trusted.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
 
     # Grading (tutor/grading/service.py). With TUTOR_MODEL set, each answer is graded by
     # TUTOR_GRADE_SAMPLES model calls and a majority vote. Grades are cached per engine, version,

@@ -31,7 +31,7 @@ def _free_port(host: str) -> int:
 def serve(app: FastAPI, host: str = "127.0.0.1") -> Iterator[str]:
     """``app`` on a real uvicorn server in a thread, for the duration of the block."""
     port = _free_port(host)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -82,9 +82,9 @@ async def client(
     tutor = Tutor(model, starter_corpus, starter_index, database)
     app.dependency_overrides[get_tutor] = lambda: tutor
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://tutor") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
         yield openai.AsyncOpenAI(
-            base_url="http://tutor/v1", api_key="unused", http_client=http, max_retries=0
+            base_url="http://localhost/v1", api_key="unused", http_client=http, max_retries=0
         )
     database.dispose()
 

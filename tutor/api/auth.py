@@ -17,13 +17,13 @@ and for good: revoking keys never reopens it (the last admin key cannot be revok
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from tutor.api.deps import ServicesDep
+from tutor.api.local_mode import check_local
 from tutor.errors import ForbiddenError, UnauthorizedError
 from tutor.store import Role, find_api_key, has_live_keys, is_local_mode
 from tutor.store.accounts import RESET_LOCAL_HINT
@@ -67,17 +67,6 @@ class Principal:
         return self.learner_id
 
 
-def is_loopback(host: str | None) -> bool:
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def _bearer(header: str | None) -> str | None:
     """The key of a ``Bearer KEY`` header; None for no header or another scheme."""
     scheme, _, token = (header or "").partition(" ")
@@ -92,12 +81,8 @@ def _resolve(request: Request, services: ServicesDep) -> Principal:
     if record is not None:  # one lookup for a good key, the usual case
         return Principal(record.role, record.learner_id, record.id)
     if is_local_mode(database):
-        client = request.client.host if request.client else None
-        if not is_loopback(client):
-            raise UnauthorizedError(
-                "this service has no API keys yet and answers only local requests; "
-                + CREATE_KEY_HINT
-            )
+        refusal = "this service has no API keys yet and answers only local requests; "
+        check_local(request, services.settings.trusted_proxies, refusal + CREATE_KEY_HINT)
         return Principal(Role.ADMIN, services.local_learner_id, local=True)
     if not has_live_keys(database):
         raise UnauthorizedError(

@@ -14,7 +14,8 @@ from tutor.errors import ConfigurationError
 def check_exposure(host: str) -> None:
     """Refuse a non-loopback address in single-user local mode (no key issued yet, or reset):
     local mode must never be reachable from a network."""
-    from tutor.api.auth import CREATE_KEY_HINT, is_loopback
+    from tutor.api.auth import CREATE_KEY_HINT
+    from tutor.api.local_mode import is_loopback
     from tutor.store import is_local_mode, open_database
 
     if is_loopback(host):
@@ -43,4 +44,5 @@ def serve(
 
     check_exposure(host)
     typer.echo(f"tutor serving on http://{host}:{port} (API docs at /docs)", err=True)
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    # proxy_headers off: tutor.api.local_mode reads them, from TUTOR_TRUSTED_PROXIES only
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
