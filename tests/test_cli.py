@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,20 @@ def test_import_page_errors_name_the_line(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
     missing = runner.invoke(app, ["import-page", str(tmp_path / "nope.txt")])
     assert missing.exit_code == 1 and "cannot read" in missing.output
+
+
+def test_import_page_refuses_a_page_over_the_size_limit(tmp_path: Path) -> None:
+    page = tmp_path / "huge.txt"
+    page.write_text("Caching in Backend\n\nThe Big Idea\n\n" + "word " * 500_000)
+    result = runner.invoke(app, ["import-page", str(page), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "error:" in result.output and "larger than 2 MB" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_import_page_of_an_endless_file_fails_fast() -> None:
+    started = time.monotonic()
+    result = runner.invoke(app, ["import-page", "/dev/zero", "--out", "/nonexistent"])
+    assert result.exit_code == 1 and "larger than 2 MB" in result.output
+    assert time.monotonic() - started < 10

@@ -66,13 +66,9 @@ def import_page(
     as_json: JsonFlag = False,
 ) -> None:
     """Turn a lesson page into a corpus lesson file."""
-    from tutor.corpus.importer import parse_page
+    from tutor.corpus.importer import parse_page, read_page
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {file}: {exc}")
-    lesson = parse_page(text, str(file), lesson_id=lesson_id)
+    lesson = parse_page(read_page(file), str(file), lesson_id=lesson_id)
     rendered = dump_lesson(lesson)
     reloaded = parse_lesson(rendered, str(file))
     if reloaded.lesson != lesson:  # the file we write must load back to the same lesson

@@ -33,7 +33,15 @@ from tutor.corpus.page_items import (
 )
 from tutor.errors import CorpusError
 
-__all__ = ["PageFormatError", "derive_concepts", "parse_page", "parse_page_file", "slugify"]
+__all__ = [
+    "MAX_PAGE_BYTES",
+    "PageFormatError",
+    "derive_concepts",
+    "parse_page",
+    "parse_page_file",
+    "read_page",
+    "slugify",
+]
 
 
 class PageFormatError(CorpusError):
@@ -134,13 +142,33 @@ def parse_page(text: str, name: str = "<page>", lesson_id: str | None = None) ->
         raise PageFormatError(name, exc.line, exc.message) from None
 
 
-def parse_page_file(path: Path, lesson_id: str | None = None) -> Lesson:
-    """``parse_page`` on a UTF-8 file; errors name the file."""
+MAX_PAGE_BYTES = 2 * 1024 * 1024  # a lesson page is a few KB; this bounds a wrong file
+_CHUNK = 64 * 1024
+
+
+def read_page(path: Path, limit: int = MAX_PAGE_BYTES) -> str:
+    """A UTF-8 page, read in bounded pieces: a larger file (or ``/dev/zero``) is refused once
+    it passes ``limit``, never read whole."""
+    chunks: list[bytes] = []
+    size = 0
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            while chunk := file.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise CorpusError(
+                        f"{path} is larger than {limit // (1024 * 1024)} MB ({limit} bytes), "
+                        "the limit for a lesson page"
+                    )
+                chunks.append(chunk)
+        return b"".join(chunks).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CorpusError(f"cannot read lesson page {path}: {exc}") from None
-    return parse_page(text, path.name, lesson_id)
+
+
+def parse_page_file(path: Path, lesson_id: str | None = None) -> Lesson:
+    """``parse_page`` on a UTF-8 file; errors name the file."""
+    return parse_page(read_page(path), path.name, lesson_id)
 
 
 def _scan(text: str) -> list[Line]:
