@@ -142,3 +142,18 @@ def test_import_page_of_an_endless_file_fails_fast() -> None:
     result = runner.invoke(app, ["import-page", "/dev/zero", "--out", "/nonexistent"])
     assert result.exit_code == 1 and "larger than 2 MB" in result.output
     assert time.monotonic() - started < 10
+
+
+def test_import_page_force_never_writes_through_a_symlink(tmp_path: Path) -> None:
+    page = sorted(PAGES.glob("*.txt"))[0]
+    out = tmp_path / "out"
+    first = invoke_json("import-page", str(page), "--out", str(out))
+    assert isinstance(first, dict)
+    target = Path(first["path"])
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    target.unlink()
+    target.symlink_to(victim)
+    result = runner.invoke(app, ["import-page", str(page), "--out", str(out), "--force"])
+    assert result.exit_code == 1 and "symbolic link" in result.output
+    assert victim.read_text() == "precious\n" and target.is_symlink()

@@ -13,6 +13,7 @@ from tutor.cli.app import app, corpus_app
 from tutor.cli.output import console, err_console, fail, print_json
 from tutor.config import get_settings
 from tutor.corpus import check_corpus, dump_lesson, parse_lesson
+from tutor.corpus.writer import write_lesson_file
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
@@ -78,10 +79,10 @@ def import_page(
         )
     out = out or get_settings().corpus_dir
     target = out / f"{lesson.id}.yaml"
-    if target.exists() and not force:
+    if (target.exists() or target.is_symlink()) and not force:
         fail(f"{target} already exists; pass --force to overwrite it")
     out.mkdir(parents=True, exist_ok=True)
-    target.write_text(rendered, encoding="utf-8")
+    write_lesson_file(target, rendered, force=force)
     if as_json:
         print_json(
             {
