@@ -102,9 +102,7 @@ def test_proxy_headers_count_only_from_trusted_proxies(
         spoofed = httpx.get(url + "/v1/me", headers={header: loopback}, timeout=30)
         assert spoofed.status_code == 401  # a proxy we do not know of: the caller is unknown
         assert "TUTOR_TRUSTED_PROXIES" in spoofed.json()["error"]["message"]
-    trusted = service_settings(
-        indexed_data_dir, tmp_path / "b.db", trusted_proxies=["127.0.0.1"]
-    )
+    trusted = service_settings(indexed_data_dir, tmp_path / "b.db", trusted_proxies=["127.0.0.1"])
     with serve(create_app(trusted)) as url:
         local = httpx.get(url + "/v1/me", headers={header: loopback}, timeout=30)
         forwarded = httpx.get(url + "/v1/me", headers={header: remote}, timeout=30)

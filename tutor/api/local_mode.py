@@ -139,4 +139,3 @@ def _cross_site(request: Request) -> bool:
     except ValueError:
         return True
     return parts.scheme not in ("http", "https") or (name or "") not in LOOPBACK_NAMES
-
