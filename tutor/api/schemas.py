@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -61,7 +61,7 @@ class LessonDetail(LessonSummary):
 
 class SearchRequest(Public):
     query: str = Field(min_length=1, max_length=2000)
-    k: int = Field(default=5, ge=1, le=50)
+    k: int = Field(default=5, ge=1, le=50, strict=True)
     lesson: str | None = Field(default=None, max_length=80)
     concept: str | None = Field(default=None, max_length=80)
     kind: str | None = Field(default=None, max_length=40)
@@ -143,6 +143,7 @@ class MessageCreate(Public):
     content: LearnerText
     stream: bool = Field(
         default=False,
+        strict=True,
         description="Reply as text/event-stream: `delta` events, then `done` with the reply.",
     )
 
@@ -153,7 +154,13 @@ class TurnResponse(Public):
 
 
 class HintCreate(Public):
-    level: Literal[1, 2, 3] = Field(description="1 a nudge, 2 a strategy, 3 a worked step.")
+    level: int = Field(  # not Literal[1, 2, 3]: a literal 1 lets a JSON true through
+        ge=1,
+        le=3,
+        strict=True,
+        json_schema_extra={"enum": [1, 2, 3]},
+        description="1 a nudge, 2 a strategy, 3 a worked step.",
+    )
     session: str | None = Field(default=None, max_length=64)
 
 

@@ -47,7 +47,7 @@ class _Body(BaseModel):
 
 class ExampleBody(_Body):
     answer: Answer
-    score: float = Field(ge=0, le=1, description="The grade a person gave it, 0 to 1.")
+    score: float = Field(ge=0, le=1, strict=True, description="The grade a person gave it, 0 to 1.")
 
 
 class GradeBody(_Body):

@@ -98,7 +98,7 @@ class ReviewPublic(_Public):
 
 class OverrideBody(_Public):
     verdict: Literal["correct", "partially_correct", "incorrect"]
-    score: float = Field(ge=0, le=1)
+    score: float = Field(ge=0, le=1, strict=True)
     note: str = Field(default="", max_length=2000)
 
 

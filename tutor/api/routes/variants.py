@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1", dependencies=[Depends(teacher)], tags=["variant
 class VariantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    n: int = Field(default=5, ge=1, le=10, description="How many variants to keep.")
+    n: int = Field(default=5, ge=1, le=10, strict=True, description="How many variants to keep.")
 
 
 class VariantPublic(BaseModel):

@@ -45,15 +45,15 @@ class WireMessage(_Lenient):
 
 
 class StreamOptions(_Lenient):
-    include_usage: bool = False
+    include_usage: bool = Field(default=False, strict=True)
 
 
 class ChatCompletionRequest(_Lenient):
     model: str = Field(min_length=1, max_length=200)
     messages: list[WireMessage] = Field(min_length=1, max_length=500)
-    stream: bool = False
+    stream: bool = Field(default=False, strict=True)
     stream_options: StreamOptions | None = None
-    n: int = Field(default=1, ge=1, le=1)
+    n: int = Field(default=1, ge=1, le=1, strict=True)
 
 
 class AssistantMessage(Public):
