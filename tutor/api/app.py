@@ -13,6 +13,7 @@ from tutor import __version__
 from tutor.api.auth import get_principal
 from tutor.api.errors import install_error_handlers
 from tutor.api.limits import BodyLimit
+from tutor.api.openapi import SIGNED_IN, ErrorBody, OpenAIErrorBody, error_responses
 from tutor.api.routes import (
     explain,
     health,
@@ -59,7 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openai_compat.router, variants_router, grading_router, learners.router,
         quizzes.router, keys.router, teacher.router,
     ):  # fmt: skip
-        app.include_router(router, dependencies=signed_in)
+        body = OpenAIErrorBody if router is openai_compat.router else ErrorBody
+        errors = error_responses(*SIGNED_IN, body=body)
+        app.include_router(router, dependencies=signed_in, responses=errors)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:

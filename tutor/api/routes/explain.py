@@ -7,6 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from tutor.api.deps import TutorDep
+from tutor.api.openapi import BACKEND, error_responses
 from tutor.api.schemas import CitationPublic, ExplainRequest, ExplainResponse, LessonRefPublic
 from tutor.tutoring import ExplainReply
 
@@ -25,7 +26,7 @@ def explain_response(reply: ExplainReply) -> ExplainResponse:
     )
 
 
-@router.post("/explain")
+@router.post("/explain", responses=error_responses(*BACKEND))
 async def explain(body: ExplainRequest, tutor: TutorDep) -> ExplainResponse:
     """Answer a question from the course passages, citing them; `covered` is false (with the
     nearest lessons) when the course does not cover it."""

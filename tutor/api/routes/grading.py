@@ -26,6 +26,7 @@ from pydantic import (
 
 from tutor.api.auth import PrincipalDep
 from tutor.api.deps import ServicesDep
+from tutor.api.openapi import BACKEND, error_responses
 from tutor.api.services import Services
 from tutor.errors import TutorError
 from tutor.grading.models import Grade, GradedExample, GradeRequest
@@ -192,14 +193,14 @@ def _shared_embedder(services: Services) -> Embedder | None:
 GradingDep = Annotated[GradingService, Depends(get_grading)]
 
 
-@router.post("/grade")
+@router.post("/grade", responses=error_responses(*BACKEND))
 async def grade(body: GradeBody, grading: GradingDep) -> Grade:
     """Grade an answer to any question against its reference answer(s); graded examples of
     the same question, if given, guide the grader. Nothing is stored."""
     return await grading.grade(body.request())
 
 
-@router.post("/items/{item_id}/attempts")
+@router.post("/items/{item_id}/attempts", responses=error_responses(404, 409, *BACKEND))
 async def submit_attempt(
     item_id: str,
     body: AttemptCreate,

@@ -8,13 +8,14 @@ from fastapi import APIRouter
 
 from tutor.api.auth import PrincipalDep
 from tutor.api.deps import TutorDep
+from tutor.api.openapi import BACKEND, error_responses
 from tutor.api.routes.sessions import check_session
 from tutor.api.schemas import HintCreate, HintResponse
 
 router = APIRouter(prefix="/v1/items", tags=["tutoring"])
 
 
-@router.post("/{item_id}/hints")
+@router.post("/{item_id}/hints", responses=error_responses(404, *BACKEND))
 async def hint(
     item_id: str, body: HintCreate, tutor: TutorDep, principal: PrincipalDep
 ) -> HintResponse:

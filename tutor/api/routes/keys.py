@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tutor.api.auth import admin
 from tutor.api.deps import ServicesDep
+from tutor.api.openapi import error_responses
 from tutor.errors import BadRequestError
 from tutor.store import (
     ApiKeyRecord,
@@ -66,7 +67,7 @@ def _issue(database: Database, body: KeyCreate) -> IssuedKey:
     )  # fmt: skip
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=error_responses(400, 404))
 async def create(body: KeyCreate, services: ServicesDep) -> KeyIssued:
     """A new key. Creating the first key ends single-user local mode: from then on every
     request needs a key."""
@@ -79,7 +80,7 @@ async def list_all(services: ServicesDep) -> list[KeyPublic]:
     return [key_public(r) for r in await asyncio.to_thread(list_api_keys, services.database)]
 
 
-@router.delete("/{key_id}")
+@router.delete("/{key_id}", responses=error_responses(404, 409))
 async def revoke(key_id: str, services: ServicesDep) -> KeyPublic:
     """Revoke a key at once; its requests get 401 from then on."""
     return key_public(await asyncio.to_thread(revoke_api_key, services.database, key_id))

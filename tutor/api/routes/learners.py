@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tutor.api.auth import PrincipalDep, TeacherDep
 from tutor.api.deps import ServicesDep
+from tutor.api.openapi import error_responses
 from tutor.api.routes.grading import AttemptPublic, attempt_public
 from tutor.api.routes.lessons import item_public
 from tutor.api.schemas import ItemPublic
@@ -108,13 +109,13 @@ def list_all(services: ServicesDep, _: TeacherDep) -> list[LearnerPublic]:
     return [learner_public(r) for r in list_learners(services.database)]
 
 
-@router.get("/learners/{learner_id}")
+@router.get("/learners/{learner_id}", responses=error_responses(404))
 def get_one(learner_id: str, services: ServicesDep, principal: PrincipalDep) -> LearnerPublic:
     principal.require_learner(learner_id)
     return learner_public(get_learner(services.database, learner_id))
 
 
-@router.get("/learners/{learner_id}/mastery")
+@router.get("/learners/{learner_id}/mastery", responses=error_responses(404))
 async def mastery(learner_id: str, services: ServicesDep, principal: PrincipalDep) -> MasteryPublic:
     """Every practicable concept, prerequisites first, with the learner's mastery."""
     principal.require_learner(learner_id)
@@ -133,7 +134,7 @@ async def mastery(learner_id: str, services: ServicesDep, principal: PrincipalDe
     )
 
 
-@router.get("/learners/{learner_id}/next")
+@router.get("/learners/{learner_id}/next", responses=error_responses(404))
 async def next_item(learner_id: str, services: ServicesDep, principal: PrincipalDep) -> NextPublic:
     """The item to practise now: a concept not yet mastered whose prerequisites are, at a
     difficulty the learner will likely (not surely) manage, or a due review; with the reason."""
@@ -155,7 +156,7 @@ async def next_item(learner_id: str, services: ServicesDep, principal: Principal
     )
 
 
-@router.get("/learners/{learner_id}/attempts")
+@router.get("/learners/{learner_id}/attempts", responses=error_responses(404))
 async def attempts(
     learner_id: str,
     services: ServicesDep,
@@ -170,7 +171,7 @@ async def attempts(
     return [attempt_public(a, review=reviews.get(a.id)) for a in found]
 
 
-@router.get("/attempts/{attempt_id}")
+@router.get("/attempts/{attempt_id}", responses=error_responses(404))
 async def attempt(attempt_id: str, services: ServicesDep, principal: PrincipalDep) -> AttemptPublic:
     """One attempt: the learner's own, or any for a teacher."""
     record = await asyncio.to_thread(get_attempt, services.database, attempt_id)

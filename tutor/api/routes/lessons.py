@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from tutor.api.deps import CorpusDep
+from tutor.api.openapi import error_responses
 from tutor.api.schemas import ItemPublic, LessonDetail, LessonSummary, OptionPublic, PassagePublic
 from tutor.corpus import Item, Lesson
 
@@ -39,7 +40,7 @@ def list_lessons(corpus: CorpusDep) -> list[LessonSummary]:
     return [_summary(lesson) for lesson in corpus.lessons.values()]
 
 
-@router.get("/lessons/{lesson_id}")
+@router.get("/lessons/{lesson_id}", responses=error_responses(404))
 def get_lesson(lesson_id: str, corpus: CorpusDep) -> LessonDetail:
     lesson = corpus.lesson(lesson_id)
     return LessonDetail(
@@ -58,6 +59,6 @@ def get_lesson(lesson_id: str, corpus: CorpusDep) -> LessonDetail:
     )
 
 
-@router.get("/items/{item_id}")
+@router.get("/items/{item_id}", responses=error_responses(404))
 def get_item(item_id: str, corpus: CorpusDep) -> ItemPublic:
     return item_public(*corpus.item(item_id))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tutor.api.auth import Principal, PrincipalDep
 from tutor.api.deps import ServicesDep
+from tutor.api.openapi import BACKEND, error_responses
 from tutor.api.routes.grading import AttemptCreate, AttemptPublic, GradingDep, attempt_public
 from tutor.api.routes.lessons import item_public
 from tutor.api.schemas import ItemPublic, LessonId
@@ -135,7 +136,7 @@ async def _readable(services: Services, principal: Principal, quiz_id: str) -> Q
     return view
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=error_responses(400, 404))
 async def start(body: QuizCreate, services: ServicesDep, principal: PrincipalDep) -> QuizPublic:
     """Start a quiz on a lesson for the caller's learner; the reply holds the first question."""
     learner_id = principal.acting_learner()
@@ -145,12 +146,12 @@ async def start(body: QuizCreate, services: ServicesDep, principal: PrincipalDep
     return quiz_public(view, services)
 
 
-@router.get("/{quiz_id}")
+@router.get("/{quiz_id}", responses=error_responses(404))
 async def show(quiz_id: str, services: ServicesDep, principal: PrincipalDep) -> QuizPublic:
     return quiz_public(await _readable(services, principal, quiz_id), services)
 
 
-@router.post("/{quiz_id}/answers")
+@router.post("/{quiz_id}/answers", responses=error_responses(404, 409, *BACKEND))
 async def answer(
     quiz_id: str,
     body: AttemptCreate,

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from tutor.api.auth import Principal, PrincipalDep
 from tutor.api.deps import TutorDep
+from tutor.api.openapi import BACKEND, error_responses
 from tutor.api.schemas import (
     CitationPublic,
     MessageCreate,
@@ -84,7 +85,7 @@ async def create_session(
     return session_public(await tutor.create_session(body.lesson, principal.learner_id))
 
 
-@router.get("/{session_id}")
+@router.get("/{session_id}", responses=error_responses(404))
 async def get_session(session_id: str, tutor: TutorDep, principal: PrincipalDep) -> SessionDetail:
     record, messages = await tutor.session(session_id)
     _check_owner(principal, record)
@@ -96,7 +97,10 @@ async def get_session(session_id: str, tutor: TutorDep, principal: PrincipalDep)
 @router.post(
     "/{session_id}/messages",
     response_model=TurnResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": SSE_DOC}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": SSE_DOC},
+        **error_responses(404, *BACKEND),
+    },
 )
 async def post_message(
     session_id: str, body: MessageCreate, tutor: TutorDep, principal: PrincipalDep

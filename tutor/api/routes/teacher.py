@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tutor.api.auth import TeacherDep, teacher
 from tutor.api.deps import ServicesDep
+from tutor.api.openapi import error_responses
 from tutor.api.routes.grading import (
     AttemptPublic,
     MasteryChange,
@@ -167,7 +168,9 @@ async def review(services: ServicesDep, limit: Limit = 100) -> list[ReviewPublic
     return out
 
 
-@router.post("/attempts/{attempt_id}/override", status_code=201)
+@router.post(
+    "/attempts/{attempt_id}/override", status_code=201, responses=error_responses(404, 409)
+)
 async def override(
     attempt_id: str, body: OverrideBody, services: ServicesDep, principal: TeacherDep
 ) -> OverridePublic:

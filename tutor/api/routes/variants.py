@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tutor.api.auth import teacher
 from tutor.api.deps import ServicesDep
+from tutor.api.openapi import BACKEND, error_responses
 from tutor.store import VariantRecord, VariantStatus
 from tutor.variants import VariantService
 
@@ -74,7 +75,7 @@ def variant_public(record: VariantRecord) -> VariantPublic:
     )
 
 
-@router.post("/items/{item_id}/variants", status_code=201)
+@router.post("/items/{item_id}/variants", status_code=201, responses=error_responses(404, *BACKEND))
 async def generate(item_id: str, body: VariantCreate, variants: VariantsDep) -> VariantsGenerated:
     """Generate variants of a practice item; those that pass validation are stored as drafts."""
     outcome = await variants.generate(item_id, body.n)
@@ -91,7 +92,7 @@ def list_variants(
     return [variant_public(r) for r in variants.queue(status)]
 
 
-@router.post("/variants/{variant_id}/publish")
+@router.post("/variants/{variant_id}/publish", responses=error_responses(404, 409))
 def publish(variant_id: str, variants: VariantsDep, services: ServicesDep) -> VariantPublic:
     """Publish a draft: from now on it is a practice item of its parent's lesson."""
     published = variant_public(variants.publish(variant_id))
@@ -99,6 +100,6 @@ def publish(variant_id: str, variants: VariantsDep, services: ServicesDep) -> Va
     return published
 
 
-@router.post("/variants/{variant_id}/reject")
+@router.post("/variants/{variant_id}/reject", responses=error_responses(404))
 def reject(variant_id: str, variants: VariantsDep) -> VariantPublic:
     return variant_public(variants.reject(variant_id))

@@ -31,6 +31,7 @@ from fastapi.responses import StreamingResponse
 from tutor import __version__
 from tutor.api.auth import PrincipalDep
 from tutor.api.deps import CorpusDep, TutorDep
+from tutor.api.openapi import BACKEND, OpenAIErrorBody, error_responses
 from tutor.api.routes.openai_compat.conversation import Conversation, Reply, start_reply
 from tutor.api.routes.openai_compat.numbering import estimate_tokens, sources_text
 from tutor.api.routes.openai_compat.wire import (
@@ -62,7 +63,11 @@ def list_models(corpus: CorpusDep) -> ModelList:
     return ModelList(data=[ModelCard(id=n, created=created, owned_by=OWNER) for n in names])
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses=error_responses(400, *BACKEND, body=OpenAIErrorBody),
+)
 async def chat_completions(
     body: ChatCompletionRequest, tutor: TutorDep, principal: PrincipalDep
 ) -> ChatCompletion | StreamingResponse:
