@@ -56,6 +56,10 @@ def grader_agreement(
     out: dict[str, Any] = {"n": len(rows)}
     out.update({name: R(f(everything)) for name, f in stats.items()})
     out["mean_abs_error"] = R(float(np.abs(tu - ps).mean()))
+    if scheme.kind == "binary":  # beside the verdict figures, never instead of them
+        at_score = m.confusion(t, (ps >= 0.5).astype(np.int64), k)
+        out["score_threshold"] = {"macro_f1": R(m.macro_f1(at_score)),
+                                  "accuracy": R(m.accuracy(at_score))}  # fmt: skip
     out["ci"] = {
         name: [R(x) for x in bootstrap_ci(f, len(rows), resamples=resamples, seed=seed)]
         for name, f in stats.items()

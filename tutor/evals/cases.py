@@ -4,7 +4,9 @@ Labels come in three schemes, detected from the data (or forced):
 
 - ``verdict``: ``incorrect`` / ``partially_correct`` / ``correct``, ordinal 0, 1, 2;
 - ``binary``: ``incorrect`` / ``correct`` or 0 / 1; a grade counts as correct when its
-  score is at least 0.5 (the offline grader's decision threshold);
+  *verdict* is ``correct``, which is what the learner is shown (``partially_correct`` counts as
+  not correct, as in SemEval's 2-way labels). The score-threshold figure (``score >= 0.5``) is
+  reported beside it by the agreement module, never instead;
 - ``score``: numbers from 0 to ``scale`` (Mohler's 0-5), compared with ``Grade.score``.
 
 Every figure is computed on *values*: class indices for ``verdict`` and ``binary``, a 0-1
@@ -125,7 +127,7 @@ class Scheme:
         if self.kind == "verdict":
             return float(VERDICT_ORDER.index(grade.verdict))
         if self.kind == "binary":
-            return float(grade.score >= 0.5)
+            return float(grade.verdict is Verdict.CORRECT)
         return grade.score
 
     def level(self, value: float) -> int:

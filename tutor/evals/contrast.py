@@ -23,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from tutor.corpus import Corpus, ItemType
 from tutor.errors import BadRequestError, NotFoundError
 from tutor.evals.graders import Grader
-from tutor.grading.artifact import DEFAULT_THRESHOLDS
 from tutor.grading.models import Flag, Grade, GradeRequest, Verdict
 from tutor.grading.rubric import merge_examples, request_for, written_examples
 from tutor.grading.service import MAX_ANSWER_CHARS
@@ -37,7 +36,6 @@ REVIEW_KINDS = ("other_language", "gibberish")  # a person should look
 EXPECTS = {"paraphrase": {"correct"}, "other_language": {"needs_review"},
            "gibberish": {"needs_review", "not_correct"}}  # fmt: skip
 PADDED_CHARS = (1_000, MAX_ANSWER_CHARS)
-REVIEW_BELOW = DEFAULT_THRESHOLDS.review  # a confidence below this is not a confident verdict
 
 
 class ContrastCase(BaseModel):
@@ -120,7 +118,7 @@ class Graded:
 
     @property
     def reviewed(self) -> bool:
-        return Flag.NEEDS_REVIEW in self.grade.flags or self.grade.confidence < REVIEW_BELOW
+        return Flag.NEEDS_REVIEW in self.grade.flags  # the grader's own review threshold
 
     @property
     def wrong_correct(self) -> bool:

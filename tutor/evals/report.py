@@ -28,6 +28,10 @@ def _agreement(a: Mapping[str, Any]) -> str:
     )
     rows = [(label, a.get(n), _ci(a, n)) for n, label in zip(names, labels, strict=True)]
     rows.append(("mean |score - label|", a.get("mean_abs_error"), "-"))
+    at_score = a.get("score_threshold")
+    if at_score:  # the figures above are by verdict; this one is for comparison only
+        rows.append(("macro-F1 if score >= 0.5 counted as correct (not what learners see)",
+                     at_score["macro_f1"], "-"))  # fmt: skip
     out = h.table(["figure", "value", "95% bootstrap CI"], rows)
     cm = a.get("confusion")
     if cm:
