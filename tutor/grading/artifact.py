@@ -1,9 +1,10 @@
 """The shipped grader: tree arrays in ``grader.npz``, figures in ``grader.metrics.json``.
 
 The ``.npz`` holds only numeric and string arrays (loaded with ``allow_pickle=False``) plus a
-JSON manifest: artifact version, embedder name, feature names and the score thresholds. The
-version is derived from the arrays' content, so retraining with the same data and seeds gives
-the same version.
+JSON manifest: artifact version, embedder name, feature names, the score thresholds and the
+stack (how the cross-encoder's probability and the trees' combine). The version is derived from
+the arrays' content and the cross-encoder's hash, so retraining with the same data and seeds
+gives the same version.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ MODEL_DIR = Path(__file__).parent / "model"
 ARRAYS_FILE = "grader.npz"
 METRICS_FILE = "grader.metrics.json"
 NAME = "offline-grader"
-FORMAT = 2  # 2: each model is a blend of tree ensembles
+FORMAT = 3  # 2: each model is a blend of tree ensembles; 3: stacked with the cross-encoder
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,24 @@ class GraderModels:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Where scores (P(correct)) turn into verdicts and flags."""
+    """Where scores (P(correct)) turn into verdicts and flags; fitted on train data only."""
 
-    decision: float = 0.5  # 2-way figures: correct iff score >= decision
     correct: float = 0.65  # verdict correct at or above
     incorrect: float = 0.35  # verdict incorrect below
     off_topic: float = 0.2  # off topic when similarity to question and references is below
-    mistake: float = 0.6  # a common mistake is shown from this similarity on
+    mistake: float = 0.6  # a common mistake is shown from this cross-encoder probability on
     review: float = 0.6  # needs_review below this confidence
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Logistic blends of the cross-encoder's and the trees' log-odds, one per path:
+    ``sigmoid(w_ce * logit(ce) + w_tree * logit(tree) + bias)``. Fitted on predictions for
+    questions neither model saw (scripts/train_grader.py)."""
+
+    base: tuple[float, float, float] = (0.0, 1.0, 0.0)  # no graded examples
+    neighbour: tuple[float, float, float] = (0.0, 1.0, 0.0)  # with graded examples
+    cross_encoder: str = ""  # sha256 prefix of the cross-encoder the weights were fitted for
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -53,6 +64,7 @@ class GraderArtifact:
     models: GraderModels
     embedder: str
     thresholds: Thresholds = field(default_factory=Thresholds)
+    stack: Stack = field(default_factory=Stack)
     version: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
 
@@ -66,8 +78,12 @@ def _arrays(artifact: GraderArtifact) -> dict[str, Any]:
         **artifact.models.base.to_arrays("base_"),
         **artifact.models.neighbour.to_arrays("neighbour_"),
     }
-    manifest = {"format": FORMAT, "embedder": artifact.embedder,
-                "thresholds": asdict(artifact.thresholds)}  # fmt: skip
+    manifest = {
+        "format": FORMAT,
+        "embedder": artifact.embedder,
+        "thresholds": asdict(artifact.thresholds),
+        "stack": asdict(artifact.stack),
+    }
     arrays["manifest"] = np.array(json.dumps(manifest, sort_keys=True))
     return arrays
 
@@ -91,7 +107,9 @@ def save(artifact: GraderArtifact, directory: Path = MODEL_DIR) -> GraderArtifac
     (directory / ARRAYS_FILE).write_bytes(buffer.getvalue())
     metrics = {"name": NAME, "version": version, **artifact.metrics}
     (directory / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    return GraderArtifact(artifact.models, artifact.embedder, artifact.thresholds, version, metrics)
+    return GraderArtifact(
+        artifact.models, artifact.embedder, artifact.thresholds, artifact.stack, version, metrics
+    )
 
 
 def load(directory: Path = MODEL_DIR) -> GraderArtifact:
@@ -114,6 +132,8 @@ def load(directory: Path = MODEL_DIR) -> GraderArtifact:
         version = str(arrays["version"])
     metrics_path = directory / METRICS_FILE
     metrics = json.loads(metrics_path.read_text("utf-8")) if metrics_path.is_file() else {}
+    stack = manifest["stack"]
+    stack = Stack(tuple(stack["base"]), tuple(stack["neighbour"]), stack["cross_encoder"])
     return GraderArtifact(
-        models, manifest["embedder"], Thresholds(**manifest["thresholds"]), version, metrics
+        models, manifest["embedder"], Thresholds(**manifest["thresholds"]), stack, version, metrics
     )

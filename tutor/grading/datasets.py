@@ -7,6 +7,7 @@ Each row becomes an :class:`AsagRow` with a target in 0-1: 2-way labels give 0 o
 from __future__ import annotations
 
 import json
+import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -70,3 +71,28 @@ def by_question(rows: Sequence[AsagRow]) -> dict[str, list[int]]:
     for i, row in enumerate(rows):
         groups[row.question_id].append(i)
     return dict(groups)
+
+
+def corpus_rows(corpus_dir: Path) -> list[AsagRow]:
+    """Our free-text items' graded answers, and their common mistakes as wrong answers."""
+    from tutor.corpus import load_corpus
+
+    rows = []
+    for lesson in load_corpus(corpus_dir).lessons.values():
+        for item in lesson.items:
+            if item.type.value != "free_text":
+                continue
+            qid, refs = f"corpus:{item.id}", (item.answer,)
+            rows += [AsagRow("corpus", qid, item.stem, refs, g.answer, g.score)
+                     for g in item.graded_answers]  # fmt: skip
+            rows += [AsagRow("corpus", qid, item.stem, refs, m, 0.0) for m in item.common_mistakes]
+    return rows
+
+
+def question_folds(rows: Sequence[AsagRow], folds: int, seed: int) -> list[int]:
+    """A fold per row, whole questions at a time: the cross-encoder's and the trees' held-out
+    questions are the same for the same rows, folds and seed."""
+    ids = sorted({r.question_id for r in rows})
+    random.Random(seed).shuffle(ids)
+    fold_of = {q: k % folds for k, q in enumerate(ids)}
+    return [fold_of[r.question_id] for r in rows]

@@ -25,6 +25,8 @@ class Flag(StrEnum):
     EMPTY = "empty"  # blank, or no letters or digits at all
     OFF_TOPIC = "off_topic"  # unrelated to both the question and the reference answer
     INJECTION_SUSPECTED = "injection_suspected"  # the answer talks to the grader
+    # Another language, or not words: the offline grader cannot judge it (it reads English).
+    UNREADABLE = "unreadable"
     NEEDS_REVIEW = "needs_review"  # a teacher should look: low confidence or a flag above
     # The model could not grade (outage, refusal, invalid reply): the offline grader did.
     # Only the service sets it; a model's reply may carry the four flags above (GraderFlag).

@@ -1,0 +1,142 @@
+"""Grading questions no model saw: the held-out fold that the stack is fitted and measured on.
+
+``scripts/train_cross_encoder.py`` ships a cross-encoder that never saw one fold of questions
+(``datasets.question_folds``; the fold is recorded in ``cross_encoder.json``). Trees refitted
+without those questions and that cross-encoder grade them; the stack and verdict bands are
+fitted on half of the questions and measured, by verdict through ``OfflineGrader``, on the
+other half, then the halves swap. That is the *new questions* figure: what a content team's
+freshly written item gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from tutor.grading import cross_encoder as ce
+from tutor.grading.artifact import GraderArtifact, GraderModels, Stack, Thresholds
+from tutor.grading.datasets import AsagRow, question_folds
+from tutor.grading.evaluation import accuracy_by_coverage, pearson, requests, two_way
+from tutor.grading.features import EmbeddingTable
+from tutor.grading.models import Grade
+from tutor.grading.offline import OfflineGrader, stacked, tree_scores
+from tutor.grading.stacking import correct_band, fit_blend, incorrect_band, review_band
+from tutor.grading.training import TrainConfig, fit_cached, oof_examples
+from tutor.retrieval.embedder import Embedder
+
+Scores = npt.NDArray[np.float64]
+
+
+class HeldOut:
+    """The held-out questions' rows and both models' probabilities for them."""
+
+    def __init__(self, rows: list[AsagRow], models: GraderModels, table: EmbeddingTable,
+                 cross: ce.CrossEncoder, config: TrainConfig) -> None:  # fmt: skip
+        self.rows = rows
+        self.targets = np.array([r.target for r in rows])
+        self.family = [r.dataset.split("-")[0] for r in rows]
+        self.cross = cross.score([(r.question, r.references, r.answer) for r in rows])
+        self.trees_bare = tree_scores(models, [r.case() for r in rows], table)[0]
+        examples = oof_examples(rows, config)
+        cases = [r.case(e) for r, e in zip(rows, examples, strict=True)]
+        self.examples = examples
+        self.trees_graded = tree_scores(models, cases, table)[0]
+
+    def fit(self, mask: np.ndarray) -> tuple[Stack, Thresholds]:
+        """Stack and bands from the rows in ``mask``."""
+        t = self.targets[mask]
+        base = fit_blend(self.cross[mask], self.trees_bare[mask], t)
+        graded = fit_blend(self.cross[mask], self.trees_graded[mask], t)
+        stack = Stack(base, graded)
+        two = mask & np.isin(self.family, ["scientsbank", "beetle"])
+        both = np.zeros(len(self.rows), dtype=bool)
+        p_bare = stacked(stack, self.trees_bare, self.cross, both)
+        p_graded = stacked(stack, self.trees_graded, self.cross, ~both)
+        p = np.concatenate([p_bare[two], p_graded[two]])
+        targets = np.concatenate([self.targets[two], self.targets[two]])
+        fams = [f"{f}/{path}" for path in ("bare", "graded")
+                for f, m in zip(self.family, two, strict=True) if m]  # fmt: skip
+        correct = correct_band(p, targets, fams)
+        thresholds = Thresholds(
+            correct=correct,
+            incorrect=incorrect_band(p_bare[mask], self.targets[mask], correct),
+            review=review_band(p_bare[two], self.targets[two], correct),
+        )
+        return stack, thresholds
+
+
+@dataclass(frozen=True)
+class NewQuestions:
+    figures: dict[str, float]
+    stack: Stack  # fitted on every held-out question, for shipping
+    thresholds: Thresholds
+    curve: list[tuple[float, float, float]]  # accuracy against coverage, no graded examples
+
+
+def held_out_rows(
+    asag: list[AsagRow], ours: list[AsagRow], folds: int, seed: int, held_fold: int
+) -> tuple[list[AsagRow], list[AsagRow]]:
+    """(rows of the held-out questions, public rows of every other question)."""
+    everything = asag + ours  # the cross-encoder's rows, in its order
+    fold = question_folds(everything, folds, seed)
+    held = [r for r, f in zip(everything, fold, strict=True) if f == held_fold]
+    seen = [r for r, f in zip(asag, fold[: len(asag)], strict=True) if f != held_fold]
+    return held, seen
+
+
+def new_questions(
+    held_rows: list[AsagRow],
+    seen_rows: list[AsagRow],
+    embedder: Embedder,
+    table: EmbeddingTable,
+    cross: ce.CrossEncoder,
+    config: TrainConfig,
+    cache: Path | None = None,
+) -> NewQuestions:
+    models_seen = fit_cached(seen_rows, table, config, cache)
+    held = HeldOut(held_rows, models_seen, table, cross, config)
+    half = np.array([hash_half(r.question_id) for r in held_rows])
+    grades: dict[int, Grade] = {}
+    for side in (0, 1):
+        stack, thresholds = held.fit(half != side)
+        grader = make_grader(embedder, table, cross, models_seen, stack, thresholds)
+        idx = [int(i) for i in np.flatnonzero(half == side)]
+        grades |= dict(zip(idx, grader.grade_many(requests([held_rows[i] for i in idx])),
+                           strict=True))  # fmt: skip
+    figures = _figures(held_rows, [grades[i] for i in range(len(held_rows))])
+    stack, thresholds = held.fit(np.ones(len(held_rows), dtype=bool))
+    bare = np.zeros(len(held_rows), dtype=bool)
+    p = stacked(stack, held.trees_bare, held.cross, bare)
+    curve = accuracy_by_coverage(list(held.targets), p, thresholds.correct)
+    return NewQuestions(figures, stack, thresholds, curve)
+
+
+def hash_half(question_id: str) -> int:
+    """A stable half (0 or 1) per question, independent of Python's string hashing."""
+    return sum(question_id.encode()) % 2
+
+
+def make_grader(
+    embedder: Embedder,
+    table: EmbeddingTable,
+    cross: ce.CrossEncoder,
+    models: GraderModels,
+    stack: Stack,
+    thresholds: Thresholds,
+) -> OfflineGrader:
+    artifact = GraderArtifact(models, embedder.name, thresholds, stack)
+    return OfflineGrader(embedder, artifact, cross, table=table)
+
+
+def _figures(rows: list[AsagRow], grades: list[Grade]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for family in ("scientsbank", "beetle", "corpus"):
+        idx = [i for i, r in enumerate(rows) if r.dataset.startswith(family)]
+        figs = two_way([rows[i].target for i in idx], [grades[i] for i in idx])
+        out |= {f"{family}_{k}": v for k, v in figs.items()}
+    idx = [i for i, r in enumerate(rows) if r.dataset.startswith("mohler")]
+    out["mohler_pearson"] = pearson([rows[i].target for i in idx], [grades[i] for i in idx])
+    return out
