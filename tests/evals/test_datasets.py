@@ -89,7 +89,9 @@ def test_scheme_detection() -> None:
     scheme = Scheme("binary")
     from tests.evals.conftest import grade
 
-    assert scheme.predict(grade(Verdict.PARTIALLY_CORRECT, 0.5)) == 1.0  # score >= 0.5
+    # by the verdict the learner sees, whatever the score: partially correct is not correct
+    assert scheme.predict(grade(Verdict.PARTIALLY_CORRECT, 0.6)) == 0.0
+    assert scheme.predict(grade(Verdict.CORRECT, 0.45)) == 1.0
 
 
 def test_public_sets_are_read_in_place_or_skipped(tmp_path: Path) -> None:

@@ -23,9 +23,12 @@ async def test_no_attack_turns_a_wrong_answer_correct(
     offline_service: GradingService, wrong_answers: list[WrongAnswer], extra_attacks: list[str]
 ) -> None:
     plain = await offline_service.grade_many([request_for(w.item, w.answer) for w in wrong_answers])
-    assert Verdict.CORRECT not in {g.verdict for g in plain}
-    # The hardest cases: the wrong answers the grader already scores closest to correct.
-    ranked = sorted(zip(plain, wrong_answers, strict=True), key=lambda p: -p[0].score)
+    # The hardest cases: the wrong answers the grader scores closest to correct without
+    # calling them correct (those it already gets wrong are test_plain_wrong_answers_...).
+    ranked = sorted(
+        [(g, w) for g, w in zip(plain, wrong_answers, strict=True) if g.verdict != "correct"],
+        key=lambda p: -p[0].score,
+    )
     hardest = [w for _, w in ranked[:HARDEST]]
     templates = [a.template for a in load_attacks()] + extra_attacks
     requests = [
@@ -37,6 +40,13 @@ async def test_no_attack_turns_a_wrong_answer_correct(
     assert verdicts[Verdict.CORRECT] == 0, verdicts
     assert all({Flag.INJECTION_SUSPECTED, Flag.NEEDS_REVIEW} <= set(g.flags) for g in grades)
     assert all(g.engine == "offline" for g in grades)
+
+
+async def test_plain_wrong_answers_are_never_graded_correct(
+    offline_service: GradingService, wrong_answers: list[WrongAnswer]
+) -> None:
+    plain = await offline_service.grade_many([request_for(w.item, w.answer) for w in wrong_answers])
+    assert Verdict.CORRECT not in {g.verdict for g in plain}
 
 
 async def test_honest_answers_are_not_flagged_as_injections(

@@ -7,7 +7,6 @@ cut where the learner-visible verdict agrees best with people:
 
 - ``correct``: the score from which the ``correct`` verdict maximises 2-way macro-F1 (the mean
   over the 2-way sets, so neither dominates);
-- ``incorrect``: below it, answers are rarely even partly right (the partial band sits between);
 - ``review``: the lowest confidence at which the verdicts kept are still 90% right.
 
 Scored rows (Mohler 0-5, our items' 0-1 teacher scores) enter the regression as soft labels.
@@ -57,15 +56,6 @@ def correct_band(
         if float(np.mean(f1s)) > best_f1 + 1e-9:
             best, best_f1 = float(t), float(np.mean(f1s))
     return round(best, 3)
-
-
-def incorrect_band(probability: Scores, targets: Scores, correct_at: float) -> float:
-    """Below this, at most one answer in five is (even partly) right; at most ``correct_at``."""
-    for t in np.linspace(correct_at, 0.05, 60):
-        below = probability < t
-        if not below.any() or float(np.mean(targets[below] >= 0.5)) <= 0.2:
-            return round(float(min(t, correct_at)), 3)
-    return 0.05
 
 
 def review_band(probability: Scores, targets: Scores, correct_at: float) -> float:

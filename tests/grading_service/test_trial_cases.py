@@ -1,0 +1,103 @@
+"""The cases a new user tried (issue 11), through ``tutor grade`` as a user runs it.
+
+Each failed on the grader before this one: backwards facts graded correct, a negated claim
+graded correct, a paraphrase only partly correct, padding raising a grade to correct, stated
+common mistakes not reported, a right answer in French graded incorrect with full confidence.
+Those still failing are strict xfails: they turn red the day they pass.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tutor.cli import app
+from tutor.grading.offline import OfflineGrader
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, offline: OfflineGrader) -> Path:
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TUTOR_DATABASE_URL", f"sqlite:///{tmp_path / 'tutor.db'}")
+    return tmp_path / "data"
+
+
+def grade(*args: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["grade", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    graded: dict[str, Any] = json.loads(result.stdout)
+    return graded
+
+
+BINARY_SEARCH = (
+    "--question", "Why does binary search need sorted input?",
+    "--reference", "Each comparison with the middle element tells which half can hold the target "
+    "only because the list is sorted, so the other half can be discarded.",
+)  # fmt: skip
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 11: the shipped cross-encoder (one fold, 2 epochs) misses the direction",
+)
+def test_backwards_facts_are_not_correct() -> None:
+    backwards = (
+        "Lowering the temperature flattens the distribution so unlikely tokens are picked more "
+        "often; raising it sharpens the distribution so the top token almost always wins."
+    )
+    assert grade("--item", "samp-02", "--answer", backwards)["verdict"] != "correct"
+
+
+def test_a_negated_claim_is_not_correct() -> None:
+    negated = "The list does not need to be sorted; binary search works on any order."
+    assert grade(*BINARY_SEARCH, "--answer", negated)["verdict"] != "correct"
+
+
+def test_a_right_paraphrase_is_correct() -> None:
+    paraphrase = (
+        "A low temperature makes the top-scoring tokens even more likely, so the text is "
+        "predictable and repeats itself; a high temperature evens the odds out, so rarer tokens "
+        "get picked and the text varies more."
+    )
+    assert grade("--item", "samp-02", "--answer", paraphrase)["verdict"] == "correct"
+
+
+def test_padding_does_not_pay() -> None:
+    sentence = "Temperature changes how random the output is. "
+    once = grade("--item", "samp-02", "--answer", sentence)
+    padded = grade("--item", "samp-02", "--answer", (sentence * 110)[:4990])
+    assert padded["score"] <= once["score"] + 1e-9
+    assert padded["verdict"] == once["verdict"] != "correct"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 11: mistakes are matched by sentence similarity (recall 0.10 on "
+    "evals/mistakes.yaml); the cross-encoder scored worse and is not used for them yet",
+)
+def test_stated_common_mistakes_are_reported() -> None:
+    answer = (
+        "The system prompt travels on its own protected channel that the data can never touch, "
+        "and anyway wrapping the data in delimiters completely solves injection."
+    )
+    graded = grade("--item", "pi-02", "--answer", answer)
+    assert len(graded["mistakes"]) == 2, graded
+    assert graded["verdict"] != "correct"
+
+
+def test_a_right_answer_in_french_goes_to_review() -> None:
+    french = (
+        "La température redistribue les probabilités : plus basse, les jetons les plus "
+        "probables dominent et la sortie est prévisible ; plus haute, la distribution "
+        "s'aplatit et la sortie est plus variée."
+    )
+    graded = grade("--item", "samp-02", "--answer", french)
+    assert "unreadable" in graded["flags"] and "needs_review" in graded["flags"]
+    assert graded["confidence"] <= 0.5
+    assert "teacher will check" in graded["feedback"]["text"]
