@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tutor.errors import ConfigurationError
-from tutor.retrieval.embedder import tokenizer_file
+from tutor.retrieval.embedder import onnx_session, tokenizer_file
 
 MODEL_DIR = Path(__file__).parent / "model"
 MODEL_FILE = "cross_encoder.onnx"
@@ -75,21 +75,13 @@ class CrossEncoder:
                         f"the grading cross-encoder {self._path} is missing; "
                         "train it with scripts/train_cross_encoder.py"
                     )
-                import onnxruntime as ort
                 from tokenizers import Tokenizer
 
                 tokenizer = Tokenizer.from_file(str(tokenizer_file()))
                 # the longer segment is cut first: with the caps above, that is the answer
                 tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="longest_first")
                 tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-                options = ort.SessionOptions()
-                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                options.log_severity_level = 3
-                if self._threads:
-                    options.intra_op_num_threads = self._threads
-                self._session = ort.InferenceSession(
-                    str(self._path), sess_options=options, providers=["CPUExecutionProvider"]
-                )
+                self._session = onnx_session(self._path, self._threads)
                 self._tokenizer = tokenizer
             return self._session, self._tokenizer
 

@@ -23,7 +23,7 @@ from tutor.grading.evaluation import accuracy_by_coverage, pearson, requests, tw
 from tutor.grading.features import EmbeddingTable
 from tutor.grading.models import Grade
 from tutor.grading.offline import OfflineGrader, stacked, tree_scores
-from tutor.grading.stacking import correct_band, fit_blend, review_band
+from tutor.grading.stacking import fit_blend, review_band
 from tutor.grading.training import TrainConfig, fit_cached, oof_examples
 from tutor.retrieval.embedder import Embedder
 
@@ -47,7 +47,6 @@ class HeldOut:
         self.trees_bare = tree_scores(models, [r.case() for r in rows], table)[0]
         examples = oof_examples(rows, config)
         cases = [r.case(e) for r, e in zip(rows, examples, strict=True)]
-        self.examples = examples
         self.trees_graded = tree_scores(models, cases, table)[0]
 
     def fit(self, mask: np.ndarray) -> tuple[Stack, Thresholds]:
@@ -57,21 +56,13 @@ class HeldOut:
         graded = fit_blend(self.cross[mask], self.trees_graded[mask], t)
         stack = Stack(base, graded)
         two = mask & np.isin(self.family, ["scientsbank", "beetle"])
-        both = np.zeros(len(self.rows), dtype=bool)
-        p_bare = stacked(stack, self.trees_bare, self.cross, both)
-        p_graded = stacked(stack, self.trees_graded, self.cross, ~both)
-        p = np.concatenate([p_bare[two], p_graded[two]])
-        targets = np.concatenate([self.targets[two], self.targets[two]])
-        fams = [f"{f}/{path}" for path in ("bare", "graded")
-                for f, m in zip(self.family, two, strict=True) if m]  # fmt: skip
-        best_2way = correct_band(p, targets, fams)  # recorded, not used: see PRODUCT_BANDS
+        p_bare = stacked(stack, self.trees_bare, self.cross, np.zeros(len(self.rows), dtype=bool))
         correct, incorrect = PRODUCT_BANDS
         thresholds = Thresholds(
             correct=correct,
             incorrect=incorrect,
             review=review_band(p_bare[two], self.targets[two], correct),
         )
-        self.best_2way_band = best_2way
         return stack, thresholds
 
 

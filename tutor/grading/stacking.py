@@ -2,12 +2,10 @@
 
 The cross-encoder and the trees each give P(correct). On the held-out fold of
 ``datasets.question_folds`` (questions neither model was trained on) a logistic regression on
-their log-odds learns how much each is worth on a *new* question, and the verdict bands are
-cut where the learner-visible verdict agrees best with people:
-
-- ``correct``: the score from which the ``correct`` verdict maximises 2-way macro-F1 (the mean
-  over the 2-way sets, so neither dominates);
-- ``review``: the lowest confidence at which the verdicts kept are still 90% right.
+their log-odds learns how much each is worth on a *new* question, and the review threshold is
+the lowest confidence at which the verdicts kept are still 90% right. The correct/incorrect
+bands are the product's (``holdout.PRODUCT_BANDS``): the 2-way macro-F1 optimum (0.49) was
+measured and not shipped (docs/design/grading.md).
 
 Scored rows (Mohler 0-5, our items' 0-1 teacher scores) enter the regression as soft labels.
 Needs scikit-learn (a development dependency).
@@ -15,12 +13,10 @@ Needs scikit-learn (a development dependency).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import numpy.typing as npt
 
-from tutor.grading.evaluation import macro_f1, review_threshold
+from tutor.grading.evaluation import review_threshold
 from tutor.grading.offline import logit
 
 Scores = npt.NDArray[np.float64]
@@ -38,24 +34,6 @@ def fit_blend(cross: Scores, trees: Scores, targets: Scores) -> tuple[float, flo
     model = LogisticRegression(C=1.0).fit(xs, ys.astype(int), sample_weight=weights)
     w_ce, w_tree = (round(float(w), 6) for w in model.coef_[0])
     return w_ce, w_tree, round(float(model.intercept_[0]), 6)
-
-
-def correct_band(
-    probability: Scores, targets: Scores, families: Sequence[str], grid: int = 61
-) -> float:
-    """The ``correct`` threshold with the best mean 2-way macro-F1 over the families.
-
-    A cost-weighted choice (a wrong answer graded correct counting twice) was tried: it put
-    the band at 0.72, where held-out SciEntsBank fell to macro-F1 0.49 (Beetle 0.77), because
-    the families' probabilities are not calibrated alike; this one gives 0.66 and 0.72."""
-    fam = np.asarray(families)
-    best, best_f1 = 0.5, -1.0
-    for t in np.linspace(0.2, 0.8, grid):
-        f1s = [macro_f1(targets[fam == f] >= 0.5, probability[fam == f] >= t)
-               for f in sorted(set(families))]  # fmt: skip
-        if float(np.mean(f1s)) > best_f1 + 1e-9:
-            best, best_f1 = float(t), float(np.mean(f1s))
-    return round(best, 3)
 
 
 def review_band(probability: Scores, targets: Scores, correct_at: float) -> float:

