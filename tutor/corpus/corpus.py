@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tutor.corpus.loader import Problem, lesson_files, load_lesson_file
+from tutor.corpus.loader import LoadResult, Problem, lesson_files, load_lesson_file, parse_lesson
 from tutor.corpus.models import Concept, Item, Lesson, Passage
 from tutor.errors import CorpusError, NotFoundError
 
@@ -53,18 +54,26 @@ class CheckReport:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-def check_corpus(directory: Path) -> CheckReport:
-    """Load every lesson file and report all problems, file by file and across files."""
+def check_corpus(directory: Path, overlay: Mapping[Path, str] | None = None) -> CheckReport:
+    """Load every lesson file and report all problems, file by file and across files.
+
+    ``overlay`` maps paths in ``directory`` to the text they would have: a lesson about to be
+    written is checked together with the corpus before the file exists.
+    """
     corpus = Corpus()
     problems: list[Problem] = []
+    overlay = overlay or {}
     if not directory.is_dir():
         return CheckReport(corpus, [Problem(str(directory), None, "", "no such directory")])
-    files = lesson_files(directory)
+    files = sorted({*lesson_files(directory), *overlay})
     if not files:
         problems.append(Problem(str(directory), None, "", "no lesson files (*.yaml) found"))
     item_owner: dict[str, str] = {}
+    loaded: dict[str, LoadResult] = {}
     for path in files:
-        result = load_lesson_file(path)
+        result = (
+            parse_lesson(overlay[path], str(path)) if path in overlay else load_lesson_file(path)
+        )
         problems.extend(result.problems)
         lesson = result.lesson
         if lesson is None:
@@ -77,6 +86,7 @@ def check_corpus(directory: Path) -> CheckReport:
             continue
         corpus.lessons[lesson.id] = lesson
         corpus.files[lesson.id] = path
+        loaded[lesson.id] = result
         if path.stem != lesson.id:
             problems.append(
                 Problem(
@@ -93,15 +103,20 @@ def check_corpus(directory: Path) -> CheckReport:
                 problems.append(
                     Problem(
                         str(path),
-                        None,
+                        result.line_of("items", n, "id"),
                         f"items.{n}.id",
                         f"item id {item.id!r} is also used in {item_owner[item.id]}",
                     )
                 )
-            item_owner[item.id] = str(path)
+            else:
+                item_owner[item.id] = _where(path, result.line_of("items", n, "id"))
             problems.extend(_completeness(str(path), n, item))
-    problems.extend(_prerequisite_problems(corpus))
+    problems.extend(_prerequisite_problems(corpus, loaded))
     return CheckReport(corpus, problems)
+
+
+def _where(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line else str(path)
 
 
 def load_corpus(directory: Path) -> Corpus:
@@ -129,22 +144,24 @@ def _completeness(file: str, n: int, item: Item) -> list[Problem]:
     ]
 
 
-def _prerequisite_problems(corpus: Corpus) -> list[Problem]:
+def _prerequisite_problems(corpus: Corpus, loaded: Mapping[str, LoadResult]) -> list[Problem]:
     problems: list[Problem] = []
     graph: dict[str, set[str]] = {}
-    first: dict[str, tuple[Concept, str]] = {}
+    first: dict[str, tuple[Concept, str, str]] = {}
     for lesson in corpus.lessons.values():
+        path = corpus.files[lesson.id]
         for n, concept in enumerate(lesson.concepts):
-            seen = first.setdefault(concept.id, (concept, lesson.id))
+            line = loaded[lesson.id].line_of("concepts", n)
+            seen = first.setdefault(concept.id, (concept, lesson.id, _where(path, line)))
             if seen[0] != concept:
                 problems.append(
                     Problem(
-                        str(corpus.files[lesson.id]),
-                        None,
+                        str(path),
+                        line,
                         f"concepts.{n}",
                         f"concept {concept.id!r} is declared differently in "
-                        f"lesson {seen[1]!r}; copies of a shared concept must "
-                        f"be identical",
+                        f"lesson {seen[1]!r} ({seen[2]}); copies of a shared concept must "
+                        "be identical",
                     )
                 )
             graph.setdefault(concept.id, set()).update(concept.prerequisites)
@@ -152,8 +169,8 @@ def _prerequisite_problems(corpus: Corpus) -> list[Problem]:
             if unknown:
                 problems.append(
                     Problem(
-                        str(corpus.files[lesson.id]),
-                        None,
+                        str(path),
+                        loaded[lesson.id].line_of("concepts", n, "prerequisites"),
                         f"concepts.{n}.prerequisites",
                         f"concept {concept.id!r} needs unknown concepts {unknown}",
                     )

@@ -35,6 +35,11 @@ class Problem:
 class LoadResult:
     lesson: Lesson | None
     problems: list[Problem]
+    node: yaml.Node | None = None  # the file's YAML tree, to point at the line of a field
+
+    def line_of(self, *loc: str | int) -> int | None:
+        """The line of field ``loc`` (``"concepts", 0``) in the file, when it was parsed."""
+        return _line_of(self.node, loc)
 
 
 def lesson_files(directory: Path) -> list[Path]:
@@ -62,13 +67,13 @@ def parse_lesson(text: str, name: str = "<lesson>") -> LoadResult:
     if not isinstance(data, dict):
         return LoadResult(None, [Problem(name, 1, "", "a lesson file must be a YAML mapping")])
     try:
-        return LoadResult(Lesson.model_validate(data), [])
+        return LoadResult(Lesson.model_validate(data), [], node)
     except ValidationError as exc:
         problems = [
             Problem(name, _line_of(node, err["loc"]), _dotted(err["loc"]), err["msg"])
             for err in exc.errors()
         ]
-        return LoadResult(None, problems)
+        return LoadResult(None, problems, node)
 
 
 def _dotted(loc: Iterable[Any]) -> str:
