@@ -55,6 +55,10 @@ def test_a_quiz_adapts_its_difficulty_and_ends_with_a_summary(
     assert summary["answered"] == 10 and summary["correct"] == sum(plan)
     assert sum(level["asked"] for level in summary["by_difficulty"].values()) == 10
     assert [q["score"] is not None for q in quiz["questions"]] == [True] * 10
+    # the lesson has 8 items: each is asked once before any repeats, and the summary says why
+    ids = [q["item_id"] for q in quiz["questions"]]
+    assert len(set(ids[:8])) == 8 and summary["repeats"] == 2 and summary["lesson_items"] == 8
+    assert "only 8 practice items for 10 questions" in summary["note"]
 
     again = client.post(f"/v1/quizzes/{quiz['id']}/answers", json={"answer": "late"})
     assert again.status_code == 409 and "finished" in again.json()["error"]["message"]

@@ -90,6 +90,57 @@ async def test_a_small_lesson_repeats_items_only_when_it_runs_out(
     assert len(set(ids[:6])) == 6 and len(set(ids)) == 6
 
 
+def eight_item_corpus() -> Corpus:
+    """Like most lessons of the corpus: 3 easy, 3 medium and 2 hard items, fewer than 10."""
+    counts = {"easy": 3, "medium": 3, "hard": 2}
+    items = [
+        make_item(f"q-{level}-{n}", ["core"], level)
+        for level in LEVELS
+        for n in range(counts[level])
+    ]
+    lesson = make_lesson("patterns", {"core": []}, items)
+    return Corpus(lessons={lesson.id: lesson})
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [lambda item: 1.0, lambda item: 0.0, lambda item: 0.0 if "hard" in item.id else 1.0],
+    ids=["always-right", "always-wrong", "wrong-on-hard"],
+)
+async def test_no_item_repeats_while_the_lesson_has_unseen_ones(
+    database: Database, learner: LearnerRecord, rule: Callable[[Item], float]
+) -> None:
+    # Issue 14: a lesson of 8 items gave 2 repeats in 10 questions before every item was asked:
+    # a repeat at the wanted level tied with an unseen item two levels away, and the tie went
+    # to the item practised less outside the quiz (here the easy ones were practised before).
+    corpus = eight_item_corpus()
+    for item in corpus.lesson("patterns").items:
+        for n in range(2 if item.difficulty is Difficulty.EASY else 0):
+            await answer_item(
+                database, corpus, learner.id, item.id, "earlier", scorer(lambda i: 1.0),
+                idempotency_key=f"before-{item.id}-{n}",
+            )  # fmt: skip
+    quiz = await run_quiz(database, corpus, learner, rule)
+    ids = [q.item_id for q in quiz.questions]
+    assert len(set(ids[:8])) == 8, ids  # every item once before any repeats
+    assert set(ids[8:]) <= set(ids[:8])
+    assert {q.difficulty for q in quiz.questions} == set(Difficulty)
+
+
+async def test_the_summary_says_when_the_lesson_has_too_few_items(
+    database: Database, learner: LearnerRecord
+) -> None:
+    small = await run_quiz(database, eight_item_corpus(), learner, lambda item: 1.0)
+    assert small.summary.lesson_items == 8 and small.summary.repeats == 2
+    assert small.summary.note is not None
+    assert "8 practice items" in small.summary.note and "10 questions" in small.summary.note
+    started = start_quiz(database, eight_item_corpus(), learner.id, "patterns")
+    assert started.summary.note == small.summary.note  # said from the first question on
+    enough = await run_quiz(database, quiz_corpus(per_level=4), learner, lambda item: 1.0)
+    assert enough.summary.lesson_items == 12 and enough.summary.repeats == 0
+    assert enough.summary.note is None
+
+
 async def test_quiz_state_is_persisted_and_answers_are_checked(
     tmp_path: Path, learner: LearnerRecord, database: Database
 ) -> None:

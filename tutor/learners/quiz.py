@@ -2,10 +2,11 @@
 
 The first question is medium; after a correct answer (score ≥ 0.5) the next is one step harder,
 after an incorrect one a step easier. The last questions are kept for any of easy, medium and
-hard not asked yet, so every quiz samples all three. Items do not repeat within a quiz unless
-the lesson has fewer items than questions (then an item at the wanted level is repeated rather
-than jumping two levels); the learner's least-practised items go first, then an order shuffled
-per quiz. A quiz answer is an ordinary attempt (``answer_item`` grades it and updates
+hard not asked yet, so every quiz samples all three. No item repeats within a quiz while the
+lesson has one not asked yet (the nearest level with an unasked item is taken instead); only a
+lesson with fewer items than questions repeats, the least-asked items first, and its summary
+says so from the first question. The learner's least-practised items go first, then an order
+shuffled per quiz. A quiz answer is an ordinary attempt (``answer_item`` grades it and updates
 mastery); :func:`answer_quiz` then records it against the current question. The summary lists
 strengths and gaps by concept and the misconceptions the grades reported.
 """
@@ -61,6 +62,9 @@ class QuizSummary:
     strengths: list[ConceptResult]
     gaps: list[ConceptResult]
     misconceptions: list[tuple[str, int]]  # (misconception, times seen), most frequent first
+    lesson_items: int  # practice items in the lesson
+    repeats: int  # questions so far that repeat an earlier question's item
+    note: str | None  # said when the lesson has fewer items than the quiz has questions
 
 
 @dataclass(frozen=True)
@@ -176,13 +180,11 @@ def _next_question(
     random.Random(row.id).shuffle(shuffled)
     position = {item.id: n for n, item in enumerate(shuffled)}
 
-    # A lesson with enough items never repeats one; a smaller lesson repeats an item at the
-    # wanted level rather than jump two levels away from it.
-    repeat_cost = 2 if len(lesson.items) < row.length else len(LEVELS) * row.length
-
-    def rank(item_id: str, label: Difficulty) -> tuple[int, int, int]:
+    # Items asked least often in this quiz first, so nothing repeats while the lesson has an
+    # unasked item (even two levels away); then the wanted level, the least practised, shuffled.
+    def rank(item_id: str, label: Difficulty) -> tuple[int, int, int, int]:
         distance = abs(LEVELS.index(label) - LEVELS.index(level))
-        return repeat_cost * in_quiz[item_id] + distance, seen[item_id], position[item_id]
+        return in_quiz[item_id], distance, seen[item_id], position[item_id]
 
     item = min(lesson.items, key=lambda i: rank(i.id, i.difficulty))
     return QuizQuestion(len(asked) + 1, item.id, item.difficulty)
@@ -201,7 +203,7 @@ def _next_level(asked: list[QuizQuestion], length: int) -> Difficulty:
     return LEVELS[wanted]
 
 
-def _summary(questions: list[QuizQuestion], lesson: Lesson) -> QuizSummary:
+def _summary(questions: list[QuizQuestion], lesson: Lesson, length: int) -> QuizSummary:
     done = [q for q in questions if q.score is not None]
     scores = [q.score or 0.0 for q in done]
     by_level = {
@@ -232,6 +234,20 @@ def _summary(questions: list[QuizQuestion], lesson: Lesson) -> QuizSummary:
         ),
         gaps=sorted((r for r in results if r.mean_score < GAP), key=lambda r: r.mean_score),
         misconceptions=misconceptions.most_common(),
+        lesson_items=len(lesson.items),
+        repeats=len(questions) - len({q.item_id for q in questions}),
+        note=_too_few_items(lesson, length),
+    )
+
+
+def _too_few_items(lesson: Lesson, length: int) -> str | None:
+    have = len(lesson.items)
+    if have >= length:
+        return None
+    return (
+        f"The lesson '{lesson.title}' has only {have} practice items for {length} questions, "
+        f"so the last {length - have} question{'s' if length - have != 1 else ''} repeat "
+        f"items already asked in this quiz."
     )
 
 
@@ -240,7 +256,7 @@ def _view(row: models.Quiz, lesson: Lesson) -> QuizView:
     current = questions[-1] if questions and questions[-1].attempt_id is None else None
     return QuizView(
         row.id, row.learner_id, row.lesson_id, row.status, row.length, tuple(questions),
-        current if row.status == "active" else None, _summary(questions, lesson),
+        current if row.status == "active" else None, _summary(questions, lesson, row.length),
         row.created_at, row.finished_at,
     )  # fmt: skip
 

@@ -69,6 +69,12 @@ class SummaryPublic(_Public):
     strengths: list[ConceptResultPublic]
     gaps: list[ConceptResultPublic]
     misconceptions: list[MisconceptionCount] = Field(description="Most frequent first.")
+    lesson_items: int = Field(description="Practice items in the lesson.")
+    repeats: int = Field(description="Questions so far that repeat an item asked before.")
+    note: str | None = Field(
+        description="Says when the lesson has fewer items than the quiz has questions (some "
+        "questions then repeat; none does while an item has not been asked)."
+    )
 
 
 class QuizPublic(_Public):
@@ -123,6 +129,9 @@ def quiz_public(view: QuizView, services: Services) -> QuizPublic:
             misconceptions=[
                 MisconceptionCount(misconception=m, times=n) for m, n in summary.misconceptions
             ],
+            lesson_items=summary.lesson_items,
+            repeats=summary.repeats,
+            note=summary.note,
         ),
         created_at=view.created_at,
         finished_at=view.finished_at,
