@@ -98,12 +98,25 @@ def test_the_html_report_is_self_contained_and_holds_the_figures(
     assert "Paraphrase groups" in html and "Surely the gamma thing." in html
 
 
-def test_a_missing_public_set_is_skipped_cleanly(tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["eval", "grading", "khan", "--shared-dir", str(tmp_path), "--json"]
+def test_a_missing_public_set_is_an_error_unless_skipping_is_asked_for(tmp_path: Path) -> None:
+    for name in ("khan", "asag:beetle"):
+        missing = runner.invoke(app, ["eval", "grading", name, "--shared-dir", str(tmp_path)])
+        assert missing.exit_code == 1
+        assert missing.stderr.startswith("error: ") and "--skip-missing" in missing.stderr
+        assert "Traceback" not in missing.output
+    skipped = runner.invoke(
+        app, ["eval", "grading", "khan", "--shared-dir", str(tmp_path), "--skip-missing", "--json"]
     )
-    assert result.exit_code == 0
-    assert result.stdout == "" and "skipped khan" in result.stderr
+    assert skipped.exit_code == 0
+    assert skipped.stdout == "" and "skipped khan" in skipped.stderr
+    assert "gates were not checked" in skipped.stderr
+
+
+def test_make_evals_skips_absent_public_sets_and_says_so() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
+    public = [line for line in makefile.splitlines() if re.search(r"\$\(EVAL\) (khan|asag:)", line)]
+    assert len(public) == 3
+    assert all("--skip-missing" in line for line in public)
 
 
 def test_an_unknown_check_is_an_error_line(dataset: Path) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -87,6 +87,10 @@ def grading(
     scale: ScaleOption = None,
     fresh: Annotated[bool, typer.Option(help="Discard earlier results in the run folder.")] = False,
     shared_dir: Annotated[Path, typer.Option(help="Where the public sets are.")] = SHARED_DATA,
+    skip_missing: Annotated[
+        bool,
+        typer.Option(help="A public set that is not on this machine is skipped, not an error."),
+    ] = False,
     min_kappa: AtLeast = None,
     min_weighted_kappa: AtLeast = None,
     min_macro_f1: AtLeast = None,
@@ -110,7 +114,15 @@ def grading(
             shared=shared_dir,
         )
     except DatasetAbsent as exc:
-        err_console.print(f"skipped {dataset}: {exc.message}", highlight=False)
+        if not skip_missing:
+            raise DatasetAbsent(
+                f"{exc.message}; cannot evaluate {dataset} (pass --skip-missing to skip it)"
+            ) from None
+        err_console.print(
+            f"[yellow]skipped {dataset}[/]: {exc.message}; its gates were not checked",
+            highlight=False,
+            soft_wrap=True,
+        )
         return
     grader = grader_for(engine, settings, model=model, version=prompt_version)
     values = (
@@ -175,6 +187,9 @@ def agreement(
     group_by: Annotated[str | None, typer.Option(help="Comma list of columns to group by.")] = None,
     majority: MajorityOption = None,
     scheme: SchemeOption = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Folder for report.html and figures.json.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Agreement among existing labels: Fleiss' kappa, Krippendorff's alpha, kappa vs truth."""
@@ -188,10 +203,18 @@ def agreement(
         majority=majority,
         scheme=_scheme(scheme),
     )
+    if report is not None:
+        _write_agreement_report(report, figures)
     if as_json:
         print_json(figures)
         return
     console.print(agreement_table(figures))
+    if report is not None:
+        console.print(
+            f"report: {report / REPORT}  figures: {report / FIGURES}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if (check := figures["overall"].get("majority_column")) is not None:
         console.print(
             f"{check['column']} equals the raters' majority on "
@@ -200,6 +223,17 @@ def agreement(
             "rows in all)",
             highlight=False,
         )
+
+
+def _write_agreement_report(folder: Path, figures: dict[str, Any]) -> None:
+    from tutor.evals.agreement_report import render_agreement
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / FIGURES).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        (folder / REPORT).write_text(render_agreement(figures), encoding="utf-8")
+    except OSError as exc:
+        raise BadRequestError(f"cannot write the report to {folder}: {exc}") from None
 
 
 @eval_app.command("compare")

@@ -8,8 +8,13 @@ hold ``cases:`` and may hold ``groups:`` of meaning-preserving rewrites::
     groups:
       - {id: ctx-02-p1, item: ctx-02, label: correct, answers: [..., ...]}
 
-A column map (``--map question=Q,reference=R1+R2,raters=h1+h2+h3``) renames CSV or JSONL
-columns to these fields; ``+`` joins several columns into one list.
+The fields ``tutor grade --batch`` reads (the ASAG names) are read too, with no map:
+``student_answer`` is the ``answer``, ``reference_answers_all`` (a list of ``{text: ...}``) or
+else ``reference_answer`` the reference(s).
+
+A column map (``--map question=Q,reference=R1+R2,raters=h1+h2+h3``) renames the columns of a CSV
+file, the keys of JSONL rows and of YAML cases and groups to these fields; ``+`` joins several
+columns into one list.
 """
 
 from __future__ import annotations
@@ -80,8 +85,7 @@ def load_dataset(
         lines = path.read_text(encoding="utf-8").splitlines()
         rows = [json.loads(line) for line in lines if line.strip()]
     elif suffix in (".yaml", ".yml"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        rows = [*data.get("cases", []), *_expand_groups(data.get("groups", []))]
+        rows = _yaml_rows(path, (mapping or {}).get("answer", ["answer"])[0])
     else:
         raise BadRequestError(f"{path}: datasets are .jsonl, .csv or .yaml files")
     cases = [_case(_mapped(row, mapping or {}), n, path, corpus) for n, row in enumerate(rows, 1)]
@@ -91,19 +95,63 @@ def load_dataset(
     return cases
 
 
-def _expand_groups(groups: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _yaml_rows(path: Path, answer_column: str) -> list[dict[str, Any]]:
+    """``cases:`` and ``groups:`` of a mapping, or a bare list of cases."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BadRequestError(f"{path}: not valid YAML: {exc}") from None
+    if isinstance(data, list):
+        data = {"cases": data}
+    shape = f"{path}: a YAML dataset is a list of cases, or a mapping with `cases:` and `groups:`"
+    if not isinstance(data, dict):
+        raise BadRequestError(shape)
+    cases, groups = (data.get("cases") or [], data.get("groups") or [])
+    if not isinstance(cases, list) or not isinstance(groups, list):
+        raise BadRequestError(shape)
+    rows = [*cases, *_expand_groups(groups, answer_column)]
+    if not all(isinstance(row, dict) for row in rows):
+        raise BadRequestError(f"{path}: every case is a mapping of fields (question, answer, ...)")
+    return rows
+
+
+def _expand_groups(
+    groups: Sequence[dict[str, Any]], answer: str = "answer"
+) -> list[dict[str, Any]]:
+    """One row per answer of each group; the answer goes under the (mapped) answer column."""
     rows = []
     for group in groups:
         shared = {k: v for k, v in group.items() if k not in ("id", "answers")}
-        for n, answer in enumerate(group.get("answers", []), 1):
-            rows.append(
-                {**shared, "id": f"{group['id']}-{n}", "group": group["id"], "answer": answer}
-            )
+        for n, text in enumerate(group.get("answers", []), 1):
+            rows.append({**shared, "id": f"{group['id']}-{n}", "group": group["id"], answer: text})
     return rows
+
+
+def _batch_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a ``tutor grade --batch`` row (ASAG names) under this module's names."""
+    out: dict[str, Any] = {}
+    if "student_answer" in row:
+        out["answer"] = row["student_answer"]
+    listed = row.get("reference_answers_all")
+    texts = [
+        str(r["text"])
+        for r in (listed if isinstance(listed, list) else [])
+        if isinstance(r, Mapping) and str(r.get("text") or "").strip()
+    ]
+    if texts:
+        out["references"] = list(dict.fromkeys(texts))
+    elif row.get("reference_answer"):
+        out["reference"] = row["reference_answer"]
+    return out
 
 
 def _mapped(row: Mapping[str, Any], mapping: Mapping[str, list[str]]) -> dict[str, Any]:
     out = {k: v for k, v in row.items() if k in FIELDS and k not in mapping}
+    named = {*out, *mapping}
+    for field, value in _batch_fields(row).items():
+        refs = field in ("reference", "references") and named & {"reference", "references"}
+        if field not in named and not refs:
+            out[field] = value
     for field, columns in mapping.items():
         missing = [c for c in columns if c not in row]
         if missing:
@@ -148,8 +196,9 @@ def _case(
             fields[key] = row[key]
     if fields["question"] is None or not fields["references"]:
         raise BadRequestError(
-            f"{where} needs a question and reference answer(s), or the item id of a "
-            "corpus practice item (CSV: map columns with --map question=...,reference=...)"
+            f"{where} needs a question and reference answer(s) (or reference_answer, as "
+            "tutor grade --batch reads), or the item id of a corpus practice item; other "
+            "names: map them with --map question=...,reference=..."
         )
     if "label" not in fields and not fields.get("raters"):
         raise BadRequestError(f"{where} has no label and no raters")

@@ -56,3 +56,12 @@ def summary(f: Mapping[str, Any] | None, keys: Sequence[tuple[str, str]]) -> str
     if not f:
         return ""
     return table(["figure", "value"], [(label, f.get(key)) for key, label in keys])
+
+
+def page(title: str, body: str, note: str) -> str:
+    """A whole self-contained report page: inline CSS, no scripts, no links."""
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
+        f"</title><style>{CSS}</style></head><body>{body}"
+        f'<p class="note">{escape(note)}</p></body></html>\n'
+    )

@@ -9,7 +9,7 @@ Named datasets, for ``tutor eval grading NAME``:
   is trained on it: agreement figures there are not a test).
 - ``khan``: Khan Academy's 800 responses to 20 items, three human raters, majority as truth.
 
-A missing folder raises :class:`DatasetAbsent`, which the CLI reports as a clean skip.
+A missing folder raises :class:`DatasetAbsent`: an error, or a skip with ``--skip-missing``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ NAMES = ("asag:scientsbank", "asag:beetle", "asag:mohler", "khan")
 
 
 class DatasetAbsent(NotFoundError):
-    """A public set that is not on this machine: skip, do not fail."""
+    """A public set that is not on this machine (`tutor eval grading --skip-missing` skips it)."""
 
 
 def is_public(name: str) -> bool:
