@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import DATABASE_BACKENDS, database_url
 from tutor.corpus import Concept, Corpus, Item, Lesson, Passage
 from tutor.learners import BKTParams
 from tutor.store import Database, LearnerRecord, create_learner, upgrade_to_head
@@ -75,10 +76,10 @@ def graph_corpus() -> Corpus:
     return Corpus(lessons={lesson.id: lesson})
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    with Database(f"sqlite:///{tmp_path / 'tutor.db'}") as db:
-        upgrade_to_head(db)
+@pytest.fixture(params=DATABASE_BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """SQLite, and Postgres too when TUTOR_TEST_DATABASE_URL names one (tests/servers.py)."""
+    with database_url(request.param, tmp_path) as url, Database(url) as db:
         yield db
 
 

@@ -1,4 +1,5 @@
-"""A migrated SQLite database in a temporary folder, and a learner in it."""
+"""A migrated database in a temporary folder (SQLite, and Postgres when configured), and a
+learner in it."""
 
 from __future__ import annotations
 
@@ -7,18 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from tutor.store import Database, LearnerRecord, create_learner, upgrade_to_head
+from tests.servers import DATABASE_BACKENDS, database_url
+from tutor.store import Database, LearnerRecord, create_learner
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'tutor.db'}"
+@pytest.fixture(params=DATABASE_BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with database_url(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
 def database(db_url: str) -> Iterator[Database]:
     with Database(db_url) as db:
-        upgrade_to_head(db)
         yield db
 
 

@@ -27,6 +27,8 @@ def test_database_url_setting_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(database: Database) -> None:
+    if not database.is_sqlite:
+        pytest.skip("SQLite pragmas")
     with database.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -36,6 +36,7 @@ from tutor.learners.knowledge import ItemRating, Knowledge
 from tutor.learners.stored import catalog_of, load_knowledge
 from tutor.store import AttemptStatus, Database, OverrideRecord, models
 from tutor.store.attempts import add_override, effective_scores, load_attempt
+from tutor.store.locks import lock_learner
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ def override_attempt(
     ``ConflictError`` (grade it first: ``tutor regrade --pending``).
     """
     catalog = catalog_of(corpus)
-    with database.session() as session:
+
+    def work(session: Session) -> OverrideOutcome:  # run again if Postgres reports a deadlock
         attempt = load_attempt(session, attempt_id)
         if attempt.status != AttemptStatus.GRADED.value:
             raise ConflictError(
@@ -136,11 +138,14 @@ def override_attempt(
         )  # fmt: skip
         rebuilt = None
         if row.score != previous and attempt.item_id in catalog.items:
+            lock_learner(session, attempt.learner_id)  # as a grade does (tracking.record_outcome)
             rebuilt = rebuild_mastery(
                 session, catalog, attempt.learner_id, config or LearnerConfig(),
                 concepts=catalog.items[attempt.item_id].concepts,
             )  # fmt: skip
         return OverrideOutcome(OverrideRecord.of(row), rebuilt)
+
+    return database.transaction(work)
 
 
 def _effective_score(session: Session, attempt: models.Attempt) -> float:

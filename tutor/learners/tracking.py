@@ -36,6 +36,8 @@ from tutor.learners.stored import catalog_of, load_knowledge
 from tutor.store import AttemptRecord, AttemptStatus, Database, models
 from tutor.store import attempts as store_attempts
 from tutor.store.attempts import GradePayload
+from tutor.store.locks import lock_learner
+from tutor.store.upsert import upsert
 
 Grader = Callable[[Item, str], Awaitable[GradePayload]]
 
@@ -64,22 +66,30 @@ class ConceptProgress:
 
 
 def _save(session: Session, learner_id: str, knowledge: Knowledge, seen: Observation) -> None:
+    """Write the observed concepts' mastery and move the item's rating, as upserts: two
+    transactions may both be the first to write a row (a new learner on two replicas, two
+    learners' first answers to an item) and neither may fail on the key."""
     for concept_id in seen.p_known:
         state = knowledge.state(concept_id)
-        row = session.get(models.Mastery, (learner_id, concept_id))
-        if row is None:
-            row = models.Mastery(learner_id=learner_id, concept_id=concept_id)
-            session.add(row)
-        row.p_known, row.attempts, row.streak = state.p_known, state.attempts, state.streak
-        row.updated_at = state.last_practiced or datetime.now(UTC)
-    stats = session.get(models.ItemStats, seen.item_id, with_for_update=True)
-    change = seen.rating[1] - seen.rating[0]
-    if stats is None:
-        session.add(models.ItemStats(item_id=seen.item_id, rating=seen.rating[1], attempts=1))
-    else:  # relative, so concurrent learners on the same item both count
-        stats.rating += change
-        stats.attempts += 1
-        stats.updated_at = datetime.now(UTC)
+        fields = {
+            "p_known": state.p_known, "attempts": state.attempts, "streak": state.streak,
+            "updated_at": state.last_practiced or datetime.now(UTC),
+        }  # fmt: skip
+        upsert(
+            session, models.Mastery, {"learner_id": learner_id, "concept_id": concept_id, **fields},
+            update=fields,
+        )  # fmt: skip
+    change, now = seen.rating[1] - seen.rating[0], datetime.now(UTC)
+    upsert(  # relative, so concurrent learners on the same item both count
+        session,
+        models.ItemStats,
+        {"item_id": seen.item_id, "rating": seen.rating[1], "attempts": 1, "updated_at": now},
+        update={
+            "rating": models.ItemStats.rating + change,
+            "attempts": models.ItemStats.attempts + 1,
+            "updated_at": now,
+        },
+    )
 
 
 def record_outcome(
@@ -95,20 +105,24 @@ def record_outcome(
     """Store the grade and, on an attempt's first grade, update mastery and item difficulty."""
     fields = store_attempts.parse_grade(grade, engine)
     catalog, now = catalog_of(corpus), now or datetime.now(UTC)
-    with database.session() as session:
+    learner_config = config or LearnerConfig()
+
+    def work(session: Session) -> Outcome:  # run again if Postgres reports a deadlock
         row = store_attempts.load_attempt(session, attempt_id)
         first = store_attempts.mark_graded(session, row, fields, now)
         seen = None
         if first and row.item_id in catalog.items:
-            config = config or LearnerConfig()
-            knowledge = load_knowledge(session, catalog, row.learner_id, config)
+            lock_learner(session, row.learner_id)  # one mastery update per learner at a time
+            knowledge = load_knowledge(session, catalog, row.learner_id, learner_config)
             seen = knowledge.observe(row.item_id, fields.score, now)
             row.item_rating = seen.rating[0]
             _save(session, row.learner_id, knowledge, seen)
             if _graded_after(session, row):  # a late grade (``tutor regrade``): replay in order
                 concepts = catalog.items[row.item_id].concepts
-                rebuild_mastery(session, catalog, row.learner_id, config, concepts=concepts)
+                rebuild_mastery(session, catalog, row.learner_id, learner_config, concepts=concepts)
         return Outcome(AttemptRecord.of(row), seen)
+
+    return database.transaction(work)
 
 
 def _graded_after(session: Session, attempt: models.Attempt) -> bool:

@@ -9,23 +9,48 @@ transactions that read and then write take the write lock up front, so two write
 instead of failing with "database is locked". Keep transactions short (never hold one across a
 model call); ``synchronous`` stays at SQLite's default ``FULL`` so a committed attempt survives
 a power cut.
+
+On Postgres (read committed) concurrent writers can still deadlock or, under a stricter
+isolation level, fail to serialize; :meth:`Database.transaction` runs a unit of work and runs
+it again on those errors (and on SQLite's "database is locked"), with a short jittered pause.
+The work must be safe to repeat: it reads what it needs inside the transaction it is given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tutor.config import Settings
 
 BUSY_TIMEOUT_MS = 15_000
+RETRIES = 6  # runs of a unit of work that deadlocked or failed to serialize, in all
+# serialization_failure, deadlock_detected: Postgres rolled the transaction back; run it again.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+T = TypeVar("T")
+logger = logging.getLogger("tutor.store")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether ``exc`` is a transient clash between transactions, safe to run again."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(exc.orig)  # SQLite past its busy timeout
 
 
 def database_url(settings: Settings) -> str:
@@ -59,6 +84,21 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises."""
         with self._sessions() as session, session.begin():
             yield session
+
+    def transaction(self, work: Callable[[Session], T], *, retries: int = RETRIES) -> T:
+        """``work(session)`` in one transaction, run again (up to ``retries`` runs in all)
+        when the database rolled it back for a deadlock or a serialization failure."""
+        for run in range(1, retries + 1):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except DBAPIError as exc:
+                if run == retries or not is_retryable(exc):
+                    raise
+                pause = random.uniform(0.005, 0.02) * 2**run
+                logger.info("transaction clashed (%s); run %d again in %.3fs", exc.orig, run, pause)
+                time.sleep(pause)
+        raise AssertionError("unreachable")
 
     def dispose(self) -> None:
         """Close every pooled connection (the data stays on disk)."""

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 
 from tutor.config import Settings
 from tutor.store.database import Database
+from tutor.store.locks import advisory_xact_lock
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -39,8 +40,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def upgrade_to_head(database: Database) -> None:
-    """Apply every migration not yet applied, in one transaction (a no-op when up to date)."""
+    """Apply every migration not yet applied, in one transaction (a no-op when up to date).
+
+    Safe when several processes run it at once (``tutor migrate``, replicas starting): the
+    transaction first takes the migrations' lock (a Postgres advisory lock; on SQLite its
+    ``BEGIN IMMEDIATE`` write lock), so the others wait, then find the schema at head.
+    """
     with database.engine.begin() as connection:
+        advisory_xact_lock(connection, "migrate")
         command.upgrade(alembic_config(connection), "head")
 
 
