@@ -50,8 +50,10 @@ def test_learner_key_is_printed_once_and_stored_hashed(data_dir: Path) -> None:
 
 
 def test_key_errors_are_one_line(data_dir: Path) -> None:
-    unknown = runner.invoke(app, ["keys", "create", "--role", "learner", "--learner", "nobody"])
+    unknown = runner.invoke(app, ["keys", "create", "--role", "teacher", "--learner", "nobody"])
     assert unknown.exit_code == 1 and "error: no learner 'nobody'" in unknown.output
+    bad_id = runner.invoke(app, ["keys", "create", "--role", "learner", "--learner", "a b"])
+    assert bad_id.exit_code == 1 and "error: learner id 'a b' cannot be created" in bad_id.output
     bad_role = runner.invoke(app, ["keys", "create", "--role", "wizard"])
     assert bad_role.exit_code == 2 and "wizard" in bad_role.output
 
@@ -129,3 +131,22 @@ def test_keys_revoke_prints_json(data_dir: Path) -> None:
     revoked = json.loads(result.stdout)
     assert revoked["id"] == issued["id"] and revoked["role"] == "teacher"
     assert revoked["revoked"] is True
+
+
+def test_a_learner_key_creates_a_schools_own_learner_id(data_dir: Path) -> None:
+    def create(*args: str) -> dict[str, str]:
+        result = runner.invoke(app, ["keys", "create", "--role", "learner", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        issued: dict[str, str] = json.loads(result.stdout)
+        return issued
+
+    assert create("--learner", "s-1042", "--name", "Ann")["learner_id"] == "s-1042"
+    assert create("--learner", "s-1042")["learner_id"] == "s-1042"  # a second key, same learner
+    listed = json.loads(runner.invoke(app, ["learner", "list", "--json"]).stdout)
+    assert [(r["id"], r["name"]) for r in listed] == [("s-1042", "Ann")]
+    renamed = runner.invoke(app, ["keys", "create", "--role", "learner", "--learner", "s-1042",
+                                  "--name", "Bob"])  # fmt: skip
+    assert renamed.exit_code == 1 and "already exists" in renamed.output
+    local = create("--learner", "local")["learner_id"]  # the single-user learner, as elsewhere
+    listed = json.loads(runner.invoke(app, ["learner", "list", "--json"]).stdout)
+    assert (local, "local learner") in [(r["id"], r["name"]) for r in listed]

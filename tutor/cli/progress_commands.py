@@ -19,7 +19,8 @@ from tutor.cli.corpus_commands import JsonFlag
 from tutor.cli.output import console, print_json
 from tutor.config import Settings, get_settings
 from tutor.corpus import Corpus, load_corpus
-from tutor.store import Database, list_learners, local_learner, open_database
+from tutor.store import Database, list_learners, open_database
+from tutor.store.accounts import resolve_learner_id
 
 learner_app = typer.Typer(help="Learners: who they are, their mastery, what comes next.")
 app.add_typer(learner_app, name="learner", no_args_is_help=True)
@@ -38,7 +39,7 @@ def _store() -> Iterator[tuple[Settings, Database, Corpus]]:
 
 
 def _resolve(database: Database, learner: str) -> str:
-    return local_learner(database) if learner == "local" else learner
+    return resolve_learner_id(database, learner)
 
 
 @learner_app.command("list")

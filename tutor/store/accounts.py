@@ -7,6 +7,7 @@ enough for a secret of that entropy (no salt or slow hash needed), and lookups a
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime
 
@@ -74,18 +75,50 @@ def issue_key(
     label: str = "",
     now: datetime | None = None,
 ) -> IssuedKey:
-    """A key as ``tutor keys create`` and ``POST /v1/keys`` make one: a learner key without a
-    learner gets a new learner, named ``learner_name``, in the same transaction (a failure
-    leaves neither behind)."""
+    """A key as ``tutor keys create`` and ``POST /v1/keys`` make one. A learner key for a
+    learner that does not exist yet creates it, with that id (a school's own learner ids) or a
+    new one when none is given, named ``learner_name``, in the same transaction (a failure
+    leaves neither behind). ``local`` is the single-user learner, as everywhere."""
     role = _role(role)
     when = now or models.utcnow()
+    if learner_id is not None:
+        learner_id = resolve_learner_id(database, learner_id)
     with database.session() as session:
-        if role is Role.LEARNER and learner_id is None:
+        exists = learner_id is not None and session.get(models.Learner, learner_id) is not None
+        if learner_name and (role is not Role.LEARNER or exists):
+            raise BadRequestError(
+                f"learner {learner_id!r} already exists: a learner name is only for a new "
+                "learner of a learner key"
+                if exists
+                else "a learner name is only for the new learner of a learner key"
+            )
+        if role is Role.LEARNER and not exists:
+            if learner_id is not None:
+                _check_learner_id(learner_id)
             learner = models.Learner(name=learner_name, created_at=when)
+            if learner_id is not None:
+                learner.id = learner_id
             session.add(learner)
             session.flush()
             learner_id = learner.id
         return _insert_key(session, role, learner_id, label, when)
+
+
+LOCAL_ALIAS = "local"  # the single-user learner, on the command line and in the HTTP API
+_LEARNER_ID = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{models.ID - 1}}}$")
+
+
+def resolve_learner_id(database: Database, learner_id: str) -> str:
+    """``learner_id``, or the single-user learner's id for the alias ``local``."""
+    return local_learner(database) if learner_id == LOCAL_ALIAS else learner_id
+
+
+def _check_learner_id(learner_id: str) -> None:
+    if not _LEARNER_ID.match(learner_id):
+        raise BadRequestError(
+            f"learner id {learner_id!r} cannot be created: use 1-{models.ID} letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit"
+        )
 
 
 def _role(role: Role | str) -> Role:

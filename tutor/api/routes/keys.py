@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from tutor.api.auth import admin
 from tutor.api.deps import ServicesDep
 from tutor.api.openapi import error_responses
-from tutor.errors import BadRequestError
 from tutor.store import (
     ApiKeyRecord,
     Database,
@@ -32,7 +31,9 @@ class KeyCreate(BaseModel):
 
     role: Role
     learner_id: str | None = Field(
-        default=None, description="For a learner key: its learner (default: a new learner)."
+        default=None,
+        description="For a learner key: its learner, created with this id when it does not "
+        "exist (default: a new learner); `local` is the single-user learner.",
     )
     learner_name: Label = Field(default="", description="The name of a new learner.")
     label: Label = ""
@@ -57,10 +58,6 @@ def key_public(record: ApiKeyRecord) -> KeyPublic:
 
 
 def _issue(database: Database, body: KeyCreate) -> IssuedKey:
-    if body.learner_name and (body.role is not Role.LEARNER or body.learner_id is not None):
-        raise BadRequestError(
-            "learner_name names a new learner: only for a learner key without one"
-        )
     return issue_key(
         database, body.role, learner_id=body.learner_id, learner_name=body.learner_name,
         label=body.label,

@@ -1,7 +1,7 @@
 """Learners: who am I, mastery per concept, the next item to practise, and past attempts.
 
 A learner key reaches only its own learner (403 for any other id); teacher and admin keys
-reach every learner.
+reach every learner. ``local`` in a path names the single-user learner, as on the command line.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import asyncio
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tutor.api.auth import PrincipalDep, TeacherDep
@@ -30,8 +30,23 @@ from tutor.store import (
     learner_attempts,
     list_learners,
 )
+from tutor.store.accounts import LOCAL_ALIAS, resolve_learner_id
 
 router = APIRouter(prefix="/v1", tags=["learners"])
+
+
+async def _learner_id(
+    learner_id: Annotated[
+        str, Path(description="A learner id, or `local` for the single-user learner.")
+    ],
+    services: ServicesDep,
+) -> str:
+    if learner_id != LOCAL_ALIAS:
+        return learner_id
+    return await asyncio.to_thread(resolve_learner_id, services.database, learner_id)
+
+
+LearnerId = Annotated[str, Depends(_learner_id)]
 
 
 class _Public(BaseModel):
@@ -110,13 +125,15 @@ def list_all(services: ServicesDep, _: TeacherDep) -> list[LearnerPublic]:
 
 
 @router.get("/learners/{learner_id}", responses=error_responses(404))
-def get_one(learner_id: str, services: ServicesDep, principal: PrincipalDep) -> LearnerPublic:
+def get_one(learner_id: LearnerId, services: ServicesDep, principal: PrincipalDep) -> LearnerPublic:
     principal.require_learner(learner_id)
     return learner_public(get_learner(services.database, learner_id))
 
 
 @router.get("/learners/{learner_id}/mastery", responses=error_responses(404))
-async def mastery(learner_id: str, services: ServicesDep, principal: PrincipalDep) -> MasteryPublic:
+async def mastery(
+    learner_id: LearnerId, services: ServicesDep, principal: PrincipalDep
+) -> MasteryPublic:
     """Every practicable concept, prerequisites first, with the learner's mastery."""
     principal.require_learner(learner_id)
     report = await asyncio.to_thread(
@@ -135,7 +152,9 @@ async def mastery(learner_id: str, services: ServicesDep, principal: PrincipalDe
 
 
 @router.get("/learners/{learner_id}/next", responses=error_responses(404))
-async def next_item(learner_id: str, services: ServicesDep, principal: PrincipalDep) -> NextPublic:
+async def next_item(
+    learner_id: LearnerId, services: ServicesDep, principal: PrincipalDep
+) -> NextPublic:
     """The item to practise now: a concept not yet mastered whose prerequisites are, at a
     difficulty the learner will likely (not surely) manage, or a due review; with the reason."""
     principal.require_learner(learner_id)
@@ -158,7 +177,7 @@ async def next_item(learner_id: str, services: ServicesDep, principal: Principal
 
 @router.get("/learners/{learner_id}/attempts", responses=error_responses(404))
 async def attempts(
-    learner_id: str,
+    learner_id: LearnerId,
     services: ServicesDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
