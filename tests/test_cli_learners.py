@@ -150,3 +150,32 @@ def test_a_learner_key_creates_a_schools_own_learner_id(data_dir: Path) -> None:
     local = create("--learner", "local")["learner_id"]  # the single-user learner, as elsewhere
     listed = json.loads(runner.invoke(app, ["learner", "list", "--json"]).stdout)
     assert (local, "local learner") in [(r["id"], r["name"]) for r in listed]
+
+
+def test_learner_quiz_shows_the_summary_and_says_when_the_lesson_is_too_small(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 14: a lesson with fewer items than quiz questions repeats some; the summary says so.
+    from tests.conftest import CORPUS_DIR
+    from tutor.corpus import load_corpus
+    from tutor.learners import start_quiz
+
+    monkeypatch.setenv("TUTOR_CORPUS_DIR", str(CORPUS_DIR))
+    created = runner.invoke(app, ["keys", "create", "--role", "learner", "--json"])
+    learner = json.loads(created.stdout)["learner_id"]
+    database = open_database(Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
+    try:
+        quiz = start_quiz(database, load_corpus(CORPUS_DIR), learner, "few-shot-prompting")
+    finally:
+        database.dispose()
+
+    shown = runner.invoke(app, ["learner", "quiz", quiz.id, "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert data["status"] == "active" and data["current"] == quiz.questions[0].item_id
+    assert data["summary"]["lesson_items"] == 8
+    assert "only 8 practice items for 10 questions" in data["summary"]["note"]
+    plain = runner.invoke(app, ["learner", "quiz", quiz.id], env={"COLUMNS": "200"})
+    assert plain.exit_code == 0 and "only 8 practice items for 10 questions" in plain.output
+    missing = runner.invoke(app, ["learner", "quiz", "nope"])
+    assert missing.exit_code == 1 and "no quiz 'nope'" in missing.output

@@ -104,3 +104,46 @@ def next_item(learner: LearnerArg, as_json: JsonFlag = False) -> None:
     for option in item.options:
         console.print(f"  {option.key}. {option.text}", highlight=False)
     console.print(f"[dim]{chosen.reason}[/]", highlight=False)
+
+
+@learner_app.command("quiz")
+def quiz(
+    quiz_id: Annotated[str, typer.Argument(help="A quiz id.")], as_json: JsonFlag = False
+) -> None:
+    """A quiz's questions so far and its summary (what ``GET /v1/quizzes/{id}`` shows)."""
+    from tutor.learners import get_quiz
+
+    with _store() as (_, database, corpus):
+        view = get_quiz(database, corpus, quiz_id)
+    summary = view.summary
+    if as_json:
+        print_json(
+            {
+                **asdict(view),
+                "questions": [
+                    {**asdict(q), "difficulty": q.difficulty.value} for q in view.questions
+                ],
+                "current": view.current.item_id if view.current else None,
+                "created_at": view.created_at.isoformat(),
+                "finished_at": view.finished_at.isoformat() if view.finished_at else None,
+            }
+        )
+        return
+    table = Table(
+        "#", "item", "difficulty", "score", "verdict",
+        title=f"quiz {view.id} on {view.lesson_id} ({view.status}, "
+        f"{summary.answered} of {view.length} answered)",
+    )  # fmt: skip
+    for q in view.questions:
+        score = "" if q.score is None else f"{q.score:.2f}"
+        table.add_row(str(q.number), q.item_id, q.difficulty.value, score, q.verdict or "")
+    console.print(table)
+    if summary.answered:
+        console.print(
+            f"{summary.correct} of {summary.answered} right, mean score {summary.mean_score:.2f}; "
+            f"strengths: {', '.join(r.name for r in summary.strengths) or 'none yet'}; "
+            f"gaps: {', '.join(r.name for r in summary.gaps) or 'none'}",
+            highlight=False,
+        )
+    if summary.note:
+        console.print(f"[yellow]{summary.note}[/]", highlight=False)
