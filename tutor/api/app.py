@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
+from fastapi_offline import FastAPIOffline
 
 from tutor import __version__
 from tutor.api.auth import get_principal
@@ -44,11 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         services.close()
 
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc load their scripts and styles from fastapi-offline's copy
+    # under /static/docs, not from a CDN, so the API reference works without internet
+    app = FastAPIOffline(
         title="tutor",
         version=__version__,
         description="An adaptive tutor grounded in a lesson corpus.",
         lifespan=lifespan,
+        static_url="/static/docs",
     )
     app.state.services = services
     install_error_handlers(app)
