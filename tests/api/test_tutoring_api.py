@@ -38,7 +38,8 @@ def test_a_session_remembers_its_turns(client: httpx.Client) -> None:
     created = client.post("/v1/sessions", json={"lesson": None})
     assert created.status_code == 201
     session = created.json()
-    assert set(session) == {"id", "lesson", "created_at"} and session["lesson"] is None
+    assert set(session) == {"id", "lesson", "item", "created_at"} and session["lesson"] is None
+    assert session["item"] is None
     url = f"/v1/sessions/{session['id']}"
 
     first = client.post(f"{url}/messages", json={"content": "What is a context window?"})

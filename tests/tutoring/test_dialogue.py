@@ -140,7 +140,7 @@ async def test_a_reply_that_would_give_away_the_attempted_items_answer_is_redact
     engine = ScriptedEngine(follow_up_text=leaking)
     tutor = Tutor(engine, starter_corpus, starter_index, database)
     learner = create_learner(database)
-    session = await tutor.create_session(learner_id=learner.id)
+    session = await tutor.create_session(learner_id=learner.id, item="pb-01")  # its practice
     submit_attempt(database, learner.id, "pb-01", "B")
     await tutor.reply(session.id, "What makes a prompt specific?")
 

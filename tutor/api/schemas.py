@@ -118,11 +118,17 @@ class ExplainResponse(Public):
 
 class SessionCreate(Public):
     lesson: LessonId | None = None
+    item: LessonId | None = Field(
+        default=None,
+        description="A practice item: the session is about it (the item's lesson, and the "
+        "learner's attempts at it are the context of its follow-ups).",
+    )
 
 
 class SessionPublic(Public):
     id: str
     lesson: str | None
+    item: str | None = None
     created_at: datetime
 
 

@@ -21,13 +21,19 @@ def create_chat_session(
     *,
     learner_id: str | None = None,
     lesson_id: str | None = None,
+    item_id: str | None = None,
     now: datetime | None = None,
 ) -> ChatSessionRecord:
+    """A conversation; ``item_id`` makes it that practice item's session (its attempts are
+    the context of follow-ups)."""
     with database.session() as session:
         if learner_id is not None and session.get(models.Learner, learner_id) is None:
             raise NotFoundError(f"no learner {learner_id!r}")
         row = models.ChatSession(
-            learner_id=learner_id, lesson_id=lesson_id, created_at=now or models.utcnow()
+            learner_id=learner_id,
+            lesson_id=lesson_id,
+            item_id=item_id,
+            created_at=now or models.utcnow(),
         )
         session.add(row)
         session.flush()

@@ -120,6 +120,7 @@ class ChatSession(Base):
     learner_id: Mapped[str | None] = mapped_column(ForeignKey("learners.id"), index=True)
     lesson_id: Mapped[str | None] = mapped_column(String(SLUG))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    item_id: Mapped[str | None] = mapped_column(String(SLUG))  # a practice item's session
 
 
 class Message(Base):

@@ -75,10 +75,11 @@ class ChatSessionRecord:
     learner_id: str | None
     lesson_id: str | None
     created_at: datetime
+    item_id: str | None = None  # the practice item the session is about, if any
 
     @classmethod
     def of(cls, row: models.ChatSession) -> ChatSessionRecord:
-        return cls(row.id, row.learner_id, row.lesson_id, row.created_at)
+        return cls(row.id, row.learner_id, row.lesson_id, row.created_at, row.item_id)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ text deltas and, once they are read to the end, stores both messages and sets ``
 - A standalone question is explained like ``/v1/explain`` (structured for an LLM).
 - A follow-up ("why?", "what do you mean by X?", "and for JSON?") is answered by the engine's
   ``follow_up`` (streamed for an LLM) from passages retrieved for the message plus the topic.
-- With a recent practice attempt in context, the reply is checked against that item's answer
-  before any of it is sent, and leaking sentences are taken out.
+- A practice attempt is context only in its item's practice session, or when the learner
+  names or quotes it, and recent (:mod:`~tutor.tutoring.attempts`); then the reply is checked
+  against that item's answer before any of it is sent, and leaking sentences are taken out.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tutor.engines import AttemptContext, Engine, FollowUp, chunked
 from tutor.retrieval import Embedder
 from tutor.store import ChatSessionRecord, Database, MessageRecord, add_message
 from tutor.tutoring import explain, memory
+from tutor.tutoring.attempts import attempt_in_context
 from tutor.tutoring.citations import check_citations
 from tutor.tutoring.context import LessonRef, Retrieved, Retriever
 from tutor.tutoring.followups import Classified, classify, topic
@@ -136,7 +138,7 @@ class Dialogue:
 
     def _start(self, session: ChatSessionRecord, question: str) -> PendingTurn:
         past = memory.history(self.database, session.id, self.history_turns)
-        attempt = memory.latest_attempt(self.database, self.corpus, session)
+        attempt = attempt_in_context(self.database, self.corpus, session, past, question)
         # a practice attempt is context too: "why was mine wrong?" may open a session
         classified = classify(question, bool(past) or attempt is not None)
         about = " ".join(part for part in (topic(past), attempt.stem if attempt else "") if part)

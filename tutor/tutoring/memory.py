@@ -1,9 +1,9 @@
 """Dialogue memory: a session's earlier turns and its learner's latest practice attempt.
 
 Both are read from the learner store on every turn, so a conversation continues across
-processes (the API, the CLI) and restarts. An attempt counts as context when it was made
-during the session or within ``ATTEMPT_WINDOW`` before it began (a learner who just got an
-item wrong and opened a chat to ask why).
+processes (the API, the CLI) and restarts. :func:`latest_attempt` is the hint's view (the
+learner's latest attempt at the item hinted); which attempt, if any, a *dialogue turn* is about
+is decided by :mod:`tutor.tutoring.attempts` (its own session, or named, and recent).
 """
 
 from __future__ import annotations

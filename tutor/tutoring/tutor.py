@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tutor.config import Settings
 from tutor.corpus import Corpus, load_corpus
 from tutor.engines import Engine, make_engine
+from tutor.errors import BadRequestError
 from tutor.retrieval import PassageIndex
 from tutor.store import (
     ChatSessionRecord,
@@ -75,12 +76,23 @@ class Tutor:
         return await explain.explain(self.engine, self.retriever, question, lesson)
 
     async def create_session(
-        self, lesson: str | None = None, learner_id: str | None = None
+        self, lesson: str | None = None, learner_id: str | None = None, item: str | None = None
     ) -> ChatSessionRecord:
+        """A conversation; with ``item``, that practice item's session (in the item's lesson),
+        where the learner's attempts at the item are the context of follow-ups."""
+        if item is not None:
+            owner, _ = self.corpus.item(item)  # a NotFoundError for an unknown item
+            if lesson not in (None, owner.id):
+                raise BadRequestError(f"item {item!r} is in lesson {owner.id!r}, not {lesson!r}")
+            lesson = owner.id
         if lesson is not None:
             self.corpus.lesson(lesson)
         return await asyncio.to_thread(
-            create_chat_session, self.database, learner_id=learner_id, lesson_id=lesson
+            create_chat_session,
+            self.database,
+            learner_id=learner_id,
+            lesson_id=lesson,
+            item_id=item,
         )
 
     async def session(self, session_id: str) -> tuple[ChatSessionRecord, list[MessageRecord]]:

@@ -39,7 +39,9 @@ SSE_DOC = (
 
 
 def session_public(record: ChatSessionRecord) -> SessionPublic:
-    return SessionPublic(id=record.id, lesson=record.lesson_id, created_at=record.created_at)
+    return SessionPublic(
+        id=record.id, lesson=record.lesson_id, item=record.item_id, created_at=record.created_at
+    )
 
 
 def _citation(raw: object) -> CitationPublic | None:
@@ -81,8 +83,11 @@ async def check_session(tutor: Tutor, principal: Principal, session_id: str) -> 
 async def create_session(
     body: SessionCreate, tutor: TutorDep, principal: PrincipalDep
 ) -> SessionPublic:
-    """A conversation, owned by the caller's learner (practice attempts become its context)."""
-    return session_public(await tutor.create_session(body.lesson, principal.learner_id))
+    """A conversation, owned by the caller's learner. With `item`, the practice item's session:
+    the learner's attempts at the item are the context of its follow-ups (elsewhere an attempt
+    counts only when the learner names or quotes it)."""
+    record = await tutor.create_session(body.lesson, principal.learner_id, body.item)
+    return session_public(record)
 
 
 @router.get("/{session_id}", responses=error_responses(404))
@@ -106,7 +111,8 @@ async def post_message(
     session_id: str, body: MessageCreate, tutor: TutorDep, principal: PrincipalDep
 ) -> JSONResponse | StreamingResponse:
     """The learner's next message; follow-ups ("why?", "what do you mean by X?") build on the
-    earlier turns and on the learner's latest practice attempt."""
+    earlier turns, and on a recent practice attempt in the item's own session or when the
+    learner names or quotes it."""
     await check_session(tutor, principal, session_id)
     pending = await tutor.start_turn(session_id, body.content)
     if body.stream:
