@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     # at <data_dir>/tutor.db.
     database_url: str | None = None
     mastery_threshold: float = Field(default=0.95, gt=0.5, lt=1)  # P(known) counted as mastered
+    mastery_check: int = Field(default=2, ge=0, le=10)  # ... once the last N answers were right
     target_success: float = Field(default=0.7, gt=0, lt=1)  # next item's predicted P(success)
     recent_items: int = Field(default=3, ge=0, le=50)  # next item is none of the last N answered
     review_after_hours: float = Field(default=24.0, gt=0)  # first review of a mastered concept

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from tests.learners.conftest import ladder, make_lesson
 from tutor.corpus import Corpus
 from tutor.learners import Catalog, ConceptState, Knowledge, LearnerConfig, choose
+from tutor.learners.config import MAX_REVIEW_INTERVAL
 
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
@@ -70,25 +71,25 @@ def test_a_concept_whose_items_were_all_just_seen_gives_way(graph_corpus: Corpus
 
 def test_mastered_concepts_come_back_for_review_at_growing_intervals(graph_corpus: Corpus) -> None:
     config = LearnerConfig()
-    assert [config.review_interval(s) for s in (1, 2, 3)] == [
+    assert [config.review_interval(s) for s in (2, 3, 4)] == [  # mastered after 2 right
         timedelta(hours=24),
         timedelta(hours=48),
         timedelta(hours=96),
     ]
     knowledge = knowledge_for(graph_corpus)
-    master(knowledge, "basics", when=NOW - timedelta(hours=30), streak=1)  # due after 24 h
-    master(knowledge, "other", when=NOW - timedelta(hours=30), streak=3)  # due after 96 h
+    master(knowledge, "basics", when=NOW - timedelta(hours=30), streak=2)  # due after 24 h
+    master(knowledge, "other", when=NOW - timedelta(hours=30), streak=4)  # due after 96 h
     chosen = choose(knowledge, NOW)
     assert (chosen.mode, chosen.concept_id) == ("review", "basics")
     assert chosen.reason.startswith("Review: 'Basics' is mastered and was last practised 1 day ago")
-    master(knowledge, "basics", when=NOW - timedelta(hours=30), streak=2)  # now due after 48 h
+    master(knowledge, "basics", when=NOW - timedelta(hours=30), streak=3)  # now due after 48 h
     assert choose(knowledge, NOW).mode == "learn"  # back to learning "advanced"
 
 
 def test_with_everything_mastered_the_soonest_review_comes_early(graph_corpus: Corpus) -> None:
     knowledge = knowledge_for(graph_corpus)
     for concept, hours in (("basics", 1), ("advanced", 10), ("other", 5)):
-        master(knowledge, concept, when=NOW - timedelta(hours=hours), streak=1)
+        master(knowledge, concept, when=NOW - timedelta(hours=hours), streak=2)
     chosen = choose(knowledge, NOW)
     assert (chosen.mode, chosen.concept_id) == ("review", "advanced")
     assert "'Advanced' is the next review due (in 14 hours)" in chosen.reason
@@ -98,3 +99,16 @@ def test_a_prerequisite_cycle_still_yields_an_item() -> None:
     lesson = make_lesson("loop", {"a": ["b"], "b": ["a"]}, [*ladder("a", "a"), *ladder("b", "b")])
     chosen = choose(knowledge_for(Corpus(lessons={lesson.id: lesson})), NOW)
     assert chosen.mode == "stretch" and "prerequisites" in chosen.reason
+
+
+def test_a_long_streak_of_successes_keeps_the_review_interval_at_its_cap(
+    graph_corpus: Corpus,
+) -> None:
+    # Found by the adaptivity benchmark (issue 14): 31 successes in a row on a concept made
+    # the interval 2^30 days, which timedelta cannot hold, so choosing the next item crashed.
+    config = LearnerConfig()
+    assert config.review_interval(31) == config.review_interval(3000) == MAX_REVIEW_INTERVAL
+    knowledge = knowledge_for(graph_corpus)
+    for concept in ("basics", "advanced", "other"):
+        master(knowledge, concept, when=NOW - timedelta(hours=1), streak=40)
+    assert choose(knowledge, NOW).mode == "review"

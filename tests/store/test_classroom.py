@@ -94,6 +94,26 @@ def test_class_mastery_summarises_each_concept_across_learners(
     assert summary["roles"].learners == 1  # a row with no attempts is not practice
 
 
+def test_class_mastery_counts_a_concept_mastered_only_after_its_check(
+    database: Database, learner: LearnerRecord
+) -> None:
+    # Issue 14: above the bar but one right answer in a row is not mastered yet for the
+    # learner (LearnerConfig.mastery_check), so the class view must not count it either.
+    bob = create_learner(database, "Bob")
+    with database.session() as session:
+        session.add_all(
+            [
+                models.Mastery(learner_id=learner.id, concept_id="tokens", p_known=0.97,
+                               attempts=4, streak=2, updated_at=T0),
+                models.Mastery(learner_id=bob.id, concept_id="tokens", p_known=0.98,
+                               attempts=3, streak=1, updated_at=T0),
+            ]
+        )  # fmt: skip
+    (tokens,) = class_mastery(database, threshold=0.95, check=2)
+    assert tokens.mastered == 1
+    assert [(r.learner_name, r.mastered) for r in tokens.rows] == [("Ada", True), ("Bob", False)]
+
+
 def test_misconceptions_are_counted_per_answer_most_frequent_first(
     database: Database, learner: LearnerRecord
 ) -> None:

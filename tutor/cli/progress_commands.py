@@ -79,7 +79,8 @@ def mastery(learner: LearnerArg, as_json: JsonFlag = False) -> None:
     table = Table(
         "concept", "lesson", "P(known)", "attempts", "",
         title=f"{mastered} of {len(report)} concepts mastered "
-        f"(threshold {config.mastery_threshold:.0%})",
+        f"(P(known) ≥ {config.mastery_threshold:.0%} and the last {config.mastery_check} "
+        "answers right)",
     )  # fmt: skip
     for p in report:
         table.add_row(

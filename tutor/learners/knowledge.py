@@ -67,7 +67,17 @@ class Knowledge:
         return self.state(concept_id).p_known
 
     def mastered(self, concept_id: str) -> bool:
-        return self.p_known(concept_id) >= self.config.mastery_threshold
+        """P(known) at the threshold *and* the last ``mastery_check`` answers on it right.
+
+        The check guards against the model's own drift: P(known) also rises by the assumed
+        learning rate after every practice, so a slow learner or lucky guesses can carry it over
+        the threshold; a concept above it is first checked with items that must go right.
+        """
+        state = self.state(concept_id)
+        return (
+            state.p_known >= self.config.mastery_threshold
+            and state.streak >= self.config.mastery_check
+        )
 
     def rating(self, item_id: str) -> float:
         found = self.ratings.get(item_id)
@@ -87,7 +97,7 @@ class Knowledge:
         concepts = self.catalog.item(item_id).concepts
         all_known = math.prod(self.p_known(c) for c in concepts)
         chosen = [self.params_for(c) for c in concepts]
-        mean = BKTParams(
+        mean = BKTParams.clamped(  # the mean of values at a bound can round past it
             prior=sum(p.prior for p in chosen) / len(chosen),
             learn=sum(p.learn for p in chosen) / len(chosen),
             guess=sum(p.guess for p in chosen) / len(chosen),

@@ -8,7 +8,8 @@ In order:
 2. **Learn** a concept that is not mastered and whose prerequisites are all mastered
    (prerequisites without any items cannot be practised and count as met). The one closest to
    mastery goes first, so the learner finishes what they started; prerequisites-first order
-   breaks ties.
+   breaks ties. A concept above the mastery bar whose last answers were not all right is being
+   *checked* (see :meth:`Knowledge.mastered`), and its reason says so.
 3. **Stretch**: when every unmastered concept still waits on prerequisites, the one with the
    fewest unmet prerequisites.
 4. When everything is mastered and no review is due, review early the concept due soonest.
@@ -144,6 +145,12 @@ def _reason(
             f"(in {_duration(interval - rested)}); {chance}."
         )
     level = f"{_pct(state.p_known)} mastered (the bar is {_pct(config.mastery_threshold)})"
+    if mode == "learn" and state.p_known >= config.mastery_threshold:
+        left = config.mastery_check - state.streak
+        return (
+            f"Checking '{name}': it is {level}; {left} more right answer"
+            f"{'s' if left != 1 else ''} in a row and it counts as mastered; {chance}."
+        )
     if mode == "stretch":
         unmet = ", ".join(f"'{catalog.name(p)}'" for p in _unmet(knowledge, concept))
         return (

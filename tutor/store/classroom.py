@@ -95,8 +95,12 @@ class LabelExport:
         return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in self.rows)
 
 
-def class_mastery(database: Database, *, threshold: float) -> list[ConceptSummary]:
-    """Every concept someone practised (by id), with a row per learner, weakest first."""
+def class_mastery(database: Database, *, threshold: float, check: int = 0) -> list[ConceptSummary]:
+    """Every concept someone practised (by id), with a row per learner, weakest first.
+
+    Mastered as the learner model says (``Knowledge.mastered``): P(known) at the threshold and
+    the last ``check`` answers right.
+    """
     query = (
         select(models.Mastery, models.Learner.name)
         .join(models.Learner, models.Learner.id == models.Mastery.learner_id)
@@ -109,7 +113,7 @@ def class_mastery(database: Database, *, threshold: float) -> list[ConceptSummar
             by_concept[row.concept_id].append(
                 LearnerMastery(
                     row.learner_id, name, row.p_known, row.attempts, row.streak,
-                    row.p_known >= threshold, row.updated_at,
+                    row.p_known >= threshold and row.streak >= check, row.updated_at,
                 )
             )  # fmt: skip
     return [

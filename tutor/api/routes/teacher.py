@@ -129,8 +129,11 @@ class OverrideHistory(OverridePublic):
 @router.get("/class/mastery")
 async def mastery(services: ServicesDep) -> ClassMastery:
     """Every practicable concept, prerequisites first, with the class's mastery of it."""
-    threshold = services.learner_config.mastery_threshold
-    found = await asyncio.to_thread(class_mastery, services.database, threshold=threshold)
+    config = services.learner_config
+    threshold = config.mastery_threshold
+    found = await asyncio.to_thread(
+        class_mastery, services.database, threshold=threshold, check=config.mastery_check
+    )
     return ClassMastery(threshold=threshold, concepts=_concept_rows(services, found))
 
 
