@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run index test lint bench evals clean
+.PHONY: install run index test test-servers lint bench evals clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,15 @@ lint: install ## ruff and mypy
 
 test: lint ## lint, then the whole test suite
 	$(BIN)/pytest
+
+# The store, learner, API and OpenAI-compatible suites again on Postgres and a Chroma server,
+# and two `tutor serve` replicas taking answers at once (tests marked `servers`). Needs
+# TUTOR_TEST_DATABASE_URL and TUTOR_TEST_CHROMA_URL: `source .ci/servers.sh && start_test_servers`.
+SERVER_SUITES := tests/store tests/learners tests/api tests/openai_compat
+test-servers: install ## the servers suites (Postgres, Chroma server, two replicas)
+	@test -n "$$TUTOR_TEST_DATABASE_URL" -a -n "$$TUTOR_TEST_CHROMA_URL" || { echo \
+		"error: start the servers first: source .ci/servers.sh && start_test_servers" >&2; exit 1; }
+	$(BIN)/pytest -m servers $(SERVER_SUITES)
 
 bench: install ## print retrieval figures
 	$(BIN)/python benchmarks/retrieval.py

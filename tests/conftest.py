@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.servers import CHROMA_URL, drop_template
 from tutor.config import PROJECT_ROOT, Settings, get_settings
 from tutor.corpus import Corpus, load_corpus
 from tutor.retrieval import MiniLMEmbedder, PassageIndex, open_client
@@ -61,9 +63,25 @@ def starter_index(indexed_data_dir: Path, embedder: MiniLMEmbedder) -> PassageIn
     return PassageIndex(open_client(settings), embedder)
 
 
+@pytest.fixture(scope="session")
+def server_collection(embedder: MiniLMEmbedder, starter_corpus: Corpus) -> str | None:
+    """A collection on the Chroma server (TUTOR_TEST_CHROMA_URL) holding the starter corpus,
+    indexed once per test session; None without a Chroma server."""
+    if CHROMA_URL is None:
+        return None
+    name = f"passages_{uuid.uuid4().hex[:10]}"
+    settings = Settings(chroma_url=CHROMA_URL, collection=name, _env_file=None)  # type: ignore[call-arg]
+    PassageIndex(open_client(settings), embedder, settings.collection).sync(starter_corpus)
+    return name
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Iterator[Path]:
     """A writable copy of the starter corpus."""
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS_DIR, target)
     yield target
+
+
+def pytest_sessionfinish() -> None:
+    drop_template()  # the migrated Postgres database the servers suites copy (tests/servers.py)

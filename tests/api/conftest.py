@@ -16,6 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tests.conftest import CORPUS_DIR
+from tests.servers import CHROMA_URL, DATABASE_BACKENDS, postgres_database
 from tutor.api import create_app
 from tutor.config import Settings
 
@@ -58,11 +59,38 @@ def service_settings(data_dir: Path, database: Path, **overrides: Any) -> Settin
     )
 
 
-@pytest.fixture(scope="session")
-def server_url(indexed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The offline service; its learner store is a fresh SQLite file for this test session."""
-    settings = service_settings(indexed_data_dir, tmp_path_factory.mktemp("api-db") / "tutor.db")
-    with serve(create_app(settings)) as url:
+@contextmanager
+def backend_settings(
+    backend: str, data_dir: Path, folder: Path, collection: str | None, **overrides: Any
+) -> Iterator[Settings]:
+    """Settings for a test server on ``backend``: "sqlite" (a file in ``folder``, the embedded
+    Chroma store in ``data_dir``) or "postgres" (a fresh database, and the Chroma server's
+    ``collection`` when there is one)."""
+    if backend == "sqlite":
+        yield service_settings(data_dir, folder / "tutor.db", **overrides)
+        return
+    chroma = {"chroma_url": CHROMA_URL, "collection": collection} if collection else {}
+    with postgres_database() as url:
+        yield Settings(  # type: ignore[call-arg]
+            data_dir=data_dir, corpus_dir=CORPUS_DIR, database_url=url, _env_file=None,
+            **chroma, **overrides,
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="session", params=DATABASE_BACKENDS)
+def server_url(
+    request: pytest.FixtureRequest,
+    indexed_data_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    server_collection: str | None,
+) -> Iterator[str]:
+    """The offline service; its learner store is a fresh SQLite file (or Postgres database)
+    for this test session."""
+    folder = tmp_path_factory.mktemp("api-db")
+    with (
+        backend_settings(request.param, indexed_data_dir, folder, server_collection) as settings,
+        serve(create_app(settings)) as url,
+    ):
         yield url
 
 

@@ -15,8 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import serve, service_settings
+from tests.api.conftest import backend_settings, serve
+from tests.servers import DATABASE_BACKENDS
 from tutor.api import create_app
+from tutor.config import Settings
 from tutor.corpus import Corpus
 from tutor.store import Role, create_learner, issue_api_key, open_database
 
@@ -34,11 +36,19 @@ class Run:
     mastered: int = 0  # concepts mastered at the end
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=DATABASE_BACKENDS)
 def practice(
-    indexed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    indexed_data_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    server_collection: str | None,
 ) -> Iterator[tuple[str, dict[str, str]]]:
-    settings = service_settings(indexed_data_dir, tmp_path_factory.mktemp("practice") / "tutor.db")
+    folder = tmp_path_factory.mktemp("practice")
+    with backend_settings(request.param, indexed_data_dir, folder, server_collection) as settings:
+        yield from _served(settings)
+
+
+def _served(settings: Settings) -> Iterator[tuple[str, dict[str, str]]]:
     database = open_database(settings)
     try:
         keys = {

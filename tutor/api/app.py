@@ -31,6 +31,7 @@ from tutor.api.routes import (
 from tutor.api.routes.grading import router as grading_router
 from tutor.api.routes.variants import router as variants_router
 from tutor.api.services import Services
+from tutor.api.validation import refuse_unstorable_text
 from tutor.config import Settings, get_settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -58,7 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
-    signed_in = [Depends(get_principal)]  # every route but health needs a key (or local mode)
+    # every route but health needs a key (or local mode); no route sees unstorable text
+    signed_in = [Depends(refuse_unstorable_text), Depends(get_principal)]
     for router in (
         lessons.router, search.router, explain.router, sessions.router, hints.router,
         openai_compat.router, variants_router, grading_router, learners.router,

@@ -10,6 +10,7 @@ from tutor.cli import (
     progress_commands,
     retrieval_commands,
     serve_command,
+    store_commands,
     tutoring_commands,
     variant_commands,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "progress_commands",
     "retrieval_commands",
     "serve_command",
+    "store_commands",
     "tutoring_commands",
     "variant_commands",
 ]

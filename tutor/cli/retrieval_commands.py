@@ -16,6 +16,8 @@ from tutor.cli.output import console, err_console, print_json
 from tutor.config import get_settings
 from tutor.corpus import load_corpus
 from tutor.retrieval import PassageIndex
+from tutor.store import Database
+from tutor.store.locks import job_lock
 
 
 @app.command("index")
@@ -28,17 +30,19 @@ def index(
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Index lesson passages; only new or changed passages are embedded."""
+    """Index lesson passages; only new or changed passages are embedded. Safe to run from
+    several processes at once: each waits for the one before (a lock in the database)."""
     settings = get_settings()
     corpus = load_corpus(directory or settings.corpus_dir)
-    passage_index = PassageIndex.from_settings(settings)
-    if rebuild:
-        passage_index.reset()
-    with Progress(console=err_console, transient=True, disable=as_json) as bar:
-        task = bar.add_task("embedding passages", total=None)
-        report = passage_index.sync(
-            corpus, lambda done, total: bar.update(task, completed=done, total=total)
-        )
+    with Database.from_settings(settings) as database, job_lock(database, "index"):
+        passage_index = PassageIndex.from_settings(settings)
+        if rebuild:
+            passage_index.reset()
+        with Progress(console=err_console, transient=True, disable=as_json) as bar:
+            task = bar.add_task("embedding passages", total=None)
+            report = passage_index.sync(
+                corpus, lambda done, total: bar.update(task, completed=done, total=total)
+            )
     if as_json:
         print_json({**asdict(report), "total": passage_index.count()})
         return

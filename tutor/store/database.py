@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tutor.config import Settings
+from tutor.store.text import refuse_unstorable_parameters
 
 BUSY_TIMEOUT_MS = 15_000
 RETRIES = 6  # runs of a unit of work that deadlocked or failed to serialize, in all
@@ -70,6 +71,7 @@ class Database:
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=not self.is_sqlite)
+        event.listen(self.engine, "before_cursor_execute", refuse_unstorable_parameters)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)

@@ -9,9 +9,10 @@ wait. SQLite has one writer at a time already (``BEGIN IMMEDIATE``).
 
 **Jobs.** ``tutor migrate`` and ``tutor index`` may be started by several replicas or
 operators at once; :func:`job_lock` makes the second wait for the first. On Postgres it is a
-session advisory lock; on SQLite an exclusive ``flock`` on a file beside the database.
-Migrations also take the advisory lock inside their own transaction
-(:func:`advisory_xact_lock`), so ``tutor serve`` replicas starting together are safe too.
+session advisory lock; on SQLite an exclusive ``flock`` on a file beside the database. Both
+are released when the holder's connection or process ends, so a killed job leaves no lock.
+Every migration takes it (:func:`tutor.store.upgrade_to_head`), so ``tutor serve`` replicas
+starting together are safe too.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tutor.errors import NotFoundError
@@ -46,12 +47,6 @@ def lock_key(name: str) -> int:
     """A stable signed 64-bit advisory lock key for a job name."""
     digest = hashlib.sha256(f"tutor:{name}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def advisory_xact_lock(connection: Connection, name: str) -> None:
-    """On Postgres, hold the job's lock until ``connection``'s transaction ends (else nothing)."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(select(func.pg_advisory_xact_lock(lock_key(name))))
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from tutor.config import Settings
 from tutor.store.database import Database
-from tutor.store.locks import advisory_xact_lock
+from tutor.store.locks import job_lock
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -42,12 +42,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def upgrade_to_head(database: Database) -> None:
     """Apply every migration not yet applied, in one transaction (a no-op when up to date).
 
-    Safe when several processes run it at once (``tutor migrate``, replicas starting): the
-    transaction first takes the migrations' lock (a Postgres advisory lock; on SQLite its
-    ``BEGIN IMMEDIATE`` write lock), so the others wait, then find the schema at head.
+    Safe when several processes run it at once (``tutor migrate``, replicas starting): it
+    holds the migrations' job lock (a Postgres advisory lock, a file lock beside a SQLite
+    database), so the others wait, then find the schema at head.
     """
-    with database.engine.begin() as connection:
-        advisory_xact_lock(connection, "migrate")
+    with job_lock(database, "migrate"), database.engine.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
 
 
