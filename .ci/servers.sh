@@ -15,7 +15,7 @@ _free_port() {
 
 _pg_bin() {
   local dir
-  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
   if [ -n "$dir" ] && [ -x "$dir/initdb" ]; then echo "$dir"; return; fi
   if command -v initdb >/dev/null 2>&1; then dirname "$(command -v initdb)"; fi
 }
@@ -29,7 +29,8 @@ _as_owner() {  # run a command as the cluster's owner
 }
 
 start_test_servers() {
-  TEST_SERVERS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tutor-servers.XXXXXX")
+  # Under /tmp: as root the cluster's owner must reach it, which a private TMPDIR may forbid.
+  TEST_SERVERS_DIR=$(mktemp -d /tmp/tutor-servers.XXXXXX)
   chmod 755 "$TEST_SERVERS_DIR"
   local pg_bin pg_port chroma_port
   pg_bin=$(_pg_bin)
