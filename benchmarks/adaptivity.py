@@ -1,7 +1,10 @@
-"""Adaptivity: how many items simulated learners need until they know every concept.
+"""Adaptivity: how many items simulated learners need until they know every concept, and
+whether the tutor tells them "mastered" only when they do.
 
     python benchmarks/adaptivity.py                   # 200 learners, seed 7, corpus/
     python benchmarks/adaptivity.py --learners 500 --seed 1 --prereq-factor 1
+    python benchmarks/adaptivity.py --fit 200         # parameters fitted as `tutor fit` does
+    python benchmarks/adaptivity.py --check 0         # mastery by the threshold alone
 
 Each simulated learner has hidden, known BKT parameters over the real corpus's concepts: per
 concept a prior and a learning rate, per learner a guess and a slip; items have a hidden true
@@ -9,13 +12,32 @@ difficulty (their label's rating plus noise). An answer is correct with the slip
 probability of the item's concepts (all must be known), shifted by the item's difficulty; after
 each item every unknown concept on it may be learned, at a fifth of the rate while one of its
 prerequisites is still unknown (``--prereq-factor``). The policies see only whether each
-answer was right, never the hidden state; the count stops when the hidden state knows every
-concept that has items (capped at ``--cap``).
+answer was right, never the hidden state.
+
+Every policy's answers go through the service's own tracker (``Knowledge.observe``), so each
+can tell the learner "mastered" (``Knowledge.mastered``). A run goes on until the hidden state
+knows every concept that has items *and* the tracker has declared them all mastered (capped at
+``--cap``), and reports both counts:
+
+- items until declared: when the learner is told everything is mastered (what they live);
+- items until known: when the hidden state first knows everything (the old figure);
+- false mastery: of all the times a concept became mastered in the tracker's view, the share
+  at which the hidden state did not know it; and how many learners were told "everything
+  mastered" while a concept was still unknown.
+
+"vs fixed" compares both counts with the fixed order's items until *known*, as if a fixed
+order stopped at exactly the right moment: its own "declared" count depends on our tracker.
+
+The simulated learners are the ones this benchmark had before issue 14 (same distributions,
+same seed); only the stopping rule changed (a run continues past "known" until "declared"), so
+later learners draw different random answers and the "known" figures move by a few items.
 
 Policies:
 - adaptive: ``tutor.learners.choose`` over ``Knowledge`` updated by ``observe`` (the service's
-  own code), with the default BKT parameters (not the simulator's) and item ratings shared
-  across learners, as the item_stats table is.
+  own code), with the default BKT parameters (not the simulator's) or, with ``--fit N``, the
+  parameters ``fit_bkt`` finds in the answers of N other simulated learners (a separate cohort
+  taught by our policy with the defaults, one sequence per learner and concept, concepts with
+  at least 50 answers), and item ratings shared across learners, as the item_stats table is.
 - fixed order: the corpus's items in corpus order, over and over.
 - fixed, prerequisites first: the same items sorted so prerequisites come first.
 - lowest mastery first: same knowledge tracing, always the concept with the lowest P(known),
@@ -35,11 +57,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tutor.corpus import load_corpus
-from tutor.learners import Catalog, Knowledge, LearnerConfig, choose
-from tutor.learners.bkt import logit, sigmoid
+from tutor.learners import Catalog, Knowledge, LearnerConfig, choose, fit_bkt
+from tutor.learners.bkt import BOUNDS, BKTParams, logit, sigmoid
 from tutor.learners.difficulty import initial_rating
 from tutor.learners.knowledge import ItemRating
+from tutor.learners.params import MIN_OBSERVATIONS
 
+BASELINE = "fixed order (corpus)"
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 STEP = timedelta(minutes=2)
 
@@ -99,10 +123,11 @@ def lowest_mastery(knowledge: Knowledge, _now: datetime, _n: int) -> str:
 
 @dataclass
 class Run:
-    items: int
-    capped: bool
-    believed_at: int | None  # items when the tracker first believed everything mastered
+    known_at: int | None  # items until the hidden state knew every concept (None: cap)
+    declared_at: int | None  # items until the tracker first declared every concept mastered
     unknown_then: int  # concepts truly unknown at that moment
+    declarations: int  # times a concept became mastered (in the tracker's view)
+    false_declarations: int  # ... while the hidden state did not know it
 
 
 def simulate(
@@ -115,25 +140,38 @@ def simulate(
     rng: random.Random,
     factor: float,
     cap: int,
+    params: dict[str, BKTParams] | None = None,
+    log: list[tuple[str, float]] | None = None,
 ) -> Run:
-    knowledge = Knowledge(catalog, config, ratings=ratings)
+    """Practise until the hidden state knows everything *and* the tracker says so (or ``cap``)."""
+    knowledge = Knowledge(catalog, config, params=params or {}, ratings=ratings)
     targets = catalog.practicable()
     now = START
-    believed_at: int | None = None
-    unknown_then = 0
+    known_at: int | None = None
+    declared_at: int | None = None
+    unknown_then = declarations = false_declarations = 0
     for n in range(cap):
-        if all(truth.known[c] for c in targets):
-            return Run(n, False, believed_at, unknown_then)
+        if known_at is None and all(truth.known[c] for c in targets):
+            known_at = n
+        if known_at is not None and declared_at is not None:
+            break
         item_id = chooser(knowledge, now, n)
         concepts = catalog.items[item_id].concepts
+        before = {c: knowledge.mastered(c) for c in concepts}
         score = truth.answer(concepts, true_difficulty[item_id], rng)
         knowledge.observe(item_id, score, now)
+        if log is not None:
+            log.append((item_id, score))
         truth.practise(concepts, catalog, factor, rng)
         now += STEP
-        if believed_at is None and all(knowledge.mastered(c) for c in targets):
-            believed_at = n + 1
+        for c in concepts:  # the learner is told "mastered" now (before, the answer counted)
+            if knowledge.mastered(c) and not before[c]:
+                declarations += 1
+                false_declarations += not truth.known[c]
+        if declared_at is None and all(knowledge.mastered(c) for c in targets):
+            declared_at = n + 1
             unknown_then = sum(not truth.known[c] for c in targets)
-    return Run(cap, True, believed_at, unknown_then)
+    return Run(known_at, declared_at, unknown_then, declarations, false_declarations)
 
 
 def main() -> None:
@@ -144,11 +182,22 @@ def main() -> None:
     parser.add_argument("--prereq-factor", type=float, default=0.2)
     parser.add_argument("--cap", type=int, default=3000)
     parser.add_argument("--target", type=float, default=0.7, help="target P(success)")
-    parser.add_argument("--threshold", type=float, default=0.95, help="mastery threshold")
+    parser.add_argument("--threshold", type=float, default=LearnerConfig.mastery_threshold)
+    parser.add_argument(
+        "--check", type=int, default=LearnerConfig.mastery_check,
+        help="right answers in a row a concept needs, besides the threshold, to count as mastered",
+    )  # fmt: skip
+    parser.add_argument(
+        "--fit", type=int, default=0, metavar="N",
+        help="first fit BKT parameters (tutor fit's code) to the answers of N other simulated "
+        "learners taught by our policy with the defaults, then run every policy with them",
+    )  # fmt: skip
     args = parser.parse_args()
 
     catalog = Catalog.from_corpus(load_corpus(args.corpus))
-    config = LearnerConfig(mastery_threshold=args.threshold, target_success=args.target)
+    config = LearnerConfig(
+        mastery_threshold=args.threshold, mastery_check=args.check, target_success=args.target
+    )
     in_corpus_order = sorted(catalog.items, key=lambda i: catalog.items[i].order)
     prereqs_first = sorted(
         in_corpus_order,
@@ -156,7 +205,7 @@ def main() -> None:
     )
     policies: dict[str, Chooser] = {
         "adaptive (ours)": adaptive,
-        "fixed order (corpus)": fixed(in_corpus_order),
+        BASELINE: fixed(in_corpus_order),
         "fixed, prerequisites first": fixed(prereqs_first),
         "lowest mastery first": lowest_mastery,
     }
@@ -168,7 +217,14 @@ def main() -> None:
     learners = [TrueLearner.sample(catalog, world) for _ in range(args.learners)]
     print(
         f"{args.learners} simulated learners, {len(catalog.practicable())} concepts, "
-        f"{len(catalog.items)} items, seed {args.seed}, prerequisite factor {args.prereq_factor}"
+        f"{len(catalog.items)} items, seed {args.seed}, prerequisite factor {args.prereq_factor}, "
+        f"mastered at P(known) >= {config.mastery_threshold} and {config.mastery_check} right "
+        f"in a row"
+    )
+    params = (
+        _fitted(catalog, args, config, true_difficulty, random.Random(args.seed + 100))
+        if args.fit
+        else {}
     )
     results: dict[str, list[Run]] = {}
     for name, chooser in policies.items():
@@ -181,7 +237,7 @@ def main() -> None:
             runs.append(
                 simulate(
                     chooser, catalog, clone, true_difficulty, ratings, config, rng,
-                    args.prereq_factor, args.cap,
+                    args.prereq_factor, args.cap, params,
                 )
             )  # fmt: skip
         results[name] = runs
@@ -189,30 +245,84 @@ def main() -> None:
     _report(results, args.cap)
 
 
+def _fitted(
+    catalog: Catalog,
+    args: argparse.Namespace,
+    config: LearnerConfig,
+    true_difficulty: dict[str, float],
+    world: random.Random,
+) -> dict[str, BKTParams]:
+    """Per-concept parameters fitted as ``tutor fit`` does, from another cohort's answers."""
+    started = time.perf_counter()
+    ratings: dict[str, ItemRating] = {}
+    sequences: dict[str, list[list[float]]] = {c: [] for c in catalog.concepts}
+    for _ in range(args.fit):
+        truth = TrueLearner.sample(catalog, world)
+        log: list[tuple[str, float]] = []
+        simulate(
+            adaptive, catalog, truth, true_difficulty, ratings, config, world,
+            args.prereq_factor, args.cap, log=log,
+        )  # fmt: skip
+        for concept, seqs in sequences.items():
+            scores = [score for item, score in log if concept in catalog.items[item].concepts]
+            if scores:
+                seqs.append(scores)
+    fits = {
+        c: fit_bkt(seqs) for c, seqs in sequences.items() if sum(map(len, seqs)) >= MIN_OBSERVATIONS
+    }
+    mean = {f: statistics.mean(getattr(fit.params, f) for fit in fits.values()) for f in BOUNDS}
+    print(
+        f"  fitted {len(fits)} concepts to {args.fit} other learners' answers in "
+        f"{time.perf_counter() - started:.1f}s; mean "
+        + ", ".join(f"{name} {value:.3f}" for name, value in mean.items())
+    )
+    return {c: fit.params for c, fit in fits.items()}
+
+
 def _report(results: dict[str, list[Run]], cap: int) -> None:
-    baseline = statistics.mean(r.items for r in results["fixed order (corpus)"])
-    print(f"\n{'policy':28} {'mean':>7} {'median':>7} {'p90':>6} {'capped':>6} {'vs fixed':>9}")
+    def counts(runs: list[Run], key: str) -> list[int]:
+        return sorted(getattr(r, key) or cap for r in runs)
+
+    # One yardstick for both columns: the items a fixed order needs until the learner truly
+    # knows everything (as if it stopped at the right moment by magic). Its own "declared"
+    # count depends on our tracker (and grows with the check), so it would flatter us.
+    base = statistics.mean(counts(results[BASELINE], "known_at"))
+    print(
+        f"\n{'':28} {'items until declared mastered':>36}   {'false':>7} {'done with':>10}"
+        f"   {'items until known':>18}\n"
+        f"{'policy':28} {'mean':>7} {'median':>7} {'p90':>6} {'capped':>6} {'vs fixed':>8}"
+        f"   {'mastery':>7} {'gaps':>10}   {'mean':>7} {'vs fixed':>9}"
+    )
     for name, runs in results.items():
-        counts = sorted(r.items for r in runs)
-        mean = statistics.mean(counts)
-        p90 = counts[math.ceil(0.9 * len(counts)) - 1]
-        capped = sum(r.capped for r in runs)
-        change = f"{100 * (mean - baseline) / baseline:+.0f}%"
+        declared, known = counts(runs, "declared_at"), counts(runs, "known_at")
+        mean = statistics.mean(declared)
+        p90 = declared[math.ceil(0.9 * len(declared)) - 1]
+        capped = sum(r.declared_at is None for r in runs)
+        told = sum(r.declarations for r in runs)
+        false = 100 * sum(r.false_declarations for r in runs) / told if told else 0.0
+        gaps = f"{sum(r.unknown_then > 0 for r in runs)}/{len(runs)}"
         print(
-            f"{name:28} {mean:7.1f} {statistics.median(counts):7.1f} {p90:6d} {capped:6d} "
-            f"{change:>9}"
+            f"{name:28} {mean:7.1f} {statistics.median(declared):7.1f} {p90:6d} {capped:6d} "
+            f"{_change(mean, base):>8}   {false:6.1f}% {gaps:>10}   "
+            f"{statistics.mean(known):7.1f} {_change(statistics.mean(known), base):>9}"
         )
-    ours = results["adaptive (ours)"]
-    believed = [r for r in ours if r.believed_at is not None]
-    if believed:
-        print(
-            f"\nadaptive: believed every concept mastered after "
-            f"{statistics.mean(r.believed_at or 0 for r in believed):.1f} items on average "
-            f"({len(believed)}/{len(ours)} learners), with "
-            f"{statistics.mean(r.unknown_then for r in believed):.2f} concepts still unknown "
-            f"at that point (hidden state); counts stop when the hidden state knows everything "
-            f"(cap {cap})."
-        )
+    print(
+        "\nvs fixed: against the fixed order's items until known (mean), as if it stopped at "
+        "the right moment;\nfalse mastery: share of the times the tracker declared a concept "
+        "mastered while the hidden state did not know it;\ndone with gaps: learners told every "
+        f"concept was mastered while some was still unknown; cap {cap} items."
+    )
+    for name, runs in results.items():
+        told_early = [r.unknown_then for r in runs if r.unknown_then]
+        if told_early:
+            print(
+                f"  {name}: {statistics.mean(told_early):.2f} concepts unknown on average when "
+                f"told so ({len(told_early)} learners)"
+            )
+
+
+def _change(value: float, baseline: float) -> str:
+    return f"{100 * (value - baseline) / baseline:+.0f}%"
 
 
 if __name__ == "__main__":
