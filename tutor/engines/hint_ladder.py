@@ -33,20 +33,35 @@ def pointer(lesson: Lesson, item: Item) -> str:
 
 def _nudges(lesson: Lesson, item: Item) -> list[str]:
     about = f"This question is about {concept_names(lesson, item)}."
-    return [f"{item.hints[0]} {about}" if item.hints else about, pointer(lesson, item)]
+    return [f"{_sentence(item.hints[0])} {about}" if item.hints else about, pointer(lesson, item)]
 
 
 def _strategies(lesson: Lesson, item: Item, mistake: str | None) -> list[str]:
-    hint = item.hints[1] if len(item.hints) > 1 else (item.hints[0] if item.hints else None)
+    """Level 2 adds to the nudge: the item's second hint, else (one hint, which the nudge has
+    used) where the solution starts; with a common mistake to avoid."""
+    hint = _sentence(item.hints[1]) if len(item.hints) > 1 else _first_step(item)
     mistake = mistake or (item.common_mistakes[0] if item.common_mistakes else None)
+    watch = f"Watch out for a common mistake: {_sentence(mistake)}" if mistake else None
     out = []
-    if hint and mistake:
-        out.append(f"{hint} Watch out for a common mistake: {_sentence(mistake)}")
+    if hint and watch:
+        out.append(f"{hint} {watch}")
     if hint:
         out.append(hint)
-    if mistake:
-        out.append(f"Watch out for a common mistake: {_sentence(mistake)}")
+    if watch:
+        out.append(watch)
     return out
+
+
+def _first_step(item: Item) -> str | None:
+    """Where a worked solution starts, by the first step's title only (its text may compute
+    the answer); None when the steps have no titles."""
+    titles = [s.title.strip().rstrip(".") for s in item.solution_steps if s.title.strip()]
+    if len(titles) < 2:
+        return None
+    first = titles[0]
+    if first[1:2].islower():  # "Look for ..." reads on in the sentence; "JSON ..." keeps its case
+        first = first[0].lower() + first[1:]
+    return f"Start where a worked solution would: {first}."
 
 
 def _worked(item: Item) -> list[str]:
