@@ -31,10 +31,10 @@ def test_the_models_list_names_the_tutor_and_each_lesson(openai_client: openai.O
 
 
 def test_a_completion_answers_with_numbered_citations(openai_client: openai.OpenAI) -> None:
-    completion = openai_client.chat.completions.create(model="gpt-4o", messages=ASK)
+    completion = openai_client.chat.completions.create(model="tutor", messages=ASK)
     assert completion.object == "chat.completion"
     assert completion.id.startswith("chatcmpl-")
-    assert completion.model == "gpt-4o"  # any model name is accepted and echoed
+    assert completion.model == "tutor"
     choice = completion.choices[0]
     assert choice.finish_reason == "stop"
     assert choice.message.role == "assistant"
@@ -166,6 +166,18 @@ def test_an_unknown_lesson_model_is_not_found(openai_client: openai.OpenAI) -> N
             model="tutor/no-such-lesson", messages=[{"role": "user", "content": "hi"}]
         )
     assert raised.value.code == "model_not_found"
+
+
+@pytest.mark.parametrize("model", ["gpt-4", "tutor-2", "Tutor"])
+def test_a_model_the_tutor_does_not_serve_is_not_found_with_the_list(
+    openai_client: openai.OpenAI, model: str
+) -> None:
+    with pytest.raises(openai.NotFoundError) as raised:
+        openai_client.chat.completions.create(model=model, messages=ASK)
+    assert raised.value.code == "model_not_found" and raised.value.param == "model"
+    message = raised.value.message
+    assert f"The model '{model}' does not exist" in message
+    assert "'tutor'" in message and "'tutor/few-shot-prompting'" in message
 
 
 def test_errors_use_openais_shape(server_url: str) -> None:

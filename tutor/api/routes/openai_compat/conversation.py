@@ -53,14 +53,17 @@ class Conversation:
 
 
 def _lesson_of(model: str, lessons: set[str]) -> str | None:
+    """None for ``tutor`` (every lesson), the lesson id for ``tutor/<lesson id>``; any other
+    name is OpenAI's 404 ``model_not_found``, listing the models this service serves."""
     prefix = MODEL + "/"
-    if not model.startswith(prefix):
+    if model == MODEL:
         return None
-    lesson = model[len(prefix) :]
-    if lesson not in lessons:
+    lesson = model[len(prefix) :] if model.startswith(prefix) else None
+    if lesson is None or lesson not in lessons:
+        served = ", ".join(repr(m) for m in [MODEL, *(prefix + x for x in sorted(lessons))])
         raise WireError(
-            f"The model {model!r} does not exist: use {MODEL!r} or {prefix}<lesson id> "
-            "(GET /v1/models lists them)",
+            f"The model {model!r} does not exist. This service serves {MODEL!r} (every lesson) "
+            f"and {prefix}<lesson id> (one lesson): {served} (GET /v1/models lists them)",
             status=404, code="model_not_found", param="model",
         )  # fmt: skip
     return lesson

@@ -6,8 +6,9 @@
 
 A lone question is answered like ``/v1/explain``. With earlier turns, a new tutoring session is
 opened, the turns are stored in it, and the question goes down the session's follow-up path, so
-"why?" works as it does on the chat page. Any model name is accepted: ``tutor/<lesson id>``
-scopes retrieval to that lesson, any other name means all lessons. System and developer
+"why?" works as it does on the chat page. The model is ``tutor`` (all lessons) or
+``tutor/<lesson id>`` (retrieval scoped to that lesson); any other name (``gpt-4``) is a 404
+``model_not_found`` listing these, as OpenAI answers an unknown model. System and developer
 messages are ignored: the tutor's own prompts decide how it answers.
 
 The reply's citations become ``[n]`` markers with a "Sources" list (and, for programs, the same
