@@ -117,23 +117,31 @@ def record_outcome(
             seen = knowledge.observe(row.item_id, fields.score, now)
             row.item_rating = seen.rating[0]
             _save(session, row.learner_id, knowledge, seen)
-            if _graded_after(session, row):  # a late grade (``tutor regrade``): replay in order
-                concepts = catalog.items[row.item_id].concepts
+            later = _concepts_graded_after(session, catalog, row)
+            if later is not None:  # a late grade (``tutor regrade``, replicas): replay in order
+                concepts = set(catalog.items[row.item_id].concepts) | later
                 rebuild_mastery(session, catalog, row.learner_id, learner_config, concepts=concepts)
         return Outcome(AttemptRecord.of(row), seen)
 
     return database.transaction(work)
 
 
-def _graded_after(session: Session, attempt: models.Attempt) -> bool:
-    """Whether the learner has a graded attempt submitted after this one."""
-    later = select(models.Attempt.id).where(
+def _concepts_graded_after(
+    session: Session, catalog: Catalog, attempt: models.Attempt
+) -> set[str] | None:
+    """The concepts of the learner's graded attempts submitted after this one (None: there
+    are none). Their updates used the concepts they share an item with, which this late
+    answer changes, so they are replayed along with its own concepts."""
+    later = select(models.Attempt.item_id).where(
         models.Attempt.learner_id == attempt.learner_id,
         models.Attempt.status == AttemptStatus.GRADED.value,
         models.Attempt.id != attempt.id,
         models.Attempt.created_at > attempt.created_at,
     )
-    return session.scalar(later.limit(1)) is not None
+    items = set(session.scalars(later))
+    if not items:
+        return None
+    return {c for item in items if item in catalog.items for c in catalog.items[item].concepts}
 
 
 async def grade_attempt(
