@@ -203,3 +203,36 @@ def test_a_teacher_overrides_and_confirms_flagged_answers(
     expect(tab.locator("#misconceptions-status")).to_have_text(
         "No misconceptions named in grades yet."
     )
+
+
+def test_a_card_for_a_grade_without_mistakes_says_nothing_about_them(
+    tab: Page, service: Service
+) -> None:
+    attempt = flag(service, "ctx-04", "Roughly ten dollars daily.", "partially_correct", 0.5)
+    database = Database(service.database_url)
+    try:  # the grader named no mistake: the grade's mistakes list is empty
+        grade = Grade.model_validate(
+            {
+                "verdict": "partially_correct",
+                "score": 0.5,
+                "feedback": {"next_step": "Show the calculation.", "text": "Partly there."},
+                "confidence": 0.3,
+                "flags": ["needs_review"],
+                "engine": "offline",
+                "prompt": "grader@1",
+            }
+        )
+        record_grade(database, attempt, grade)
+    finally:
+        database.dispose()
+    enter_key(tab, service.keys["teacher"])
+    card = tab.get_by_role("list", name="Answers to review").locator(
+        f"li[data-attempt='{attempt}']"
+    )
+    expect(card).to_be_visible()
+    expect(card.locator(".verdict")).to_have_text("Partially correct")
+    text = card.inner_text()
+    assert "null" not in text and "undefined" not in text, text
+    assert "Mistakes found" not in text
+    card.get_by_role("button", name="Confirm grade").click()  # leave the queue empty
+    expect(card).to_have_count(0)
