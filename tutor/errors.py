@@ -11,8 +11,8 @@
     ├── ForbiddenError           the key's role may not do this (403)
     ├── NotFoundError            the thing asked for does not exist (404)
     ├── ServiceUnavailableError  a backend (Chroma, an LLM) cannot be reached (503)
-    │   └── LLMUnavailableError  every model failed after retries and fallbacks (503)
-    ├── LLMOutputInvalidError    the model's reply did not validate, even after a repair (502)
+    │   └── LLMUnavailableError  the model could not answer: try again after Retry-After (503)
+    │       └── LLMOutputInvalidError  its reply did not validate, even after a repair (503)
     └── LLMRequestError          the provider refused the request as malformed (502)
 
 Each class declares the HTTP status and a short machine code; the API renders them as JSON
@@ -20,6 +20,10 @@ and the CLI as one ``error:`` line. Services raise these, never ``HTTPException`
 """
 
 from __future__ import annotations
+
+# Seconds a client is told to wait (Retry-After) when the model could not answer and the
+# provider did not say how long; its own Retry-After wins when it sent one.
+LLM_RETRY_AFTER = 30
 
 
 class TutorError(Exception):
@@ -57,15 +61,21 @@ class ServiceUnavailableError(TutorError):
 
 
 class LLMUnavailableError(ServiceUnavailableError):
+    """The model could not answer: every model failed after retries and fallbacks, a stream
+    broke off, or the reply was invalid even after a repair. One code for all of them, so a
+    client handles "try again later" once; ``retry_after`` seconds go out as ``Retry-After``."""
+
     status_code = 503
     code = "llm_unavailable"
 
+    def __init__(self, message: str, *, retry_after: int = LLM_RETRY_AFTER) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
-class LLMOutputInvalidError(TutorError):
-    """The model answered, but not in the required shape (the model is at fault)."""
 
-    status_code = 502
-    code = "llm_output_invalid"
+class LLMOutputInvalidError(LLMUnavailableError):
+    """The model answered, but not in the required shape (the model is at fault). To a client
+    it is the same 503 ``llm_unavailable`` as an outage; the message says which it was."""
 
     def __init__(self, message: str, *, prompt: str, errors: str, raw: str) -> None:
         super().__init__(message)

@@ -87,7 +87,7 @@ async def test_invalid_twice_raises_a_typed_error(gateway, provider):
 
     assert route.call_count == 2  # exactly one repair, then give up
     error = caught.value
-    assert (error.status_code, error.code) == (502, "llm_output_invalid")
+    assert (error.status_code, error.code) == (503, "llm_unavailable")
     assert error.prompt == "explain@1" and error.raw == '{"answer": 3}'
     assert "answer: Input should be a valid string" in error.errors
     assert "Invalid JSON" in provider.sent(route, 1)["messages"][-1]["content"]

@@ -19,8 +19,12 @@ DESCRIPTIONS = {
     409: "The request clashes with what is stored.",
     413: "The request body is over TUTOR_MAX_REQUEST_BYTES.",
     422: "The request does not validate; `details` lists each field.",
-    502: "The model answered, but not in the required shape.",
-    503: "A backend (the model, Chroma) cannot be reached; try again later.",
+    502: "The model's provider refused the request as sent (a request it will never accept).",
+    503: (
+        "A backend cannot answer now: the model (down, timing out, rate-limited, or replying "
+        "invalidly even after a repair: code `llm_unavailable`), Chroma, or a full worker queue "
+        "(`overloaded`). Try again after the `Retry-After` header's seconds."
+    ),
 }
 
 

@@ -1,7 +1,13 @@
-"""Sending one request: credentials check, retries and fallbacks, then price and record it."""
+"""Sending one request: credentials check, retries and fallbacks, then price and record it.
+
+Every provider request ends within ``timeout`` seconds, and a streamed reply may go at most
+``timeout`` seconds without a chunk, whatever the transport does (a provider that accepts the
+connection and then says nothing would otherwise hold a learner's request open).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -41,9 +47,10 @@ class Dispatcher:
         started = time.perf_counter()
 
         async def call(model: str) -> tuple[str, provider.Reply]:
-            reply = await provider.complete(
-                model, request, api_base=self.api_base, timeout=self.timeout
-            )
+            async with asyncio.timeout(self.timeout):  # whatever the transport does
+                reply = await provider.complete(
+                    model, request, api_base=self.api_base, timeout=self.timeout
+                )
             return model, reply
 
         model, reply = await self._with_fallbacks(call, request, started)
@@ -61,9 +68,10 @@ class Dispatcher:
         started = time.perf_counter()
 
         async def open_stream(model: str) -> tuple[str, AsyncIterator[Any]]:
-            chunks = await provider.open_stream(
-                model, request, api_base=self.api_base, timeout=self.timeout
-            )
+            async with asyncio.timeout(self.timeout):
+                chunks = await provider.open_stream(
+                    model, request, api_base=self.api_base, timeout=self.timeout
+                )
             return model, chunks
 
         model, chunks = await self._with_fallbacks(open_stream, request, started)
@@ -75,9 +83,15 @@ class Dispatcher:
         try:
             while True:
                 try:
-                    chunk = await anext(iterator)
+                    async with asyncio.timeout(self.timeout):  # a stalled stream ends too
+                        chunk = await anext(iterator)
                 except StopAsyncIteration:
                     break
+                except TimeoutError as exc:
+                    raise LLMUnavailableError(
+                        f"{model} sent nothing for {self.timeout:g} s in the middle of a streamed "
+                        f"reply for {request.prompt} (TUTOR_LLM_TIMEOUT); try again"
+                    ) from exc
                 except Exception as exc:
                     raise LLMUnavailableError(
                         f"{model} stopped in the middle of a streamed reply for {request.prompt}: "

@@ -7,13 +7,14 @@ this loop itself (litellm's own retries are off) so that it is bounded and testa
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from tutor.errors import LLMUnavailableError
+from tutor.errors import LLM_RETRY_AFTER, LLMUnavailableError
 
 logger = logging.getLogger("tutor.llm")
 
@@ -82,6 +83,7 @@ async def call_with_fallbacks(
     exception to raise at once (a client error no retry can fix).
     """
     failures: list[str] = []
+    asked: float | None = None  # the longest Retry-After a provider sent
     for index, model in enumerate(models):
         for retry in range(policy.max_retries + 1):
             try:
@@ -93,6 +95,8 @@ async def call_with_fallbacks(
                 if isinstance(verdict, Exception):
                     raise verdict from exc
                 failures.append(f"{model}: {verdict.reason}")
+                if verdict.retry_after is not None:
+                    asked = max(asked or 0.0, verdict.retry_after)
                 if retry == policy.max_retries:
                     break
                 delay = policy.delay(retry, verdict.retry_after)
@@ -110,5 +114,14 @@ async def call_with_fallbacks(
     raise LLMUnavailableError(
         f"no model answered after {len(failures)} attempt(s) "
         f"({', '.join(models)}); last failure: {failures[-1] if failures else 'none'}. "
-        "Check the provider's status, TUTOR_MODEL and TUTOR_FALLBACK_MODELS."
+        "Check the provider's status, TUTOR_MODEL and TUTOR_FALLBACK_MODELS.",
+        retry_after=client_retry_after(asked),
     )
+
+
+def client_retry_after(asked: float | None) -> int:
+    """Whole seconds for our ``Retry-After``: the provider's when it sent one (at least 1,
+    at most an hour), else :data:`~tutor.errors.LLM_RETRY_AFTER`."""
+    if asked is None:
+        return LLM_RETRY_AFTER
+    return min(3600, max(1, math.ceil(asked)))
