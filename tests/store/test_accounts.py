@@ -36,8 +36,8 @@ def test_a_key_for_an_existing_learner_adds_no_learner(
 
 
 def test_bad_requests_store_nothing(database: Database) -> None:
-    with pytest.raises(NotFoundError, match="no learner 'ghost'"):
-        issue_key(database, "learner", learner_id="ghost")
+    with pytest.raises(NotFoundError, match="no learner 'ghost'"):  # a learner key would create it
+        issue_key(database, "teacher", learner_id="ghost")
     with pytest.raises(BadRequestError, match="unknown role 'root'"):
         issue_key(database, "root", learner_name="Eve")
 
