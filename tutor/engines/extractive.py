@@ -73,9 +73,48 @@ def _with_context(sentences: list[Sentence]) -> list[str]:
     return out
 
 
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013]|\d{1,2}[.)])\s+(?=\S)")
+
+
+def is_list(text: str) -> bool:
+    """Whether a passage is a list: two or more lines start with a bullet ("- ", "* ", "1. ")."""
+    return sum(bool(_BULLET.match(line)) for line in text.splitlines()) >= 2
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a passage, on one line each; abbreviations such as "e.g." do not split."""
-    flat = " ".join(text.split())
+    """Sentences of a passage, on one line each; abbreviations such as "e.g." do not split.
+    Each item of a bulleted list is a sentence of its own (its marker dropped, a full stop
+    added when it has none), never run together with the next item."""
+    out: list[str] = []
+    for unit in _units(text):
+        out += _split_flat(" ".join(unit.split()))
+    return out
+
+
+def _units(text: str) -> list[str]:
+    """The text cut before every bullet line; lines that follow a bullet continue it."""
+    units: list[str] = []
+    current: list[str] = []
+    bullet = False
+    for line in text.splitlines():
+        marker = _BULLET.match(line)
+        if marker:
+            if current:
+                units.append(_ended(" ".join(current)) if bullet else " ".join(current))
+            current, bullet = [line[marker.end() :]], True
+        else:
+            current.append(line)
+    if current:
+        units.append(_ended(" ".join(current)) if bullet else " ".join(current))
+    return units
+
+
+def _ended(item: str) -> str:
+    item = item.strip()
+    return item if not item or item[-1] in ".!?:;" else item + "."
+
+
+def _split_flat(flat: str) -> list[str]:
     out: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(flat):

@@ -18,7 +18,7 @@ from typing import Any
 from tutor.corpus import Corpus, Difficulty, Item
 from tutor.engines import hint_ladder
 from tutor.engines.base import Draft, FollowUp, HintRequest, Streamed, chunked
-from tutor.engines.extractive import Selection, Sentence, candidates, select
+from tutor.engines.extractive import Selection, Sentence, candidates, is_list, select
 from tutor.engines.lexicon import Lexicon
 from tutor.retrieval import Embedder, Hit
 
@@ -66,7 +66,7 @@ class OfflineEngine:
             question, candidates(main), limit=4, boost=lambda s: prior.get(s.hit.section, 0.0)
         )
         groups = selection.groups()
-        parts = [MARK, *(f"{' '.join(texts)} [{hit.passage_id}]" for hit, texts in groups)]
+        parts = [MARK, *(_paragraph(hit, texts) for hit, texts in groups)]
         cited = [hit.passage_id for hit, _ in groups]
         used = {s.text for s in selection.sentences}
         takeaways = self._takeaways(question, passages, used)
@@ -170,6 +170,13 @@ class OfflineEngine:
         vectors = self.embedder.embed([attempt, *item.common_mistakes])
         best = int((vectors[1:] @ vectors[0]).argmax())
         return item.common_mistakes[best]
+
+
+def _paragraph(hit: Hit, texts: list[str]) -> str:
+    """The sentences quoted from one passage, cited; a list passage's items stay one a line."""
+    if is_list(hit.text):
+        return "\n".join(f"- {text}" for text in texts) + f" [{hit.passage_id}]"
+    return f"{' '.join(texts)} [{hit.passage_id}]"
 
 
 def _leading(passages: list[Hit], width: float = 0.15, most: int = 5) -> list[Hit]:
