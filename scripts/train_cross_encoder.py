@@ -341,13 +341,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--final-epochs", type=int, default=0, help="0: best by CV")
     parser.add_argument("--lr", type=float, default=Config.lr)
     parser.add_argument("--limit", type=int, default=0, help="rows, for a quick trial")
+    parser.add_argument("--contrast-weight", type=float, default=Config.contrast_weight)
+    parser.add_argument("--frozen-layers", type=int, default=Config.frozen_layers)
     parser.add_argument("--ship-fold", type=int, help="ship the model of this CV fold")
+    parser.add_argument(
+        "--ship-epoch", type=int, default=0, help="with --ship-fold: after this epoch (0: last)"
+    )
     parser.add_argument("--cv-only", action="store_true", help="no final model")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         print(f"no ASAG data at {args.data}; pass --data", file=sys.stderr)
         return 2
-    config = Config(seed=args.seed, folds=args.folds, epochs=args.epochs, lr=args.lr)
+    config = Config(
+        seed=args.seed, folds=args.folds, epochs=args.epochs, lr=args.lr,
+        contrast_weight=args.contrast_weight, frozen_layers=args.frozen_layers,
+    )  # fmt: skip
     rows = load_many(args.data, TRAIN_FILES) + corpus_rows(args.corpus)
     if args.limit:
         rows = random.Random(0).sample(rows, args.limit)
@@ -357,18 +365,19 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     if args.ship_fold is not None:  # the model of one fold, with that fold's CV figures
         model = trainer.new_model()
-        model.load_state_dict(_torch().load(args.work / f"fold{args.ship_fold}.pt"))
+        epoch = args.ship_epoch or config.epochs
+        model.load_state_dict(_torch().load(args.work / f"fold{args.ship_fold}-e{epoch}.pt"))
         model.eval()
         saved = np.load(args.work / "oof.npz")
         if str(saved["fingerprint"]) != fingerprint:
             raise SystemExit("oof.npz was made from other rows; rerun the cross-validation")
         oof, folds = saved["oof"], saved["folds"]
-        per_epoch = [fold_figures(rows, oof[e]) for e in range(len(oof))]
+        per_epoch = [fold_figures(rows, oof[e]) for e in range(epoch)]
         scored = sorted({int(f) for f in folds[~np.isnan(oof[0])]})
         cv = {"folds": config.folds, "scored_folds": scored, "per_epoch": per_epoch}
         target = export(trainer, model, args.out, args.work)
         trained = [r for r, f in zip(rows, folds, strict=True) if f != args.ship_fold]
-        _write_settings(args.out, target, config, trained, config.epochs, cv, args.ship_fold)
+        _write_settings(args.out, target, config, trained, epoch, cv, args.ship_fold)
         print(f"wrote {target} from fold {args.ship_fold}: {per_epoch[-1]}")
         return 0
     fingerprint = hashlib.sha256("\n".join(r.answer for r in rows).encode()).hexdigest()[:16]
@@ -385,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)  # fmt: skip
 
             def on_epoch(epoch: int, model: Any, held: np.ndarray = held, k: int = k) -> None:
-                _torch().save(model.state_dict(), args.work / f"fold{k}.pt")  # each epoch
+                _torch().save(model.state_dict(), args.work / f"fold{k}-e{epoch + 1}.pt")
                 p = trainer.predict(model, [held_examples[i] for i in held])
                 oof[epoch, held] = p
                 np.savez(args.work / "oof.npz", oof=oof, folds=folds, fingerprint=fingerprint)
