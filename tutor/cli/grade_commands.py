@@ -166,13 +166,27 @@ def regrade(
     pending: Annotated[
         bool, typer.Option("--pending", help="Grade every pending or failed attempt.")
     ] = False,
+    fallback: Annotated[
+        bool,
+        typer.Option(
+            "--fallback",
+            help="Grade again with the model the attempts the offline grader graded while the "
+            "model was down (flag llm_unavailable); the earlier grade is kept as history.",
+        ),
+    ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many.")] = None,
     offline: OfflineFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Finish attempts that were stored but not graded (the grader was down or crashed)."""
-    if not pending:
-        raise BadRequestError("say which attempts: tutor regrade --pending")
+    """Finish attempts that were stored but not graded (the grader was down or crashed), or
+    (--fallback) re-grade with the model those graded offline while it was down."""
+    if pending == fallback:
+        raise BadRequestError(
+            "say which attempts: tutor regrade --pending, or tutor regrade --fallback"
+        )
+    if fallback:
+        _regrade_fallback(limit, offline, as_json)
+        return
     from tutor.corpus import load_corpus
     from tutor.learners import LearnerConfig, regrade_pending
     from tutor.store import open_database
@@ -192,5 +206,41 @@ def regrade(
         console.print(f"graded {len(report.graded)} pending attempts", highlight=False)
     if report.failed:
         fail(f"{len(report.failed)} attempts failed again: " + "; ".join(
+            f"{attempt}: {error}" for attempt, error in list(report.failed.items())[:3]
+        ))  # fmt: skip
+
+
+def _regrade_fallback(limit: int | None, offline: bool, as_json: bool) -> None:
+    from tutor.corpus import load_corpus
+    from tutor.learners import LearnerConfig
+    from tutor.learners.fallback import regrade_fallback
+    from tutor.store import open_database
+    from tutor.variants.practice import practice_corpus
+
+    settings = get_settings()
+    if offline or not settings.model:
+        raise BadRequestError(
+            "tutor regrade --fallback grades with the model: set TUTOR_MODEL (and not --offline)"
+        )
+    with open_database(settings) as database:
+        corpus = practice_corpus(load_corpus(settings.corpus_dir), database)
+        service = _service(False, database)
+        config = LearnerConfig.from_settings(settings)
+        report = asyncio.run(
+            regrade_fallback(database, corpus, service.item_grader, config=config, limit=limit)
+        )
+    if as_json:
+        print_json(
+            {"regraded": report.regraded, "still_offline": report.still_offline,
+             "failed": report.failed}
+        )  # fmt: skip
+    else:
+        console.print(
+            f"re-graded {len(report.regraded)} attempts with the model; "
+            f"{len(report.still_offline)} still offline (the model is still down)",
+            highlight=False,
+        )
+    if report.failed:
+        fail(f"{len(report.failed)} attempts failed: " + "; ".join(
             f"{attempt}: {error}" for attempt, error in list(report.failed.items())[:3]
         ))  # fmt: skip

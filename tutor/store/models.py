@@ -188,6 +188,24 @@ class GradeOverride(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ReplacedGrade(Base):
+    """A grade an attempt had before a newer one replaced it: the offline stand-in given while
+    the model was down, once ``tutor regrade --fallback`` has the model grade the attempt. The
+    attempt holds the newest grade; these rows keep the history."""
+
+    __tablename__ = "replaced_grades"
+    __table_args__ = (CheckConstraint("score >= 0 AND score <= 1", name="score"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), index=True)
+    grade: Mapped[dict[str, Any]]
+    score: Mapped[float] = mapped_column(Float)
+    verdict: Mapped[str | None] = mapped_column(String(32))
+    engine: Mapped[str | None] = mapped_column(String(200))
+    graded_at: Mapped[datetime | None]
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Mastery(Base):
     """The tutor's belief about one learner and one concept (Bayesian Knowledge Tracing)."""
 
