@@ -26,7 +26,7 @@ def explain_response(reply: ExplainReply) -> ExplainResponse:
     )
 
 
-@router.post("/explain", responses=error_responses(*BACKEND))
+@router.post("/explain", responses=error_responses(404, *BACKEND))
 async def explain(body: ExplainRequest, tutor: TutorDep) -> ExplainResponse:
     """Answer a question from the course passages, citing them; `covered` is false (with the
     nearest lessons) when the course does not cover it."""

@@ -79,7 +79,7 @@ async def check_session(tutor: Tutor, principal: Principal, session_id: str) -> 
     _check_owner(principal, await asyncio.to_thread(get_chat_session, tutor.database, session_id))
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=error_responses(404))
 async def create_session(
     body: SessionCreate, tutor: TutorDep, principal: PrincipalDep
 ) -> SessionPublic:
