@@ -83,6 +83,13 @@ class Settings(BaseSettings):
     coverage_threshold: float = Field(default=0.33, ge=0, le=1)
     history_turns: int = Field(default=10, ge=0, le=100)  # earlier messages a follow-up sees
     max_request_bytes: int = Field(default=65_536, ge=1024)  # larger request bodies get a 413
+    # Blocking work (embedding, Chroma, the offline grader, database calls) runs in one pool of
+    # worker threads (tutor/offload.py): TUTOR_WORKER_THREADS threads (unset: CPUs + 4, at most
+    # 32), at most TUTOR_QUEUE_LIMIT calls waiting for one, each for at most TUTOR_QUEUE_TIMEOUT
+    # seconds; past either, the request gets a 503 with Retry-After.
+    worker_threads: int | None = Field(default=None, ge=1, le=256)
+    queue_limit: int = Field(default=256, ge=1)
+    queue_timeout: float = Field(default=10.0, gt=0)
     # TUTOR_TRUSTED_PROXIES: comma-separated addresses or networks (or a JSON list) whose
     # X-Forwarded-For / Forwarded headers name the client; from anyone else they are not trusted.
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)

@@ -11,8 +11,9 @@
     ├── ForbiddenError           the key's role may not do this (403)
     ├── NotFoundError            the thing asked for does not exist (404)
     ├── ServiceUnavailableError  a backend (Chroma, an LLM) cannot be reached (503)
-    │   └── LLMUnavailableError  the model could not answer: try again after Retry-After (503)
-    │       └── LLMOutputInvalidError  its reply did not validate, even after a repair (503)
+    │   ├── LLMUnavailableError  the model could not answer: try again after Retry-After (503)
+    │   │   └── LLMOutputInvalidError  its reply did not validate, even after a repair (503)
+    │   └── OverloadedError      the worker queue is full: try again after Retry-After (503)
     └── LLMRequestError          the provider refused the request as malformed (502)
 
 Each class declares the HTTP status and a short machine code; the API renders them as JSON
@@ -69,6 +70,17 @@ class LLMUnavailableError(ServiceUnavailableError):
     code = "llm_unavailable"
 
     def __init__(self, message: str, *, retry_after: int = LLM_RETRY_AFTER) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OverloadedError(ServiceUnavailableError):
+    """Too much work is waiting for a worker (:mod:`tutor.offload`); ``retry_after`` seconds."""
+
+    status_code = 503
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 

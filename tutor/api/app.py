@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        services.workers.install()  # asyncio.to_thread and offload() run in the bounded pool
         yield
         services.close()
 

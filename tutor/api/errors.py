@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tutor.errors import LLMUnavailableError, TutorError, UnauthorizedError
+from tutor.errors import LLMUnavailableError, OverloadedError, TutorError, UnauthorizedError
 
 logger = logging.getLogger("tutor.api")
 
@@ -20,10 +20,10 @@ def _body(code: str, message: str, status: int, **extra: object) -> JSONResponse
 
 def challenge(exc: TutorError) -> dict[str, str]:
     """The headers an error carries: ``WWW-Authenticate`` on a 401, ``Retry-After`` on a 503
-    for a model that could not answer."""
+    for a full worker queue or a model that could not answer."""
     if isinstance(exc, UnauthorizedError):
         return {"www-authenticate": "Bearer"}
-    if isinstance(exc, LLMUnavailableError):
+    if isinstance(exc, OverloadedError | LLMUnavailableError):
         return {"retry-after": str(exc.retry_after)}
     return {}
 

@@ -9,6 +9,7 @@ from tutor.config import Settings
 from tutor.corpus import Corpus, load_corpus
 from tutor.engines import Engine, engine_name, make_engine
 from tutor.learners import Catalog, LearnerConfig
+from tutor.offload import WorkerPool
 from tutor.retrieval import PassageIndex
 from tutor.store import Database, local_learner, open_database
 from tutor.tutoring import Tutor
@@ -18,6 +19,11 @@ from tutor.variants.practice import PracticeCorpus
 @dataclass
 class Services:
     settings: Settings
+
+    @cached_property
+    def workers(self) -> WorkerPool:
+        """The one pool of worker threads for blocking work, with a bounded queue."""
+        return WorkerPool.from_settings(self.settings)
 
     @cached_property
     def corpus(self) -> Corpus:
@@ -77,3 +83,5 @@ class Services:
     def close(self) -> None:
         if "database" in self.__dict__:
             self.database.dispose()
+        if "workers" in self.__dict__:
+            self.workers.shutdown(wait=False, cancel_futures=True)

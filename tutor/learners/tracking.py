@@ -33,6 +33,7 @@ from tutor.learners.knowledge import Knowledge, Observation
 from tutor.learners.policy import NextItem, choose
 from tutor.learners.replay import rebuild_mastery
 from tutor.learners.stored import catalog_of, load_knowledge
+from tutor.offload import offload
 from tutor.store import AttemptRecord, AttemptStatus, Database, models
 from tutor.store import attempts as store_attempts
 from tutor.store.attempts import GradePayload
@@ -154,13 +155,16 @@ async def grade_attempt(
     now: datetime | None = None,
 ) -> Outcome:
     """Grade a stored attempt; if the grader raises, the attempt is marked ``failed``."""
-    attempt = store_attempts.get_attempt(database, attempt_id)
+    attempt = await offload(store_attempts.get_attempt, database, attempt_id)
     _, item = corpus.item(attempt.item_id)
     try:
         grade = await grader(item, attempt.answer)
-        return record_outcome(database, corpus, attempt_id, grade, config=config, now=now)
+        return await offload(
+            record_outcome, database, corpus, attempt_id, grade, config=config, now=now
+        )
     except Exception as exc:
-        store_attempts.record_failure(database, attempt_id, f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        await offload(store_attempts.record_failure, database, attempt_id, error)
         raise
 
 
@@ -178,9 +182,10 @@ async def answer_item(
 ) -> Outcome:
     """Submit (committed first), grade and track one answer; a replayed key is not re-graded."""
     corpus.item(item_id)  # NotFoundError before anything is stored
-    attempt = store_attempts.submit_attempt(
-        database, learner_id, item_id, answer, idempotency_key=idempotency_key, now=now
-    )
+    attempt = await offload(
+        store_attempts.submit_attempt,
+        database, learner_id, item_id, answer, idempotency_key=idempotency_key, now=now,
+    )  # fmt: skip
     if attempt.status is AttemptStatus.GRADED:
         return Outcome(attempt, None)
     return await grade_attempt(database, corpus, attempt.id, grader, config=config, now=now)

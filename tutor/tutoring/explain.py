@@ -6,11 +6,11 @@ that the course does not cover the question and names the nearest lessons (``not
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
 from tutor.engines import Draft, Engine, OfflineEngine
+from tutor.offload import offload
 from tutor.tutoring.citations import Citation, check_citations
 from tutor.tutoring.context import LessonRef, Retrieved, Retriever
 
@@ -78,7 +78,7 @@ async def answer(engine: Engine, retrieved: Retrieved, question: str) -> Explain
 async def explain(
     engine: Engine, retriever: Retriever, question: str, lesson: str | None = None
 ) -> ExplainReply:
-    retrieved = await asyncio.to_thread(retriever.retrieve, question, lesson)
+    retrieved = await offload(retriever.retrieve, question, lesson)
     return await answer(engine, retrieved, question)
 
 

@@ -32,6 +32,7 @@ from tutor.errors import TutorError
 from tutor.grading.models import Grade, GradedExample, GradeRequest
 from tutor.grading.service import MAX_ANSWER_CHARS, GradingService
 from tutor.learners import Observation, answer_item
+from tutor.offload import offload
 from tutor.retrieval.embedder import Embedder
 from tutor.store import AttemptRecord, AttemptStatus, OverrideRecord
 
@@ -173,7 +174,7 @@ async def get_grading(request: Request, services: ServicesDep) -> GradingService
     async with state.grading_lock:
         if getattr(state, "grading", None) is None:
             embedder = _shared_embedder(services)
-            state.grading = await asyncio.to_thread(
+            state.grading = await offload(
                 GradingService.from_settings,
                 services.settings,
                 embedder=embedder,

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 
 from tutor import __version__
 from tutor.api.deps import ServicesDep
 from tutor.api.schemas import Health
+from tutor.offload import offload
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
 async def health(services: ServicesDep) -> Health:
-    count = await run_in_threadpool(services.index.count)
+    count = await offload(services.index.count)
     return Health(
         status="ok",
         version=__version__,

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
+from tutor.api.errors import challenge
 from tutor.api.schemas import CitationPublic, Public
 from tutor.errors import TutorError
 
@@ -166,6 +167,7 @@ class OpenAIRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
+            headers: dict[str, str] = {}
             try:
                 return await handler(request)
             except RequestValidationError as exc:
@@ -174,7 +176,8 @@ class OpenAIRoute(APIRoute):
                 error = exc
             except TutorError as exc:
                 error = WireError(exc.message, status=exc.status_code, code=exc.code)
+                headers = challenge(exc)
             body = error_body(error.message, error.status, error.code, error.param)
-            return JSONResponse(body, status_code=error.status)
+            return JSONResponse(body, status_code=error.status, headers=headers)
 
         return route

@@ -1,0 +1,71 @@
+"""The worker pool: a bounded queue, bounded waiting, and offload() running in it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from tutor.errors import OverloadedError
+from tutor.offload import WorkerPool, offload
+
+
+def _until(condition: object, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_full_queue_refuses_the_next_call_at_once() -> None:
+    pool = WorkerPool(threads=1, queue_limit=1, queue_timeout=5)
+    gate = threading.Event()
+    try:
+        busy = pool.submit(gate.wait, 5)
+        _until(lambda: pool.load().running == 1)
+        queued = pool.submit(lambda: "ran")
+        with pytest.raises(OverloadedError) as refused:
+            pool.submit(lambda: "never")
+        assert refused.value.status_code == 503 and refused.value.retry_after >= 1
+        gate.set()
+        assert busy.result(5) is True and queued.result(5) == "ran"
+        assert pool.load().refused == 1 and pool.load().waiting == 0
+    finally:
+        gate.set()
+        pool.shutdown()
+
+
+async def test_offload_gives_up_on_a_call_that_waits_past_the_timeout() -> None:
+    pool = WorkerPool(threads=1, queue_limit=10, queue_timeout=0.2)
+    pool.install()
+    gate, ran = threading.Event(), []
+    try:
+        busy = asyncio.ensure_future(offload(gate.wait, 5))
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        with pytest.raises(OverloadedError):
+            await offload(ran.append, "late")
+        assert time.monotonic() - started < 1  # refused when the time is up, not later
+        gate.set()
+        assert await busy is True
+        assert ran == [] and pool.load().waiting == 0  # the dropped call never ran
+        assert await offload(sum, [1, 2]) == 3
+    finally:
+        gate.set()
+        pool.shutdown()
+
+
+async def test_asyncio_to_thread_runs_in_the_installed_pool() -> None:
+    pool = WorkerPool(threads=2, queue_limit=4, queue_timeout=1)
+    pool.install()
+    try:
+        name = await asyncio.to_thread(lambda: threading.current_thread().name)
+        assert name.startswith("tutor-work")
+    finally:
+        pool.shutdown()
+
+
+async def test_without_a_pool_offload_is_a_plain_thread() -> None:
+    assert await offload(lambda: threading.current_thread() is threading.main_thread()) is False
