@@ -7,7 +7,10 @@
 
 Without ``TUTOR_MODEL`` the offline grader grades. With it, the model grades (majority vote of
 ``TUTOR_GRADE_SAMPLES``) and the offline grader, when its artifact is installed, grades the same
-answer as the second opinion the injection defence needs (:mod:`tutor.grading.attacks.guard`).
+answer as the second opinion the injection defence needs (:mod:`tutor.grading.attacks.guard`)
+wherever that opinion can change the outcome: when the model awards the answer something or
+the answer is flagged (:func:`~tutor.grading.attacks.guard.needs_offline`); a model's
+``incorrect`` for an unflagged answer stands without it, as that is most of the grader's CPU.
 Every grade goes through the cache first (:mod:`tutor.grading.cache`).
 
 Given a database, an answer to a corpus item is graded with the item's teacher-graded answers
@@ -42,7 +45,7 @@ from tutor.errors import (
 )
 from tutor.grading import artifact as artifacts
 from tutor.grading.attacks import Detection, detect, sanitise
-from tutor.grading.attacks.guard import guard_llm, guard_offline, with_flags
+from tutor.grading.attacks.guard import guard_llm, guard_offline, needs_offline, with_flags
 from tutor.grading.cache import GradeCache, cache_from_settings, grade_key
 from tutor.grading.llm_grader import LLMGrader
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
@@ -58,11 +61,12 @@ from tutor.grading.rubric import (
     written_examples,
 )
 from tutor.llm import UsageLedger
+from tutor.offload import offload
 from tutor.retrieval.embedder import Embedder, MiniLMEmbedder
 from tutor.store import Database, teacher_graded_answers
 
 MAX_ANSWER_CHARS = 5_000
-DETECTOR = "attacks@1"  # bump when the detector or the guard changes what a grade may be
+DETECTOR = "attacks@2"  # bump when the detector or the guard changes what a grade may be
 logger = logging.getLogger("tutor.grading")
 # What the model failing looks like: the offline grade stands in. Configuration errors are
 # the provider refusing the credentials or the model (a setting to fix, logged as an error);
@@ -156,9 +160,7 @@ class GradingService:
         written = written_examples(item)
         if self.database is None:
             return merge_examples(given, written)
-        graded = await asyncio.to_thread(
-            teacher_graded_answers, self.database, item.id, limit=ITEM_EXAMPLES
-        )
+        graded = await offload(teacher_graded_answers, self.database, item.id, limit=ITEM_EXAMPLES)
         overridden = [GradedExample(answer=a, score=s) for a, s in graded]
         return merge_examples(given, overridden, written)
 
@@ -176,41 +178,61 @@ class GradingService:
         for request in requests:
             _check(request.answer)
         keys = [grade_key(self.version, r) for r in requests]
-        grades = [self.cache.get(k) if self.cache else None for k in keys]
+        cache = self.cache
+        grades: list[Grade | None] = [None] * len(keys)
+        if cache is not None:
+            grades = await offload(_cached, cache, keys)
         todo = [i for i, g in enumerate(grades) if g is None]
         fresh = await self._grade([requests[i] for i in todo], fallback=fallback)
         for i, grade in zip(todo, fresh, strict=True):
             grades[i] = grade
-            if self.cache is not None and Flag.LLM_UNAVAILABLE not in grade.flags:
-                self.cache.put(keys[i], grade)
+        if cache is not None:
+            keep = [(keys[i], g) for i, g in zip(todo, fresh, strict=True)
+                    if Flag.LLM_UNAVAILABLE not in g.flags]  # fmt: skip
+            await offload(_store, cache, keep)
         return [g for g in grades if g is not None]
 
     async def _grade(self, requests: Sequence[GradeRequest], *, fallback: bool) -> list[Grade]:
         if not requests:
             return []
         detections = [detect(r.answer) if has_content(r.answer) else Detection() for r in requests]
-        offline = await self._offline(requests, detections) if self.offline else None
         if self.llm is None:
-            assert offline is not None
-            return offline
+            return await self._offline(requests, detections)
         limit = asyncio.Semaphore(self.concurrency)
 
-        async def one(i: int, request: GradeRequest) -> Grade:
-            if not has_content(request.answer):
-                return empty_grade(self.engine, self.prompt)
+        async def one(request: GradeRequest) -> Grade | Exception:
+            """The model's grade, or the error an offline grade stands in for."""
             assert self.llm is not None
-            examples = await asyncio.to_thread(self.ranker.nearest, request.answer,
-                                               request.examples)  # fmt: skip
+            examples = await offload(self.ranker.nearest, request.answer, request.examples)
             try:
                 async with limit:
-                    graded = await self.llm.grade(request.model_copy(update={"examples": examples}))
+                    return await self.llm.grade(request.model_copy(update={"examples": examples}))
             except LLM_FAILURES as exc:
-                if not fallback or offline is None or isinstance(exc, PromptError):
+                if not fallback or self.offline is None or isinstance(exc, PromptError):
                     raise
-                return _stand_in(offline[i], exc)
-            return guard_llm(graded, offline[i] if offline else None, detections[i])
+                return exc
 
-        grades = await asyncio.gather(*(one(i, r) for i, r in enumerate(requests)))
+        live = [i for i, r in enumerate(requests) if has_content(r.answer)]
+        answered = await asyncio.gather(*(one(requests[i]) for i in live))
+        replies = dict(zip(live, answered, strict=True))
+        # The offline grader runs only where its grade can change the outcome: the guard's
+        # second opinion on a grade the model awards or on a flagged answer, or a stand-in.
+        second = [
+            i
+            for i, reply in replies.items()
+            if isinstance(reply, Exception) or needs_offline(reply, detections[i])
+        ]
+        offline: dict[int, Grade] = {}
+        if self.offline is not None and second:
+            graded = await self._offline([requests[i] for i in second],
+                                         [detections[i] for i in second])  # fmt: skip
+            offline = dict(zip(second, graded, strict=True))
+        grades = [empty_grade(self.engine, self.prompt) for _ in requests]
+        for i, reply in replies.items():
+            if isinstance(reply, Exception):
+                grades[i] = _stand_in(offline[i], reply)
+            else:
+                grades[i] = guard_llm(reply, offline.get(i), detections[i])
         for grade, detection in zip(grades, detections, strict=True):
             if detection.suspected:
                 logger.info("answer flagged (%s): graded %s, for review",
@@ -229,11 +251,20 @@ class GradingService:
                 if has_content(cleaned):
                     cleaned_at[i] = len(batch)
                     batch.append(request.model_copy(update={"answer": cleaned}))
-        graded = await asyncio.to_thread(self.offline.grade_many, batch)
+        graded = await offload(self.offline.grade_many, batch)
         return [
             guard_offline(graded[i], graded[cleaned_at[i]] if i in cleaned_at else None, detection)
             for i, detection in enumerate(detections)
         ]
+
+
+def _cached(cache: GradeCache, keys: Sequence[str]) -> list[Grade | None]:
+    return [cache.get(k) for k in keys]
+
+
+def _store(cache: GradeCache, grades: Sequence[tuple[str, Grade]]) -> None:
+    for key, grade in grades:
+        cache.put(key, grade)
 
 
 def _stand_in(offline: Grade, error: Exception) -> Grade:

@@ -9,6 +9,10 @@
    awarded: the lower grade stands, flagged ``needs_review`` (:func:`guard_llm`). Without an
    offline grader to compare with, a flagged answer is not graded above partially correct.
 A strong disagreement on an answer nobody flagged keeps the model's grade, for review.
+
+The offline grade is asked for only where it can change the outcome (:func:`needs_offline`):
+a fooled model raises a grade, so an unflagged answer the model grades ``incorrect`` keeps that
+grade without a second opinion (which is most of the CPU an LLM-graded answer costs).
 """
 
 from __future__ import annotations
@@ -50,6 +54,13 @@ def capped(grade: Grade) -> Grade:
 def flagged(detection: Detection, llm: Grade) -> bool:
     """The detector flagged the answer, or the model itself suspects it."""
     return detection.suspected or Flag.INJECTION_SUSPECTED in llm.flags
+
+
+def needs_offline(llm: Grade, detection: Detection) -> bool:
+    """Whether :func:`guard_llm` needs the offline grade to judge the model's: the answer is
+    flagged, or the model awards it something (a verdict above incorrect). So a model fooled
+    into raising a wrong answer is always checked, and no correct answer goes to review."""
+    return flagged(detection, llm) or llm.verdict is not Verdict.INCORRECT
 
 
 def guard_offline(raw: Grade, cleaned: Grade | None, detection: Detection) -> Grade:
