@@ -79,6 +79,7 @@ class EmbeddingTable:
         self._rows: dict[str, int] = {}
         self._vectors = np.zeros((0, 0), dtype=np.float32)
         self._tokens: dict[str, npt.NDArray[np.float32]] = {}
+        self._token_bytes = 0
 
     def add(self, texts: Sequence[str]) -> None:
         new = list(dict.fromkeys(t for t in texts if t not in self._rows))
@@ -92,6 +93,11 @@ class EmbeddingTable:
     def __len__(self) -> int:
         return len(self._rows)
 
+    @property
+    def nbytes(self) -> int:
+        """The memory the vectors take (a text's token vectors take ~40x its pooled vector)."""
+        return self._vectors.nbytes + self._token_bytes
+
     def tokens(self, text: str) -> npt.NDArray[np.float32]:
         """L2-normalised contextual vectors of the text's content tokens, one row per token."""
         if text not in self._tokens:
@@ -102,7 +108,9 @@ class EmbeddingTable:
         new = sorted({t for t in texts if t not in self._tokens}, key=len)
         for start in range(0, len(new), _TOKEN_BATCH):
             chunk = new[start : start + _TOKEN_BATCH]
-            self._tokens.update(zip(chunk, _token_vectors(self._embedder, chunk), strict=True))
+            vectors = _token_vectors(self._embedder, chunk)
+            self._tokens.update(zip(chunk, vectors, strict=True))
+            self._token_bytes += sum(v.nbytes for v in vectors)
 
     def __getitem__(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.add(texts)

@@ -40,6 +40,9 @@ from tutor.retrieval.embedder import Embedder
 
 ENGINE = "offline"
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
+# ... and the memory their vectors take: every graded answer leaves its token vectors (~50 KB),
+# so a count of texts alone let a service grow by that much per answer for 50,000 answers.
+_TABLE_BYTES = 64 * 2**20
 _SIM_REF, _SIM_Q = BASE_FEATURES.index("sim_ref_max"), BASE_FEATURES.index("sim_question")
 
 
@@ -146,7 +149,7 @@ class OfflineGrader:
     def grade_many(self, requests: Sequence[GradeRequest]) -> list[Grade]:
         """Grades in request order; every text of the batch is embedded once."""
         with self._lock:
-            if len(self._table) > _TABLE_LIMIT:
+            if len(self._table) > _TABLE_LIMIT or self._table.nbytes > _TABLE_BYTES:
                 self._table = EmbeddingTable(self._embedder)
             live = [i for i, r in enumerate(requests) if _has_content(r.answer)]
             cases = [_case(requests[i]) for i in live]
