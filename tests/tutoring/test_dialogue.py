@@ -170,3 +170,30 @@ async def test_the_offline_follow_up_points_at_a_common_mistake_without_the_answ
     assert "About your attempt at pb-01" in content and "flattering the model" in content
     _, item = starter_corpus.item("pb-01")
     assert not AnswerGuard(item, tutor.index.embedder).check(content).leaked
+
+
+async def test_a_follow_up_is_searched_with_the_dialogue_not_its_own_words(tutor: Tutor) -> None:
+    session = await tutor.create_session()
+    await tutor.reply(session.id, "What does temperature do when sampling?")
+
+    reply = await tutor.reply(
+        session.id, "Why is temperature 0 not a guarantee of identical output?"
+    )
+
+    course = reply.message.content.split("\n\n")[2]  # after the notice and the intro line
+    assert "temperature 0 guarantees byte-identical output" in course
+    assert course.endswith("[sampling-and-temperature/problem]")
+
+
+async def test_an_offline_why_answers_in_whole_sentences_with_their_context(tutor: Tutor) -> None:
+    session = await tutor.create_session()
+    await tutor.reply(session.id, "How did the travel company fix its ticket router?")
+
+    reply = await tutor.reply(session.id, "why did the prompt get shorter?")
+
+    paragraphs = reply.message.content.split("\n\n")
+    assert paragraphs[1] == "Here is the reason, in the course's words:"
+    body = "\n\n".join(paragraphs[2:-1])
+    assert "five dynamic examples replaced twelve static ones" in body
+    shorter = body.index("The prompt also got shorter")
+    assert body.index("routing accuracy on their evaluation set rose.") < shorter  # its lead-in

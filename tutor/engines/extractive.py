@@ -24,7 +24,8 @@ _OPENERS = "\"'(\u201c"
 MIN_WORDS = 6
 _LEANS_BACK = re.compile(
     r"^(?:(?:this|that|these|those|it|its|they|their|such|so|but|however|instead|otherwise|"
-    r"also|then|here|there|both|another)\b|(?:\S+\s+){1,4}(?:this|these|those)\b[:,.]?)",
+    r"also|then|here|there|both|another)\b|(?:\S+\s+){1,4}(?:this|these|those)\b[:,.]?|"
+    r"(?:\S+\s+){1,3}(?:also|too|again)\b)",
     re.IGNORECASE,
 )
 
@@ -38,7 +39,8 @@ class Sentence:
 
     @property
     def leans_back(self) -> bool:
-        """Starts by pointing at what came before ("This is why...", "Injection exploits this:")."""
+        """Points at what came before ("This is why...", "Injection exploits this:", "The
+        prompt also got shorter")."""
         return bool(_LEANS_BACK.match(self.text))
 
 

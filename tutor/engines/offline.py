@@ -3,8 +3,9 @@
 Explanations are the passage sentences closest to the question (picked by MMR, see
 ``extractive``), each paragraph cited, then the lesson's key takeaways when they bear on the
 question and a suggested next step. Follow-ups re-select from passages retrieved for the
-question plus the previous topic, preferring reasons for "why" and definitions for "what do
-you mean by X", and skip what the tutor already said. Hints come from the item's own hints
+dialogue, preferring reasons for "why" and definitions for "what do you mean by X", skip what
+the tutor already said, and answer in whole sentences: a line saying what follows, never one
+sentence alone, never a sentence without the one it leans on. Hints come from the item's own hints
 and solution steps (``hint_ladder``). Every text says that it is offline.
 """
 
@@ -130,19 +131,18 @@ class OfflineEngine:
 
         query = " ".join(p for p in (request.term or request.question, topic) if p)
         focus = request.term or request.question
-        selection = self._select(query, pool, limit=3, max_words=110, boost=boost, focus=focus)
+        selection = _with_neighbour(
+            self._select(query, pool, limit=3, max_words=110, boost=boost, focus=focus), pool
+        )
         parts = [MARK.replace("answer", "follow-up")]
-        lead = ""
+        definition = None
         if request.kind == "clarify" and request.term:
             definition = self._definition(request.term)
             parts += [definition] if definition else []
-            lead = "" if definition else f'On "{request.term}": '
-        elif request.kind == "why":
-            lead = "Why: "
         groups = selection.groups()
+        if groups and definition is None:
+            parts.append(_intro(request))
         parts += [f"{' '.join(texts)} [{hit.passage_id}]" for hit, texts in groups]
-        if groups and lead:
-            parts[len(parts) - len(groups)] = lead + parts[len(parts) - len(groups)]
         if not groups:
             parts.append("I have nothing to add from the course passages beyond what I said.")
         if request.attempt and request.attempt.item:
@@ -170,6 +170,31 @@ class OfflineEngine:
         vectors = self.embedder.embed([attempt, *item.common_mistakes])
         best = int((vectors[1:] @ vectors[0]).argmax())
         return item.common_mistakes[best]
+
+
+def _intro(request: FollowUp) -> str:
+    """A sentence that says what the course passages below answer."""
+    if request.kind == "why":
+        return "Here is the reason, in the course's words:"
+    if request.kind == "clarify" and request.term:
+        return f'Here is what the course says about "{request.term}":'
+    return "Here is more from the course on this:"
+
+
+def _with_neighbour(selection: Selection, pool: Sequence[Sentence]) -> Selection:
+    """A lone sentence comes with the one after it in its passage, so that a reply is never a
+    single sentence taken out of its paragraph."""
+    if len(selection.sentences) != 1:
+        return selection
+    (only,) = selection.sentences
+    after = next(
+        (s for s in pool if s.hit.passage_id == only.hit.passage_id
+         and s.position == only.position + 1),
+        None,
+    )  # fmt: skip
+    if after is None:
+        return selection
+    return Selection((only, after), selection.best_similarity)
 
 
 def _paragraph(hit: Hit, texts: list[str]) -> str:

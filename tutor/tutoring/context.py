@@ -13,8 +13,8 @@ is below ``CONFIDENT`` also needs the course to use most of its words, by IDF we
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from tutor.corpus import Corpus
 from tutor.engines.lexicon import Lexicon, terms
@@ -22,6 +22,8 @@ from tutor.retrieval import Hit, PassageIndex
 
 SEARCH_K = 12  # passages fetched: enough to name a few nearest lessons
 CONTEXT_K = 6  # passages an engine sees (plus the key takeaways)
+FUSE_K = 30  # passages fetched per part of a weighted (dialogue) search
+PREFERRED = 0.05  # added to a preferred section's score ("an example of that?": examples)
 NEAREST = 3
 CONFIDENT = 0.5  # from this top score on, similarity alone decides
 SHORT_QUESTION = 8  # content words; longer questions (pasted scenarios) are judged by similarity
@@ -110,7 +112,46 @@ class Retriever:
         hits = self.index.search(query, SEARCH_K, lesson=lesson) if lesson else []
         if not hits or hits[0].score < self.threshold:
             hits = self.index.search(query, SEARCH_K)
-        covered = bool(hits) and self.covers(query, hits[0].score)
+        return self._finish(query, hits, query)
+
+    def retrieve_weighted(
+        self,
+        parts: Sequence[tuple[str, float]],
+        lesson: str | None = None,
+        asked: str = "",
+        prefer: Collection[str] = (),
+    ) -> Retrieved:
+        """One search per (text, weight) part; a passage scores the weighted sum of its
+        similarities (a part that did not return it counts its lowest similarity), so the
+        weights decide how much each part of a dialogue steers the search; passages of the
+        ``prefer`` sections get ``PREFERRED`` more. ``asked`` is what the coverage check reads
+        (the learner's words)."""
+        hits = self._fused(parts, lesson, prefer) if lesson else []
+        if not hits or hits[0].score < self.threshold:
+            hits = self._fused(parts, None, prefer)
+        text = " ".join(t for t, _ in parts)
+        return self._finish(text, hits, asked or text)
+
+    def _fused(
+        self, parts: Sequence[tuple[str, float]], lesson: str | None, prefer: Collection[str]
+    ) -> list[Hit]:
+        totals: dict[str, float] = {}
+        found: dict[str, Hit] = {}
+        floors: list[tuple[dict[str, float], float, float]] = []
+        for text, weight in parts:
+            hits = self.index.search(text, FUSE_K, lesson=lesson)
+            floors.append(({h.passage_id: h.score for h in hits}, hits[-1].score if hits else 0.0,
+                           weight))  # fmt: skip
+            for hit in hits:
+                found.setdefault(hit.passage_id, hit)
+        for pid in found:
+            totals[pid] = sum(w * scores.get(pid, floor) for scores, floor, w in floors)
+            totals[pid] += PREFERRED if found[pid].section in prefer else 0.0
+        ranked = sorted(found, key=lambda pid: -totals[pid])[:SEARCH_K]
+        return [replace(found[pid], score=round(totals[pid], 4)) for pid in ranked]
+
+    def _finish(self, query: str, hits: list[Hit], asked: str) -> Retrieved:
+        covered = bool(hits) and self.covers(asked, hits[0].score)
         passages = [h for h in hits if h.score >= self.threshold][:CONTEXT_K] if covered else []
         if covered and not any(
             h.lesson_id == passages[0].lesson_id and h.section == "key_takeaways" for h in passages

@@ -6,7 +6,8 @@ text deltas and, once they are read to the end, stores both messages and sets ``
 
 - A standalone question is explained like ``/v1/explain`` (structured for an LLM).
 - A follow-up ("why?", "what do you mean by X?", "and for JSON?") is answered by the engine's
-  ``follow_up`` (streamed for an LLM) from passages retrieved for the message plus the topic.
+  ``follow_up`` (streamed for an LLM) from passages retrieved for the dialogue: the question
+  followed up, the tutor's last answer and the new message, weighed by what each names.
 - A practice attempt is context only in its item's practice session, or when the learner
   names or quotes it, and recent (:mod:`~tutor.tutoring.attempts`); then the reply is checked
   against that item's answer before any of it is sent, and leaking sentences are taken out.
@@ -28,7 +29,14 @@ from tutor.tutoring import explain, memory
 from tutor.tutoring.attempts import attempt_in_context
 from tutor.tutoring.citations import check_citations
 from tutor.tutoring.context import LessonRef, Retrieved, Retriever
-from tutor.tutoring.followups import Classified, classify, topic
+from tutor.tutoring.followups import (
+    Classified,
+    classify,
+    content_words,
+    dialogue_query,
+    followed_question,
+    topic,
+)
 from tutor.tutoring.leak import AnswerGuard, guard_for, redact
 
 logger = logging.getLogger("tutor.tutoring")
@@ -142,10 +150,16 @@ class Dialogue:
         # a practice attempt is context too: "why was mine wrong?" may open a session
         classified = classify(question, bool(past) or attempt is not None)
         about = " ".join(part for part in (topic(past), attempt.stem if attempt else "") if part)
-        query = f"{classified.term or question} {about}" if classified.kind else question
-        if classified.kind and attempt is not None and not past:  # about the attempt alone:
-            query = f"{classified.term or ''} {attempt.stem}".strip()  # "why" adds no content
-        retrieved = self.retriever.retrieve(query, session.lesson_id)
+        if classified.kind:  # searched with the dialogue, not the bare "why?"
+            stem = attempt.stem if attempt else ""
+            query = dialogue_query(question, classified, past, stem)
+            followed = followed_question(past)
+            asked = f"{question} {followed if content_words(followed) else stem}".strip()
+            retrieved = self.retriever.retrieve_weighted(
+                query.parts, session.lesson_id, asked, query.prefer
+            )
+        else:
+            retrieved = self.retriever.retrieve(question, session.lesson_id)
         if classified.kind is None and about and not retrieved.covered:
             with_topic = self.retriever.retrieve(f"{question} {about}", session.lesson_id)
             if with_topic.covered:  # a follow-up none of the patterns caught

@@ -3,8 +3,8 @@
 A follow-up is a "why" ("why?", "but why does that work?"), a clarification ("what do you
 mean by X?", "what does X mean?") or a short message leaning on the previous turn ("and for
 JSON?", "can you give an example of that?"). It is answered with passages retrieved for the
-message *plus* the topic of the conversation: the last standalone learner question and the
-lesson the tutor last cited.
+dialogue (:func:`dialogue_query`): the question being followed up, the tutor's last answer and
+the new message, each weighed by how much it says (a bare "why?" says nothing by itself).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tutor.engines import FollowUpKind
+from tutor.engines.lexicon import stem, terms
 from tutor.store import MessageRecord
 
 _CLARIFY = [
@@ -31,6 +32,18 @@ _LEANING = re.compile(
 )
 _ANAPHORA = re.compile(r"\b(?:it|that|this|those|these|they|them|there|which)\b")
 SHORT = 12  # words
+# words of a follow-up that ask for something rather than name it ("why not?", "give an example")
+_ASKING = frozenset(
+    stem(w)
+    for w in """why come mean meant example examples explain elaborate tell give go show happen
+    happens really sure okay ok thanks then else instead not answer attempt wrong right correct
+    incorrect grade graded mark marked mine choice option""".split()
+)
+_BOILERPLATE = re.compile(r"^(?:Offline (?:answer|follow-up)|Next:|Key takeaways from)[^\n]*\n?")
+_CITATION = re.compile(r"\s*\[[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:\s*[,;]\s*[^\]]+)?\]")
+ANSWER_WORDS = 60  # of the tutor's last answer that go into the query
+_EXAMPLE = re.compile(r"\b(?:examples?|for instance|in practice|real case)\b", re.IGNORECASE)
+EXAMPLE_SECTIONS = frozenset({"real_example", "scenario", "before_after"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,64 @@ def classify(question: str, has_history: bool) -> Classified:
     if short and (_LEANING.match(text) or _ANAPHORA.search(text)):
         return Classified("more")
     return Classified(None)
+
+
+@dataclass(frozen=True)
+class DialogueQuery:
+    """What a follow-up's passages are searched with: (text, weight) parts, weights summing to 1."""
+
+    parts: tuple[tuple[str, float], ...]
+    prefer: frozenset[str] = frozenset()  # sections that answer this kind of follow-up
+
+    @property
+    def text(self) -> str:
+        return " ".join(text for text, _ in self.parts)
+
+
+def content_words(message: str) -> int:
+    """How many words of a message name something (not "why", "mean", "example", ...)."""
+    return len({t for t in terms(message) if t not in _ASKING})
+
+
+def followed_question(history: Sequence[MessageRecord]) -> str:
+    """The question being followed up: the last standalone learner question."""
+    learner = [m.content for m in history if m.role == "user"]
+    return next(
+        (q for q in reversed(learner) if classify(q, True).kind is None),
+        learner[0] if learner else "",
+    )
+
+
+def last_answer(history: Sequence[MessageRecord], words: int = ANSWER_WORDS) -> str:
+    """The tutor's last answer without citations, offline notices and the suggested next step."""
+    text = next((m.content for m in reversed(history) if m.role == "assistant"), "")
+    paragraphs = [_BOILERPLATE.sub("", p).strip() for p in text.split("\n\n")]
+    prose = _CITATION.sub("", " ".join(p for p in paragraphs if p))
+    return " ".join(prose.split()[:words])
+
+
+def dialogue_query(
+    message: str, classified: Classified, history: Sequence[MessageRecord], about: str = ""
+) -> DialogueQuery:
+    """The follow-up's search: the new message (or the term asked about), weighted by how much
+    it names; the question being followed up (or ``about``, an attempted item's question, when
+    there is no earlier question); and the tutor's last answer."""
+    asked = classified.term or message
+    named = content_words(asked)
+    followed = followed_question(history)
+    if content_words(followed) == 0:  # "why was mine wrong?" follows up the attempted item
+        followed = about or followed
+    answer = last_answer(history)
+    own = (0.0, 0.5, 0.6)[named] if named < 3 else 1.0  # a full question leads its search
+    parts = [(asked, own), (followed, 0.6), (answer, 0.4)]
+    if about and about != followed:
+        parts.append((about, 0.3))
+    kept = [(text, w) for text, w in parts if text.strip() and w > 0]
+    prefer = EXAMPLE_SECTIONS if _EXAMPLE.search(message) else frozenset()
+    if not kept:
+        return DialogueQuery(((message, 1.0),), prefer)
+    total = sum(w for _, w in kept)
+    return DialogueQuery(tuple((text, w / total) for text, w in kept), prefer)
 
 
 def topic(history: Sequence[MessageRecord]) -> str:
