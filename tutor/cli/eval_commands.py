@@ -1,4 +1,4 @@
-"""``tutor eval grading``, ``tutor eval agreement`` and ``tutor eval compare``."""
+"""``tutor eval grading``, ``agreement``, ``compare``, ``contrast``, ``mistakes``, ``dialogue``."""
 
 from __future__ import annotations
 
@@ -377,6 +377,42 @@ def mistakes(
         console.print(mistakes_table(figures))
     for o in outcomes:
         if o.passed:  # stdout stays one JSON document with --json
+            (err_console if as_json else console).print(o.line, highlight=False, soft_wrap=True)
+        else:
+            err_console.print(f"[bold red]error:[/] {o.line}", highlight=False, soft_wrap=True)
+    if not all(o.passed for o in outcomes):
+        raise typer.Exit(1)
+
+
+@eval_app.command("dialogue")
+def dialogue(
+    path: Annotated[Path, typer.Argument(help="A dialogue file or folder (YAML).")] = Path(
+        "evals/dialogues"
+    ),
+    min_hit1: AtLeast = None,
+    min_hit3: AtLeast = None,
+    max_wrong_attempt: AtMost = None,
+    min_attempt_recall: AtLeast = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Play multi-turn dialogues through the offline tutor (a temporary index and store) and
+    report retrieval hit@1/@3 for labelled follow-ups and the rate of wrong attempt context."""
+    from tutor.evals import dialogue as d
+
+    figures = asyncio.run(d.evaluate(get_settings(), path))
+    limits = {
+        "--min-hit1": min_hit1,
+        "--min-hit3": min_hit3,
+        "--max-wrong-attempt": max_wrong_attempt,
+        "--min-attempt-recall": min_attempt_recall,
+    }
+    outcomes = d.check(figures, limits)
+    if as_json:
+        print_json({**figures, "gates": [o.as_dict() for o in outcomes]})
+    else:
+        console.print(d.table(figures))
+    for o in outcomes:
+        if o.passed:
             (err_console if as_json else console).print(o.line, highlight=False, soft_wrap=True)
         else:
             err_console.print(f"[bold red]error:[/] {o.line}", highlight=False, soft_wrap=True)
