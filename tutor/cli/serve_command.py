@@ -34,6 +34,14 @@ def check_exposure(host: str) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes serving the port (uvicorn workers); each has its own worker "
+            "threads (TUTOR_WORKER_THREADS). About one per CPU core.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the HTTP service (JSON API, docs at /docs, and the web page at /).
 
@@ -43,6 +51,11 @@ def serve(
     from tutor.api import create_app
 
     check_exposure(host)
-    typer.echo(f"tutor serving on http://{host}:{port} (API docs at /docs)", err=True)
+    plural = f" in {workers} processes" if workers > 1 else ""
+    typer.echo(f"tutor serving on http://{host}:{port}{plural} (API docs at /docs)", err=True)
     # proxy_headers off: tutor.api.local_mode reads them, from TUTOR_TRUSTED_PROXIES only
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
+    if workers == 1:
+        uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
+    else:  # each worker process builds its own app from the same settings (the environment)
+        uvicorn.run("tutor.api:create_app", factory=True, workers=workers, host=host, port=port,
+                    log_level="info", proxy_headers=False)  # fmt: skip
