@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -70,3 +71,33 @@ def test_every_operation_answers_as_documented(admin_server: tuple[str, str]) ->
         except (Exception, BaseExceptionGroup) as exc:  # report every operation's failure
             failures.append(f"{operation.label}: {' '.join(str(exc).split())[:600]}")
     assert not failures, "\n".join(failures)
+
+
+def test_sequences_of_calls_answer_as_documented(admin_server: tuple[str, str]) -> None:
+    """The stateful phase: calls chained by the links schemathesis finds (an id one answer
+    gives, used by the next call), checked as above."""
+    url, admin = admin_server
+    schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
+    headers = {"authorization": f"Bearer {admin}"}
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            return {"base_url": url, "headers": headers}
+
+        def validate_response(
+            self, response: Any, case: schemathesis.Case, additional_checks: Any = None, **_: Any
+        ) -> None:
+            case.validate_response(
+                response, excluded_checks=[positive_data_acceptance], recorder=self.recorder
+            )
+
+    Workflow.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
+    )

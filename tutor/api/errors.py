@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tutor.errors import LLMUnavailableError, OverloadedError, TutorError, UnauthorizedError
 
 logger = logging.getLogger("tutor.api")
+UNPARSABLE_BODY = "There was an error parsing the body"  # FastAPI's HTTPException detail
 
 
 def _body(code: str, message: str, status: int, **extra: object) -> JSONResponse:
@@ -51,4 +52,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
+            # FastAPI's answer to a body that is not even text (not UTF-8): the documented 422
+            # that a body of invalid JSON gets, not an undocumented 400
+            message = "the request body is not valid JSON (it is not UTF-8 text)"
+            return _body("invalid_request", message, 422,
+                         details=[{"field": "body", "message": message}])  # fmt: skip
         return _body("http_error", str(exc.detail), exc.status_code)
