@@ -146,7 +146,7 @@ def _is_model_unavailable(response: httpx.Response, fault: str) -> None:
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_explanations_and_chat_answer_one_503_with_retry_after(
+def test_explanations_hints_and_chat_answer_one_503_with_retry_after(
     faulty: tuple[httpx.Client, FaultyProvider], fault: str
 ) -> None:
     http, provider = faulty
@@ -158,6 +158,11 @@ def test_explanations_and_chat_answer_one_503_with_retry_after(
     turn = {"content": "What does temperature do?"}
     url = f"/v1/sessions/{session['id']}/messages"
     _is_model_unavailable(_timed(http.post, url, json=turn), fault)
+    hint = _timed(http.post, "/v1/items/pi-02/hints", json={"level": 2})
+    if fault == "not_json":  # a hint is plain text: any text is a reply (the leak check guards it)
+        assert hint.status_code == 200
+    else:
+        _is_model_unavailable(hint, fault)
     completion = {"model": "tutor", "messages": [{"role": "user", "content": turn["content"]}]}
     reply = _timed(http.post, "/v1/chat/completions", json=completion)
     assert reply.status_code == 503 and reply.headers["retry-after"]
