@@ -23,7 +23,7 @@ from tutor.retrieval import Hit, PassageIndex
 SEARCH_K = 12  # passages fetched: enough to name a few nearest lessons
 CONTEXT_K = 6  # passages an engine sees (plus the key takeaways)
 FUSE_K = 30  # passages fetched per part of a weighted (dialogue) search
-PREFERRED = 0.05  # added to a preferred section's score ("an example of that?": examples)
+PREFERRED = 0.1  # added to a preferred section's score ("an example of that?": examples)
 NEAREST = 3
 CONFIDENT = 0.5  # from this top score on, similarity alone decides
 SHORT_QUESTION = 8  # content words; longer questions (pasted scenarios) are judged by similarity

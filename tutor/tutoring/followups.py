@@ -117,6 +117,8 @@ def dialogue_query(
         followed = about or followed
     answer = last_answer(history)
     own = (0.0, 0.5, 0.6)[named] if named < 3 else 1.0  # a full question leads its search
+    if classified.term and named:  # "what do you mean by X?" is about X
+        own = 1.0
     parts = [(asked, own), (followed, 0.6), (answer, 0.4)]
     if about and about != followed:
         parts.append((about, 0.3))
