@@ -22,8 +22,9 @@ DESCRIPTIONS = {
     502: "The model's provider refused the request as sent (a request it will never accept).",
     503: (
         "A backend cannot answer now: the model (down, timing out, rate-limited, or replying "
-        "invalidly even after a repair: code `llm_unavailable`), Chroma, or a full worker queue "
-        "(`overloaded`). Try again after the `Retry-After` header's seconds."
+        "invalidly even after a repair: code `llm_unavailable`), Chroma, the database "
+        "(`/ready`), or a full worker queue (`overloaded`). Try again after the "
+        "`Retry-After` header's seconds."
     ),
 }
 

@@ -20,6 +20,12 @@ class Health(Public):
     indexed_passages: int
 
 
+class Readiness(Public):
+    status: str
+    database: str
+    index: str
+
+
 class LessonSummary(Public):
     id: str
     title: str
