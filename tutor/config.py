@@ -12,6 +12,7 @@ from pydantic import Field, IPvAnyNetwork, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CacheKind = Literal["database", "memory", "off"]
 
 
 def _in_checkout() -> bool:
@@ -49,7 +50,7 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=3, ge=0, le=10)  # per model, on 429/5xx/timeouts
     # TUTOR_FALLBACK_MODELS: comma-separated (or a JSON list), tried in order after `model`.
     fallback_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    llm_cache: Literal["sqlite", "memory", "off"] = "sqlite"  # sqlite: <data_dir>/llm-cache.sqlite3
+    llm_cache: CacheKind = "database"  # see "Caches" below
     prompts_dir: Path = Field(default_factory=lambda: PROJECT_ROOT / "prompts")
 
     @field_validator("fallback_models", "trusted_proxies", mode="before")
@@ -96,9 +97,22 @@ class Settings(BaseSettings):
 
     # Grading (tutor/grading/service.py). With TUTOR_MODEL set, each answer is graded by
     # TUTOR_GRADE_SAMPLES model calls and a majority vote. Grades are cached per engine, version,
-    # item and normalised answer: sqlite (<data_dir>/grades.sqlite3), memory, or off.
+    # item and normalised answer.
     grade_samples: int = Field(default=1, ge=1, le=9)
-    grade_cache: Literal["sqlite", "memory", "off"] = "sqlite"
+    grade_cache: CacheKind = "database"
+
+    # Caches (TUTOR_LLM_CACHE, TUTOR_GRADE_CACHE): "database" keeps entries in the service's
+    # database, shared by every replica (tutor/store/caches.py); "memory" in the process; "off"
+    # keeps none. "sqlite", the old file in the data dir, now means "database" (by default a
+    # SQLite file in the data dir too). An entry older than TUTOR_CACHE_MAX_AGE_DAYS is a miss,
+    # and each table keeps about TUTOR_CACHE_MAX_ENTRIES (the oldest beyond are deleted).
+    cache_max_age_days: float = Field(default=30.0, gt=0)
+    cache_max_entries: int = Field(default=100_000, ge=100)
+
+    @field_validator("llm_cache", "grade_cache", mode="before")
+    @classmethod
+    def _old_cache_names(cls, value: object) -> object:
+        return "database" if value == "sqlite" else value
 
 
 @lru_cache

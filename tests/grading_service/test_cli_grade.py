@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from tests.conftest import SHARED_DIR
@@ -21,6 +22,7 @@ from tutor.store import (
     submit_attempt,
     upgrade_to_head,
 )
+from tutor.store.models import GradeCacheEntry
 
 runner = CliRunner()
 ASAG = SHARED_DIR / "data" / "asag"
@@ -51,7 +53,10 @@ def test_grade_an_item_and_an_ad_hoc_question(data_dir: Path) -> None:
     grade = json.loads(adhoc.stdout)
     assert grade["verdict"] == "correct" and grade["engine"] == "offline"
     assert set(grade) >= {"score", "feedback", "mistakes", "confidence", "flags", "prompt"}
-    assert (data_dir / "grades.sqlite3").is_file()  # graded once, cached
+    with Database(f"sqlite:///{data_dir.parent / 'tutor.db'}") as database:  # graded once, cached
+        assert (
+            database.transaction(lambda s: s.scalar(select(func.count(GradeCacheEntry.key)))) == 2
+        )
 
 
 def test_usage_errors_are_one_line(data_dir: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from tutor.config import Settings
 from tutor.errors import ConfigurationError
-from tutor.llm import Gateway, MemoryCache, Message, SQLiteCache
+from tutor.llm import DatabaseCache, Gateway, MemoryCache, Message
 
 QUESTION = [
     Message(role="system", content="You are a patient tutor."),
@@ -117,20 +117,20 @@ async def test_concurrent_identical_requests_call_the_provider_once(gateway, pro
     assert [r.cached for r in replies] == [False, True, True]
 
 
-async def test_sqlite_cache_survives_a_new_gateway(provider, tmp_path):
+async def test_database_cache_survives_a_new_gateway(provider, tmp_path):
     route = provider.route().mock(return_value=provider.chat("persisted"))
-    path = tmp_path / "llm-cache.sqlite3"
+    settings = Settings(data_dir=tmp_path, _env_file=None)
 
-    await Gateway("openai/gpt-4o-mini", cache=SQLiteCache(path)).complete(
+    await Gateway("openai/gpt-4o-mini", cache=DatabaseCache.from_settings(settings)).complete(
         QUESTION, prompt="explain@1"
     )
-    reply = await Gateway("openai/gpt-4o-mini", cache=SQLiteCache(path)).complete(
-        QUESTION, prompt="explain@1"
-    )
+    reply = await Gateway(
+        "openai/gpt-4o-mini", cache=DatabaseCache.from_settings(settings)
+    ).complete(QUESTION, prompt="explain@1")
 
     assert route.call_count == 1
     assert reply.text == "persisted" and reply.cached
-    assert len(SQLiteCache(path)) == 1
+    assert len(DatabaseCache.from_settings(settings)) == 1
 
 
 async def test_without_a_cache_every_request_reaches_the_provider(provider):
@@ -168,8 +168,10 @@ def test_from_settings_reads_the_llm_settings(tmp_path):
     assert gateway.models == ("openai/gpt-4o-mini", "openai/gpt-4o")
     assert (gateway.timeout, gateway.policy.max_retries) == (12, 1)
     assert gateway.api_base == "http://localhost:9999/v1"
-    assert isinstance(gateway.cache, SQLiteCache)
-    assert gateway.cache.path == tmp_path / "llm-cache.sqlite3"
+    assert isinstance(gateway.cache, DatabaseCache)  # the default: the service's database
+    assert gateway.cache.table.database.url == f"sqlite:///{tmp_path / 'tutor.db'}"
+    old_name = Gateway.from_settings(Settings(data_dir=tmp_path, model="m", llm_cache="sqlite"))
+    assert isinstance(old_name.cache, DatabaseCache)  # what "sqlite" meant is now the database
     memory = Gateway.from_settings(settings.model_copy(update={"llm_cache": "memory"}))
     assert isinstance(memory.cache, MemoryCache)
     assert Gateway.from_settings(settings.model_copy(update={"llm_cache": "off"})).cache is None

@@ -4,31 +4,41 @@ A key covers everything a grade depends on: the engine and its version (model, p
 ``name@version``, samples, offline artifact, detector), the question, references, rubric and
 graded examples, and the answer normalised for Unicode (NFKC), case and whitespace. Invisible
 characters are kept: an answer hiding text in them is a different answer.
+
+``TUTOR_GRADE_CACHE``: ``database`` (the default) keeps grades in the service's database
+(``grade_cache``, :class:`tutor.store.caches.CacheTable`), shared by every replica and bounded
+in age and rows; ``memory`` in the process; ``off`` keeps none, and then no grade is reused.
+Its methods block on the database: the grading service calls them in a worker thread, a whole
+request's keys in one query and its new grades in one transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-import time
 import unicodedata
-from contextlib import closing
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Protocol
 
 from pydantic import ValidationError
 
 from tutor.config import Settings
 from tutor.grading.models import Grade, GradeRequest
-
-FILE_NAME = "grades.sqlite3"
+from tutor.store import Database
+from tutor.store.caches import CacheTable
+from tutor.store.models import GradeCacheEntry
 
 
 class GradeCache(Protocol):
+    """``get_many``/``put_many`` take a whole request's grades at once (one query)."""
+
     def get(self, key: str) -> Grade | None: ...
 
     def put(self, key: str, grade: Grade) -> None: ...
+
+    def get_many(self, keys: Sequence[str]) -> list[Grade | None]: ...
+
+    def put_many(self, grades: Sequence[tuple[str, Grade]]) -> None: ...
 
 
 def normalise_answer(answer: str) -> str:
@@ -57,52 +67,59 @@ class MemoryGradeCache:
     def put(self, key: str, grade: Grade) -> None:
         self._grades[key] = grade
 
+    def get_many(self, keys: Sequence[str]) -> list[Grade | None]:
+        return [self._grades.get(key) for key in keys]
+
+    def put_many(self, grades: Sequence[tuple[str, Grade]]) -> None:
+        self._grades.update(grades)
+
     def __len__(self) -> int:
         return len(self._grades)
 
 
-class SQLiteGradeCache:
-    """One SQLite file; a connection per operation, so it is safe from any thread."""
+class DatabaseGradeCache:
+    """Grades in the ``grade_cache`` table, shared by every replica on the database."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn, conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS grades ("
-                " key TEXT PRIMARY KEY, grade TEXT NOT NULL, created REAL NOT NULL)"
-            )
+    def __init__(self, table: CacheTable) -> None:
+        self.table = table
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, database: Database | None = None
+    ) -> DatabaseGradeCache:
+        """On ``database``, or on the configured one, opened (and migrated) on first use."""
+        return cls(CacheTable.from_settings(settings, GradeCacheEntry, database))
+
+    def get_many(self, keys: Sequence[str]) -> list[Grade | None]:
+        stored = self.table.get_many(keys)
+        return [_grade(stored.get(key)) for key in keys]
+
+    def put_many(self, grades: Sequence[tuple[str, Grade]]) -> None:
+        self.table.put_many([(key, grade.model_dump_json()) for key, grade in grades])
 
     def get(self, key: str) -> Grade | None:
-        with closing(self._connect()) as conn:
-            row = conn.execute("SELECT grade FROM grades WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        try:
-            return Grade.model_validate_json(row[0])
-        except ValidationError:  # written under an older Grade: a miss, overwritten on put
-            return None
+        return self.get_many([key])[0]
 
     def put(self, key: str, grade: Grade) -> None:
-        with closing(self._connect()) as conn, conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO grades (key, grade, created) VALUES (?, ?, ?)",
-                (key, grade.model_dump_json(), time.time()),
-            )
+        self.put_many([(key, grade)])
 
     def __len__(self) -> int:
-        with closing(self._connect()) as conn:
-            (count,) = conn.execute("SELECT COUNT(*) FROM grades").fetchone()
-        return int(count)
+        return len(self.table)
 
 
-def cache_from_settings(settings: Settings) -> GradeCache | None:
-    """``TUTOR_GRADE_CACHE``: sqlite (``<data_dir>/grades.sqlite3``, the default), memory, off."""
-    if settings.grade_cache == "sqlite":
-        return SQLiteGradeCache(settings.data_dir / FILE_NAME)
+def _grade(stored: str | None) -> Grade | None:
+    if stored is None:
+        return None
+    try:
+        return Grade.model_validate_json(stored)
+    except ValidationError:  # written under an older Grade: a miss, overwritten on put
+        return None
+
+
+def cache_from_settings(settings: Settings, database: Database | None = None) -> GradeCache | None:
+    """``TUTOR_GRADE_CACHE``: database (the default), memory, or off."""
+    if settings.grade_cache == "database":
+        return DatabaseGradeCache.from_settings(settings, database)
     if settings.grade_cache == "memory":
         return MemoryGradeCache()
     return None

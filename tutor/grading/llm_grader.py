@@ -28,6 +28,7 @@ from tutor.grading.models import Feedback, Flag, Grade, GradeRequest, Verdict
 from tutor.grading.rubric import RANK, within_rubric
 from tutor.llm import CachedReply, Gateway, ResponseCache, UsageLedger
 from tutor.prompts import PromptLibrary
+from tutor.store import Database
 
 PROMPT = ("grade_answer", 2)  # v2: v1 plus the "sandwich" reminder
 REVIEW_BELOW = 0.5  # needs_review when the vote's confidence is lower
@@ -126,18 +127,30 @@ class LLMGrader:
             raise PromptError(f"prompt {self.template.ref} does not declare output GradeOutput")
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, ledger: UsageLedger | None = None) -> LLMGrader:
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        ledger: UsageLedger | None = None,
+        database: Database | None = None,
+    ) -> LLMGrader:
+        """``database``: where the reply cache lives (by default the configured database)."""
         ledger = ledger if ledger is not None else UsageLedger()
-        gateways = [Gateway.from_settings(settings, ledger=ledger)]
+        gateways = [Gateway.from_settings(settings, ledger=ledger, database=database)]
+        shared = gateways[0].cache  # one cache (one database engine) for every sample
         for sample in range(1, settings.grade_samples):
             gateway = Gateway.from_settings(settings, ledger=ledger)
-            gateway.cache = None if gateway.cache is None else SampleCache(gateway.cache, sample)
+            gateway.cache = None if shared is None else SampleCache(shared, sample)
             gateways.append(gateway)
         return cls(gateways, PromptLibrary.from_settings(settings))
 
     @property
     def name(self) -> str:
         return self.gateways[0].model
+
+    @property
+    def api_base(self) -> str | None:
+        return self.gateways[0].api_base
 
     @property
     def prompt(self) -> str:

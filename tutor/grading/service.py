@@ -114,9 +114,10 @@ class GradingService:
         except (ConfigurationError, ValueError) as exc:
             problem = str(exc)
             logger.warning("the offline grader is unavailable: %s", problem)
-        llm = LLMGrader.from_settings(settings, ledger=ledger) if settings.model else None
+        llm = (LLMGrader.from_settings(settings, ledger=ledger, database=database)
+               if settings.model else None)  # fmt: skip
         return cls(
-            offline=offline, llm=llm, cache=cache_from_settings(settings),
+            offline=offline, llm=llm, cache=cache_from_settings(settings, database),
             ranker=ExampleRanker(embedder), offline_problem=problem, database=database,
         )  # fmt: skip
 
@@ -137,7 +138,8 @@ class GradingService:
         """Everything a grade depends on besides the request (part of every cache key)."""
         offline = self.offline.prompt if self.offline else "none"
         samples = f"x{self.llm.samples}" if self.llm else ""
-        return f"{self.engine}|{self.prompt}{samples}|{offline}|{DETECTOR}"
+        base = self.llm.api_base if self.llm and self.llm.api_base else ""
+        return f"{self.engine}{base and '@' + base}|{self.prompt}{samples}|{offline}|{DETECTOR}"
 
     async def grade(self, request: GradeRequest) -> Grade:
         return (await self.grade_many([request]))[0]
@@ -181,7 +183,7 @@ class GradingService:
         cache = self.cache
         grades: list[Grade | None] = [None] * len(keys)
         if cache is not None:
-            grades = await offload(_cached, cache, keys)
+            grades = await offload(cache.get_many, keys)
         todo = [i for i, g in enumerate(grades) if g is None]
         fresh = await self._grade([requests[i] for i in todo], fallback=fallback)
         for i, grade in zip(todo, fresh, strict=True):
@@ -189,7 +191,8 @@ class GradingService:
         if cache is not None:
             keep = [(keys[i], g) for i, g in zip(todo, fresh, strict=True)
                     if Flag.LLM_UNAVAILABLE not in g.flags]  # fmt: skip
-            await offload(_store, cache, keep)
+            if keep:
+                await offload(cache.put_many, keep)
         return [g for g in grades if g is not None]
 
     async def _grade(self, requests: Sequence[GradeRequest], *, fallback: bool) -> list[Grade]:
@@ -256,15 +259,6 @@ class GradingService:
             guard_offline(graded[i], graded[cleaned_at[i]] if i in cleaned_at else None, detection)
             for i, detection in enumerate(detections)
         ]
-
-
-def _cached(cache: GradeCache, keys: Sequence[str]) -> list[Grade | None]:
-    return [cache.get(k) for k in keys]
-
-
-def _store(cache: GradeCache, grades: Sequence[tuple[str, Grade]]) -> None:
-    for key, grade in grades:
-        cache.put(key, grade)
 
 
 def _stand_in(offline: Grade, error: Exception) -> Grade:

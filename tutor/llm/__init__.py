@@ -4,7 +4,7 @@ gateway = Gateway.from_settings(get_settings())
 reply = await gateway.structured(rendered.messages, Explanation, prompt=rendered.ref)
 """
 
-from tutor.llm.cache import CachedReply, MemoryCache, ResponseCache, SQLiteCache
+from tutor.llm.cache import CachedReply, DatabaseCache, MemoryCache, ResponseCache
 from tutor.llm.gateway import Gateway
 from tutor.llm.messages import (
     ChatRequest,
@@ -21,13 +21,13 @@ __all__ = [
     "CachedReply",
     "ChatRequest",
     "Completion",
+    "DatabaseCache",
     "Gateway",
     "MemoryCache",
     "Message",
     "ResponseCache",
     "RetryPolicy",
     "Role",
-    "SQLiteCache",
     "StructuredCompletion",
     "TokenUsage",
     "UsageLedger",

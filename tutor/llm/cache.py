@@ -1,21 +1,28 @@
 """Response caches: an identical request (same key) never reaches the provider twice.
 
-Keys come from :meth:`tutor.llm.messages.ChatRequest.cache_key`. Only replies the gateway
-accepted are stored (a structured reply that failed validation is not).
+Keys come from :meth:`tutor.llm.messages.ChatRequest.cache_key`: the model, the API base, the
+prompt ``name@version``, the rendered messages and every parameter, so a change to any of them
+never serves an older reply. Only replies the gateway accepted are stored (a structured reply
+that failed validation is not).
+
+``TUTOR_LLM_CACHE``: ``database`` (the default) keeps replies in the service's database
+(``llm_cache``, :class:`tutor.store.caches.CacheTable`), shared by every replica and bounded in
+age and rows (``TUTOR_CACHE_MAX_AGE_DAYS``, ``TUTOR_CACHE_MAX_ENTRIES``); ``memory`` keeps them
+in the process; ``off`` keeps none. ``get`` and ``put`` block on the database: the gateway calls
+them in a worker thread.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from contextlib import closing
-from pathlib import Path
 from typing import Protocol
 
 from pydantic import ValidationError
 
 from tutor.config import Settings
 from tutor.llm.messages import Strict, TokenUsage
+from tutor.store import Database
+from tutor.store.caches import CacheTable
+from tutor.store.models import LLMCacheEntry
 
 
 class CachedReply(Strict):
@@ -46,48 +53,39 @@ class MemoryCache:
         return len(self._replies)
 
 
-class SQLiteCache:
-    """One SQLite file; a connection per operation, so it is safe from any thread."""
+class DatabaseCache:
+    """Replies in the ``llm_cache`` table, shared by every replica on the database."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as conn, conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS replies ("
-                " key TEXT PRIMARY KEY, reply TEXT NOT NULL, created REAL NOT NULL)"
-            )
+    def __init__(self, table: CacheTable) -> None:
+        self.table = table
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+    @classmethod
+    def from_settings(cls, settings: Settings, database: Database | None = None) -> DatabaseCache:
+        """On ``database``, or on the configured one, opened (and migrated) on first use."""
+        return cls(CacheTable.from_settings(settings, LLMCacheEntry, database))
 
     def get(self, key: str) -> CachedReply | None:
-        with closing(self._connect()) as conn:
-            row = conn.execute("SELECT reply FROM replies WHERE key = ?", (key,)).fetchone()
-        if row is None:
+        stored = self.table.get(key)
+        if stored is None:
             return None
         try:
-            return CachedReply.model_validate_json(row[0])
+            return CachedReply.model_validate_json(stored)
         except ValidationError:  # written by an older layout: a miss, overwritten on put
             return None
 
     def put(self, key: str, reply: CachedReply) -> None:
-        with closing(self._connect()) as conn, conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO replies (key, reply, created) VALUES (?, ?, ?)",
-                (key, reply.model_dump_json(), time.time()),
-            )
+        self.table.put(key, reply.model_dump_json())
 
     def __len__(self) -> int:
-        with closing(self._connect()) as conn:
-            (count,) = conn.execute("SELECT COUNT(*) FROM replies").fetchone()
-        return int(count)
+        return len(self.table)
 
 
-def cache_from_settings(settings: Settings) -> ResponseCache | None:
-    """``TUTOR_LLM_CACHE``: sqlite (under the data dir, the default), memory, or off."""
-    if settings.llm_cache == "sqlite":
-        return SQLiteCache(settings.data_dir / "llm-cache.sqlite3")
+def cache_from_settings(
+    settings: Settings, database: Database | None = None
+) -> ResponseCache | None:
+    """``TUTOR_LLM_CACHE``: database (the default), memory, or off."""
+    if settings.llm_cache == "database":
+        return DatabaseCache.from_settings(settings, database)
     if settings.llm_cache == "memory":
         return MemoryCache()
     return None

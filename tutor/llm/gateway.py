@@ -22,6 +22,8 @@ from tutor.llm.flight import SingleFlight
 from tutor.llm.messages import ChatRequest, Completion, Message, StructuredCompletion, TokenUsage
 from tutor.llm.retry import RetryPolicy, Sleep
 from tutor.llm.usage import UsageLedger, UsageRecord, add_costs
+from tutor.offload import offload
+from tutor.store import Database
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -71,8 +73,14 @@ class Gateway:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, ledger: UsageLedger | None = None, sleep: Sleep = asyncio.sleep
+        cls,
+        settings: Settings,
+        *,
+        ledger: UsageLedger | None = None,
+        sleep: Sleep = asyncio.sleep,
+        database: Database | None = None,
     ) -> Gateway:
+        """``database``: where the reply cache lives (by default the configured database)."""
         if not settings.model:
             raise ConfigurationError(
                 "no LLM is configured: set TUTOR_MODEL to a litellm model string (for example "
@@ -84,7 +92,7 @@ class Gateway:
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
             fallbacks=settings.fallback_models,
-            cache=cache_from_settings(settings),
+            cache=cache_from_settings(settings, database),
             ledger=ledger,
             sleep=sleep,
         )
@@ -100,12 +108,12 @@ class Gateway:
         request = ChatRequest(
             prompt=prompt, messages=tuple(messages), temperature=temperature, max_tokens=max_tokens
         )
-        key = request.cache_key(self.model)
+        key = request.cache_key(self.model, self.api_base)
         async with self._flights.hold(key):
-            if (hit := self._cached(key, request, "complete")) is not None:
+            if (hit := await self._cached(key, request, "complete")) is not None:
                 return hit
             reply = await self._dispatch.send(request, "complete")
-            self._store(key, reply)
+            await self._store(key, reply)
             return reply
 
     async def structured(
@@ -125,9 +133,9 @@ class Gateway:
             max_tokens=max_tokens,
             response_format=structured.response_format(output_model),
         )
-        key = request.cache_key(self.model)
+        key = request.cache_key(self.model, self.api_base)
         async with self._flights.hold(key):
-            if (hit := self._cached(key, request, "structured")) is not None:
+            if (hit := await self._cached(key, request, "structured")) is not None:
                 try:
                     return _structured(structured.parse(output_model, hit.text), [hit])
                 except ValidationError:
@@ -138,7 +146,7 @@ class Gateway:
             except ValidationError as exc:
                 errors = structured.describe(exc)
             else:
-                self._store(key, first)
+                await self._store(key, first)
                 return _structured(output, [first])
             repair = request.followed_by(*structured.repair_messages(first.text, errors))
             second = await self._dispatch.send(repair, "repair")
@@ -153,7 +161,7 @@ class Gateway:
                     errors=errors,
                     raw=second.text,
                 ) from exc
-            self._store(key, second)
+            await self._store(key, second)
             return _structured(output, [first, second], repaired=True)
 
     async def stream(
@@ -175,22 +183,25 @@ class Gateway:
         request = ChatRequest(
             prompt=prompt, messages=tuple(messages), temperature=temperature, max_tokens=max_tokens
         )
-        key = request.cache_key(self.model)
-        if (hit := self._cached(key, request, "stream")) is not None:
+        key = request.cache_key(self.model, self.api_base)
+        if (hit := await self._cached(key, request, "stream")) is not None:
             if on_model is not None:
                 on_model(hit.model)
             yield hit.text
             return
-        deltas = self._dispatch.stream(request, lambda reply: self._store(key, reply), on_model)
-        async for delta in deltas:
+        finished: list[Completion] = []  # the whole reply, once the provider sent all of it
+        async for delta in self._dispatch.stream(request, finished.append, on_model):
             yield delta
+        for reply in finished:
+            await self._store(key, reply)
 
-    def _cached(self, key: str, request: ChatRequest, kind: str) -> Completion | None:
-        """A cache hit spends nothing: it is recorded with zero tokens and zero cost."""
+    async def _cached(self, key: str, request: ChatRequest, kind: str) -> Completion | None:
+        """A cache hit spends nothing: it is recorded with zero tokens and zero cost. The
+        cache is read in a worker thread (it may be the database)."""
         if self.cache is None:
             return None
         started = time.perf_counter()
-        hit = self.cache.get(key)
+        hit = await offload(self.cache.get, key)
         if hit is None:
             return None
         self.ledger.record(
@@ -214,9 +225,10 @@ class Gateway:
             cached=True,
         )
 
-    def _store(self, key: str, reply: Completion) -> None:
+    async def _store(self, key: str, reply: Completion) -> None:
         if self.cache is not None:
-            self.cache.put(key, CachedReply(text=reply.text, model=reply.model, usage=reply.usage))
+            cached = CachedReply(text=reply.text, model=reply.model, usage=reply.usage)
+            await offload(self.cache.put, key, cached)
 
 
 def _structured(

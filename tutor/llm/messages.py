@@ -35,9 +35,12 @@ class ChatRequest(Strict):
     max_tokens: int | None = Field(default=None, ge=1)
     response_format: dict[str, Any] | None = None
 
-    def cache_key(self, model: str) -> str:
-        """sha256 over the model, the prompt ref, the rendered messages and every parameter."""
+    def cache_key(self, model: str, api_base: str | None = None) -> str:
+        """sha256 over the model, the API base (when one is set), the prompt ref, the rendered
+        messages and every parameter."""
         payload = {"v": 1, "model": model, **self.model_dump(mode="json")}
+        if api_base:
+            payload["api_base"] = api_base
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

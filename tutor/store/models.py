@@ -274,3 +274,35 @@ class Quiz(Base):
     questions: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class _CacheEntry:
+    """A cached value (JSON text) under the sha256 of everything it depends on."""
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LLMCacheEntry(_CacheEntry, Base):
+    """A model's accepted reply (:mod:`tutor.llm.cache`), shared by every replica."""
+
+    __tablename__ = "llm_cache"
+
+
+class GradeCacheEntry(_CacheEntry, Base):
+    """A grade already given (:mod:`tutor.grading.cache`), shared by every replica."""
+
+    __tablename__ = "grade_cache"
+
+
+class Generation(Base):
+    """A counter bumped when shared state that replicas hold in memory changes: ``corpus``
+    (``tutor index``, a published or withdrawn variant). Replicas compare it every few
+    seconds and reload (:mod:`tutor.store.generations`)."""
+
+    __tablename__ = "generations"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
