@@ -197,3 +197,24 @@ async def test_an_offline_why_answers_in_whole_sentences_with_their_context(tuto
     assert "five dynamic examples replaced twelve static ones" in body
     shorter = body.index("The prompt also got shorter")
     assert body.index("routing accuracy on their evaluation set rose.") < shorter  # its lead-in
+
+
+async def test_what_do_you_mean_by_x_is_searched_for_the_passages_that_use_x(tutor: Tutor) -> None:
+    session = await tutor.create_session()
+    await tutor.reply(session.id, "How should I choose few-shot examples?")
+
+    pending = await tutor.start_turn(session.id, "what do you mean by contrastive pairs?")
+
+    assert pending.retrieved.hits[0].passage_id == "few-shot-prompting/choosing-examples"
+
+
+async def test_an_example_request_is_answered_from_the_lessons_examples(tutor: Tutor) -> None:
+    session = await tutor.create_session()
+    await tutor.reply(session.id, "Why do few-shot examples help a model?")
+    await tutor.reply(session.id, "why?")
+
+    pending = await tutor.start_turn(session.id, "can you give an example of that?")
+
+    first = pending.retrieved.hits[0]
+    assert first.lesson_id == "few-shot-prompting"
+    assert first.section in {"scenario", "before_after", "real_example"}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tutor.store import MessageRecord
-from tutor.tutoring.followups import classify, topic
+from tutor.tutoring.followups import classify, dialogue_query, followed_question, topic
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,43 @@ def test_the_topic_is_the_last_standalone_question_and_the_cited_lesson() -> Non
         MessageRecord(4, "s", "assistant", "Because...", "offline", "x@1", [], now),
     ]
     assert topic(history) == "What does temperature do? Sampling"
+
+
+def _history(*learner: str) -> list[MessageRecord]:
+    now = datetime.now(UTC)
+    out = []
+    for n, text in enumerate(learner):
+        out.append(MessageRecord(2 * n, "s", "user", text, None, None, [], now))
+        out.append(
+            MessageRecord(2 * n + 1, "s", "assistant", "Because...", "offline", "x@1", [], now)
+        )
+    return out
+
+
+def test_a_follow_up_that_names_enough_is_the_question_a_later_why_follows_up() -> None:
+    history = _history(
+        "What does temperature do when sampling?",
+        "Why is temperature 0 not a guarantee of identical output?",
+    )
+    assert followed_question(history) == history[2].content
+    assert followed_question(_history("What does temperature do?", "why?")) == (
+        "What does temperature do?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "asks_example"),
+    [
+        ("can you give an example of that?", True),
+        ("an example?", True),
+        ("for instance?", True),
+        ("why does the last example matter?", False),  # few-shot examples are the subject
+        ("and how many examples should I use?", False),
+    ],
+)
+def test_only_a_request_for_an_example_prefers_the_example_sections(
+    message: str, asks_example: bool
+) -> None:
+    history = _history("How should I choose few-shot examples?")
+    query = dialogue_query(message, classify(message, True), history)
+    assert bool(query.prefer) is asks_example

@@ -13,6 +13,7 @@ is below ``CONFIDENT`` also needs the course to use most of its words, by IDF we
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -23,7 +24,7 @@ from tutor.retrieval import Hit, PassageIndex
 SEARCH_K = 12  # passages fetched: enough to name a few nearest lessons
 CONTEXT_K = 6  # passages an engine sees (plus the key takeaways)
 FUSE_K = 30  # passages fetched per part of a weighted (dialogue) search
-PREFERRED = 0.1  # added to a preferred section's score ("an example of that?": examples)
+PREFERRED = 0.1  # added to the score of a passage that uses the term a learner asks about
 NEAREST = 3
 CONFIDENT = 0.5  # from this top score on, similarity alone decides
 SHORT_QUESTION = 8  # content words; longer questions (pasted scenarios) are judged by similarity
@@ -87,6 +88,15 @@ class CourseVocabulary:
         return self._lexicon.overlap(words, known) >= KNOWN_SHARE
 
 
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
+
+
+def _uses(text: str, term: str) -> bool:
+    """Whether ``text`` has the phrase ``term`` (case, hyphens and punctuation aside)."""
+    return _words(term).strip() != "" and _words(term) in _words(text)
+
+
 def _base(term: str) -> str:
     """``ignore`` and ``ignoring`` stem to ``ignore`` and ``ignor``: compare without the e."""
     return term.rstrip("e")
@@ -120,20 +130,33 @@ class Retriever:
         lesson: str | None = None,
         asked: str = "",
         prefer: Collection[str] = (),
+        term: str = "",
     ) -> Retrieved:
         """One search per (text, weight) part; a passage scores the weighted sum of its
         similarities (a part that did not return it counts its lowest similarity), so the
-        weights decide how much each part of a dialogue steers the search; passages of the
-        ``prefer`` sections get ``PREFERRED`` more. ``asked`` is what the coverage check reads
-        (the learner's words)."""
-        hits = self._fused(parts, lesson, prefer) if lesson else []
+        weights decide how much each part of a dialogue steers the search. A passage that uses
+        ``term`` (the X of "what do you mean by X?") gets ``PREFERRED`` more: a short phrase
+        embeds poorly, and the passages that use it are the ones that explain it. Passages of
+        the ``prefer`` sections ("an example of that?": the examples) of the best lesson come
+        first. ``asked`` is what the coverage check reads (the learner's words)."""
+        hits = self._fused(parts, lesson, term) if lesson else []
         if not hits or hits[0].score < self.threshold:
-            hits = self._fused(parts, None, prefer)
+            hits = self._fused(parts, None, term)
         text = " ".join(t for t, _ in parts)
-        return self._finish(text, hits, asked or text)
+        return self._finish(text, self._preferred_first(hits, prefer), asked or text)
+
+    def _preferred_first(self, hits: list[Hit], prefer: Collection[str]) -> list[Hit]:
+        """The best lesson's passages of the ``prefer`` sections that are relevant (at the
+        threshold), ahead of the rest, each group in score order."""
+        if not hits or not prefer:
+            return hits
+        lesson = hits[0].lesson_id
+        first = [h for h in hits if h.lesson_id == lesson and h.section in prefer
+                 and h.score >= self.threshold]  # fmt: skip
+        return first + [h for h in hits if h not in first]
 
     def _fused(
-        self, parts: Sequence[tuple[str, float]], lesson: str | None, prefer: Collection[str]
+        self, parts: Sequence[tuple[str, float]], lesson: str | None, term: str
     ) -> list[Hit]:
         totals: dict[str, float] = {}
         found: dict[str, Hit] = {}
@@ -146,7 +169,7 @@ class Retriever:
                 found.setdefault(hit.passage_id, hit)
         for pid in found:
             totals[pid] = sum(w * scores.get(pid, floor) for scores, floor, w in floors)
-            totals[pid] += PREFERRED if found[pid].section in prefer else 0.0
+            totals[pid] += PREFERRED if term and _uses(found[pid].text, term) else 0.0
         ranked = sorted(found, key=lambda pid: -totals[pid])[:SEARCH_K]
         return [replace(found[pid], score=round(totals[pid], 4)) for pid in ranked]
 

@@ -156,7 +156,7 @@ class Dialogue:
             followed = followed_question(past)
             asked = f"{question} {followed if content_words(followed) else stem}".strip()
             retrieved = self.retriever.retrieve_weighted(
-                query.parts, session.lesson_id, asked, query.prefer
+                query.parts, session.lesson_id, asked, query.prefer, query.term
             )
         else:
             retrieved = self.retriever.retrieve(question, session.lesson_id)

@@ -39,10 +39,23 @@ _ASKING = frozenset(
     happens really sure okay ok thanks then else instead not answer attempt wrong right correct
     incorrect grade graded mark marked mine choice option""".split()
 )
-_BOILERPLATE = re.compile(r"^(?:Offline (?:answer|follow-up)|Next:|Key takeaways from)[^\n]*\n?")
+# lines of the tutor's own that name nothing of the subject: notices, intros, the next step
+_BOILERPLATE = re.compile(
+    r"^(?:Offline (?:answer|follow-up)|Next:|Key takeaways from|Here is (?:the reason|what the "
+    r"course says|more from the course))[^\n]*\n?"
+)
 _CITATION = re.compile(r"\s*\[[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:\s*[,;]\s*[^\]]+)?\]")
 ANSWER_WORDS = 60  # of the tutor's last answer that go into the query
-_EXAMPLE = re.compile(r"\b(?:examples?|for instance|in practice|real case)\b", re.IGNORECASE)
+FULL_QUESTION = 3  # content words from which a message is a question of its own
+# asking for an example ("can you give an example of that?", "for instance?"), not a message
+# about examples ("why does the last example matter?", few-shot examples are a subject here)
+_EXAMPLE = re.compile(
+    r"\b(?:give|show|have|got|with|need|want)\s+(?:me\s+|us\s+)?(?:an?|some|one|another)\s+"
+    r"(?:\w+\s+)?examples?\b|\bexamples?\s+of\s+(?:that|this|it|those|these)\b|"
+    r"^\W*(?:\w+\s+)?(?:an?\s+)?(?:examples?|for\s+(?:example|instance))\W*$|"
+    r"\bfor\s+instance\b|\bin\s+practice\b|\breal\s+case\b",
+    re.IGNORECASE,
+)
 EXAMPLE_SECTIONS = frozenset({"real_example", "scenario", "before_after"})
 
 
@@ -76,6 +89,7 @@ class DialogueQuery:
 
     parts: tuple[tuple[str, float], ...]
     prefer: frozenset[str] = frozenset()  # sections that answer this kind of follow-up
+    term: str = ""  # "what do you mean by X?": passages that use X explain it
 
     @property
     def text(self) -> str:
@@ -88,10 +102,16 @@ def content_words(message: str) -> int:
 
 
 def followed_question(history: Sequence[MessageRecord]) -> str:
-    """The question being followed up: the last standalone learner question."""
+    """The question being followed up: the learner's last question of its own, standalone or
+    a follow-up that names enough to stand alone ("Why is temperature 0 not a guarantee of
+    identical output?" is what a "why?" after it asks about, not the question before it)."""
     learner = [m.content for m in history if m.role == "user"]
     return next(
-        (q for q in reversed(learner) if classify(q, True).kind is None),
+        (
+            q
+            for q in reversed(learner)
+            if classify(q, True).kind is None or content_words(q) >= FULL_QUESTION
+        ),
         learner[0] if learner else "",
     )
 
@@ -116,27 +136,25 @@ def dialogue_query(
     if content_words(followed) == 0:  # "why was mine wrong?" follows up the attempted item
         followed = about or followed
     answer = last_answer(history)
-    own = (0.0, 0.5, 0.6)[named] if named < 3 else 1.0  # a full question leads its search
+    own = (0.0, 0.5, 0.6)[named] if named < FULL_QUESTION else 1.0  # a full question leads
     if classified.term and named:  # "what do you mean by X?" is about X
         own = 1.0
     parts = [(asked, own), (followed, 0.6), (answer, 0.4)]
     if about and about != followed:
         parts.append((about, 0.3))
     kept = [(text, w) for text, w in parts if text.strip() and w > 0]
-    prefer = EXAMPLE_SECTIONS if _EXAMPLE.search(message) else frozenset()
+    asks_example = classified.kind != "clarify" and _EXAMPLE.search(message)
+    prefer = EXAMPLE_SECTIONS if asks_example else frozenset()
+    term = classified.term if classified.term and named else ""
     if not kept:
-        return DialogueQuery(((message, 1.0),), prefer)
+        return DialogueQuery(((message, 1.0),), prefer, term)
     total = sum(w for _, w in kept)
-    return DialogueQuery(tuple((text, w / total) for text, w in kept), prefer)
+    return DialogueQuery(tuple((text, w / total) for text, w in kept), prefer, term)
 
 
 def topic(history: Sequence[MessageRecord]) -> str:
-    """The conversation's subject: the last standalone question, and the last cited lesson."""
-    learner = [m.content for m in history if m.role == "user"]
-    question = next(
-        (q for q in reversed(learner) if classify(q, True).kind is None),
-        learner[0] if learner else "",
-    )
+    """The conversation's subject: the question followed up, and the last cited lesson."""
+    question = followed_question(history)
     lesson = next(
         (
             str(c.get("lesson_title", ""))
