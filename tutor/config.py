@@ -84,6 +84,14 @@ class Settings(BaseSettings):
     coverage_threshold: float = Field(default=0.33, ge=0, le=1)
     history_turns: int = Field(default=10, ge=0, le=100)  # earlier messages a follow-up sees
     max_request_bytes: int = Field(default=65_536, ge=1024)  # larger request bodies get a 413
+    # Observability (tutor/logs.py, tutor/metrics.py): TUTOR_LOG_FORMAT=json makes every log
+    # line of `tutor serve` one JSON object, each with its request's id; GET /metrics serves
+    # Prometheus metrics without a key unless TUTOR_METRICS=false (404), or only with
+    # `Authorization: Bearer <TUTOR_METRICS_TOKEN>` when that is set.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    metrics: bool = True
+    metrics_token: str | None = Field(default=None, min_length=16, repr=False)
     # Blocking work (embedding, Chroma, the offline grader, database calls) runs in one pool of
     # worker threads (tutor/offload.py): TUTOR_WORKER_THREADS threads (unset: CPUs + 4, at most
     # 32), at most TUTOR_QUEUE_LIMIT calls waiting for one, each for at most TUTOR_QUEUE_TIMEOUT

@@ -29,6 +29,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from tutor.config import Settings
 from tutor.errors import OverloadedError
+from tutor.metrics import WORKER_BUSY, WORKER_REFUSED, WORKER_THREADS, WORKER_WAITING
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -59,6 +60,7 @@ class WorkerPool(ThreadPoolExecutor):
         self.threads, self.queue_limit, self.queue_timeout = threads, queue_limit, queue_timeout
         self._lock = threading.Lock()
         self._waiting = self._running = self._refused = 0
+        WORKER_THREADS.inc(threads)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerPool:
@@ -78,6 +80,7 @@ class WorkerPool(ThreadPoolExecutor):
     def overloaded(self, why: str) -> OverloadedError:
         with self._lock:
             self._refused += 1
+        WORKER_REFUSED.inc()
         return OverloadedError(f"the service is busy ({why}); try again shortly",
                                retry_after=self.retry_after)  # fmt: skip
 
@@ -87,6 +90,7 @@ class WorkerPool(ThreadPoolExecutor):
                 full = True
             else:
                 full, self._waiting = False, self._waiting + 1
+                WORKER_WAITING.inc()
         if full:
             raise self.overloaded(f"{self.queue_limit} calls are already waiting")
         queued = time.monotonic()
@@ -95,6 +99,8 @@ class WorkerPool(ThreadPoolExecutor):
             with self._lock:
                 self._waiting -= 1
                 self._running += 1
+            WORKER_WAITING.dec()
+            WORKER_BUSY.inc()
             try:
                 if time.monotonic() - queued > self.queue_timeout:
                     raise self.overloaded(f"no worker within {self.queue_timeout:g} s")
@@ -102,6 +108,7 @@ class WorkerPool(ThreadPoolExecutor):
             finally:
                 with self._lock:
                     self._running -= 1
+                WORKER_BUSY.dec()
 
         future = super().submit(job)
         future.add_done_callback(self._forget_if_cancelled)
@@ -111,6 +118,12 @@ class WorkerPool(ThreadPoolExecutor):
         if future.cancelled():  # it never started: it is no longer waiting
             with self._lock:
                 self._waiting -= 1
+            WORKER_WAITING.dec()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if not self._shutdown:  # the threads leave the metrics once
+            WORKER_THREADS.dec(self.threads)
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
     def install(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Make this pool the loop's default executor (``asyncio.to_thread`` runs here)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from tutor import __version__
 from tutor.api.auth import get_principal
 from tutor.api.errors import install_error_handlers
 from tutor.api.limits import BodyLimit
+from tutor.api.observe import Observe
 from tutor.api.openapi import SIGNED_IN, ErrorBody, OpenAIErrorBody, error_responses
 from tutor.api.routes import (
     explain,
@@ -22,6 +24,7 @@ from tutor.api.routes import (
     keys,
     learners,
     lessons,
+    metrics,
     openai_compat,
     quizzes,
     search,
@@ -33,6 +36,7 @@ from tutor.api.routes.variants import router as variants_router
 from tutor.api.services import Services
 from tutor.api.validation import refuse_unstorable_text
 from tutor.config import Settings, get_settings
+from tutor.metrics import forget_process
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -46,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services.workers.install()  # asyncio.to_thread and offload() run in the bounded pool
         yield
         services.close()
+        forget_process(os.getpid())  # this worker's gauges leave the other workers' sums
 
     # /docs (Swagger UI) and /redoc load their scripts and styles from fastapi-offline's copy
     # under /static/docs, not from a CDN, so the API reference works without internet
@@ -59,7 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(Observe)  # outermost: request id, latency and access line of every request
     app.include_router(health.router)
+    if settings.metrics:
+        app.include_router(metrics.router)  # no key, or TUTOR_METRICS_TOKEN
     # every route but health needs a key (or local mode); no route sees unstorable text
     signed_in = [Depends(refuse_unstorable_text), Depends(get_principal)]
     for router in (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -49,13 +49,26 @@ def serve(
     import uvicorn
 
     from tutor.api import create_app
+    from tutor.logs import log_config
+    from tutor.metrics import shared_between_workers
 
     check_exposure(host)
+    settings = get_settings()
     plural = f" in {workers} processes" if workers > 1 else ""
     typer.echo(f"tutor serving on http://{host}:{port}{plural} (API docs at /docs)", err=True)
+    # TUTOR_LOG_FORMAT for every line, uvicorn's too; tutor's access line replaces uvicorn's.
     # proxy_headers off: tutor.api.local_mode reads them, from TUTOR_TRUSTED_PROXIES only
-    if workers == 1:
-        uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
-    else:  # each worker process builds its own app from the same settings (the environment)
-        uvicorn.run("tutor.api:create_app", factory=True, workers=workers, host=host, port=port,
-                    log_level="info", proxy_headers=False)  # fmt: skip
+    options: dict[str, Any] = {
+        "host": host, "port": port, "proxy_headers": False, "access_log": False,
+        "log_config": log_config(settings.log_format, settings.log_level),
+        "log_level": settings.log_level,
+    }  # fmt: skip
+    with shared_between_workers(workers):  # /metrics adds up every worker's figures
+        if workers == 1:
+            uvicorn.run(create_app(), **options)
+        else:  # each worker process builds its own app from the same settings (the environment)
+            # A worker importing tutor (onnxruntime, chromadb, litellm) on a busy machine may not
+            # answer uvicorn's 5 s health ping in time, and would be killed and started again
+            # and again: a minute, as for a worker that hangs later.
+            uvicorn.run("tutor.api:create_app", factory=True, workers=workers,
+                        timeout_worker_healthcheck=60, **options)  # fmt: skip

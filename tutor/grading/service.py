@@ -61,6 +61,7 @@ from tutor.grading.rubric import (
     written_examples,
 )
 from tutor.llm import UsageLedger
+from tutor.metrics import CACHE_REQUESTS, GRADE_STAND_INS, GRADES
 from tutor.offload import offload
 from tutor.retrieval.embedder import Embedder, MiniLMEmbedder
 from tutor.store import Database, teacher_graded_answers
@@ -186,6 +187,7 @@ class GradingService:
             grades = await offload(cache.get_many, keys)
         todo = [i for i, g in enumerate(grades) if g is None]
         fresh = await self._grade([requests[i] for i in todo], fallback=fallback)
+        _measure(fresh, hits=len(keys) - len(todo) if cache is not None else None)
         for i, grade in zip(todo, fresh, strict=True):
             grades[i] = grade
         if cache is not None:
@@ -259,6 +261,17 @@ class GradingService:
             guard_offline(graded[i], graded[cleaned_at[i]] if i in cleaned_at else None, detection)
             for i, detection in enumerate(detections)
         ]
+
+
+def _measure(fresh: Sequence[Grade], *, hits: int | None) -> None:
+    """Grades made, per engine, and the grade cache's hits and misses (None: no cache)."""
+    for grade in fresh:
+        GRADES.labels(grade.engine).inc()
+        if Flag.LLM_UNAVAILABLE in grade.flags:
+            GRADE_STAND_INS.inc()
+    if hits is not None:
+        CACHE_REQUESTS.labels("grade", "hit").inc(hits)
+        CACHE_REQUESTS.labels("grade", "miss").inc(len(fresh))
 
 
 def _stand_in(offline: Grade, error: Exception) -> Grade:

@@ -18,6 +18,7 @@ from tutor.llm import provider
 from tutor.llm.messages import ChatRequest, Completion, TokenUsage
 from tutor.llm.retry import RetryPolicy, Sleep, call_with_fallbacks
 from tutor.llm.usage import UsageLedger, UsageRecord
+from tutor.metrics import LLM_FAILURES
 
 R = TypeVar("R")
 
@@ -116,6 +117,7 @@ class Dispatcher:
                 call, self.models, policy=self.policy, sleep=self._sleep, triage=provider.triage
             )
         except TutorError as exc:
+            LLM_FAILURES.labels(request.prompt, exc.code).inc()
             logger.warning(
                 "llm failed prompt=%s models=%s error=%s latency_ms=%d",
                 request.prompt,

@@ -22,6 +22,7 @@ from tutor.llm.flight import SingleFlight
 from tutor.llm.messages import ChatRequest, Completion, Message, StructuredCompletion, TokenUsage
 from tutor.llm.retry import RetryPolicy, Sleep
 from tutor.llm.usage import UsageLedger, UsageRecord, add_costs
+from tutor.metrics import CACHE_REQUESTS
 from tutor.offload import offload
 from tutor.store import Database
 
@@ -202,6 +203,7 @@ class Gateway:
             return None
         started = time.perf_counter()
         hit = await offload(self.cache.get, key)
+        CACHE_REQUESTS.labels("llm", "miss" if hit is None else "hit").inc()
         if hit is None:
             return None
         self.ledger.record(

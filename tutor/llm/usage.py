@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from tutor.metrics import LLM_CALLS, LLM_COST, LLM_SECONDS, LLM_TOKENS, LLM_UNPRICED
+
 logger = logging.getLogger("tutor.llm")
 
 
@@ -37,12 +39,15 @@ class UsageTotals:
 
 @dataclass
 class UsageLedger:
-    """Accumulates records; every record is also logged as one line on ``tutor.llm``."""
+    """Accumulates records; every record is also logged as one line on ``tutor.llm``, and a
+    provider call is counted in the Prometheus metrics (a cache hit is counted by the gateway)."""
 
     records: list[UsageRecord] = field(default_factory=list)
 
     def record(self, record: UsageRecord) -> None:
         self.records.append(record)
+        if not record.cached:
+            _measure(record)
         # Never the API key or message content: names, counts, money and time only.
         logger.info(
             "llm %s prompt=%s model=%s tokens=%d+%d cost_usd=%s cached=%s latency_ms=%d",
@@ -66,6 +71,17 @@ class UsageLedger:
             completion_tokens=sum(r.completion_tokens for r in rows),
             cost_usd=sum(r.cost_usd or 0.0 for r in rows),
         )
+
+
+def _measure(record: UsageRecord) -> None:
+    LLM_CALLS.labels(record.model, record.prompt, record.kind).inc()
+    LLM_SECONDS.labels(record.model, record.kind).observe(record.latency_s)
+    LLM_TOKENS.labels(record.model, "prompt").inc(record.prompt_tokens)
+    LLM_TOKENS.labels(record.model, "completion").inc(record.completion_tokens)
+    if record.cost_usd is None:
+        LLM_UNPRICED.labels(record.model).inc()
+    else:
+        LLM_COST.labels(record.model).inc(record.cost_usd)
 
 
 def add_costs(*costs: float | None) -> float | None:
