@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from tests.grading.conftest import FEW_SHOT, ITEMS, HandItem
 from tutor.grading import Flag, GradedExample, GradeRequest, OfflineGrader, Verdict
+from tutor.retrieval import MiniLMEmbedder
 
 
 def _grade(grader: OfflineGrader, item: HandItem, answer: str) -> tuple[Verdict, float]:
@@ -159,3 +162,23 @@ def test_feedback_on_a_reversed_answer_claims_nothing_correct(grader: OfflineGra
     )
     assert grade.feedback.correct == []
     assert "opposite" in grade.feedback.text and ".." not in grade.feedback.text
+
+
+def test_threads_grading_at_once_get_the_grades_of_one_at_a_time(
+    embedder: MiniLMEmbedder,
+) -> None:
+    """A service grades on several worker threads with one grader and one embedding table:
+    answers that reach it at once (some texts new to the table in both) get exactly the grades
+    they get alone."""
+    requests = [
+        GradeRequest(question=i.question, references=[i.reference], answer=a,
+                     examples=[GradedExample(answer=i.paraphrase, score=1.0)] if n % 2 else [])
+        for n, i in enumerate(ITEMS)
+        for a in (i.paraphrase, i.wrong, i.negated, i.half)
+    ]  # fmt: skip
+    alone = [OfflineGrader.load(embedder).grade_many([r])[0] for r in requests]
+    shared = OfflineGrader.load(embedder)
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda r: shared.grade_many([r])[0], requests * 2))
+    assert [g.score for g in together] == [g.score for g in alone] * 2
+    assert [g.verdict for g in together] == [g.verdict for g in alone] * 2

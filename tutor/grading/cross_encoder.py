@@ -13,8 +13,10 @@ segment is cut), so repeating a sentence cannot raise its score.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +45,26 @@ class CrossEncoder:
     """Loads lazily; thread-safe (onnxruntime sessions may run concurrently)."""
 
     def __init__(
-        self, directory: Path = MODEL_DIR, *, batch_size: int = 1, threads: int | None = None
+        self,
+        directory: Path = MODEL_DIR,
+        *,
+        batch_size: int = 1,
+        threads: int = 1,
+        parallel: int | None = None,
     ) -> None:
         """``batch_size`` 1 by default: dynamic int8 quantizes activations with one scale per
         batch, so a pair's probability would depend on the other pairs in its batch (up to
         0.1 measured), and on 2 cores single pairs were also the fastest (34 pairs/s against
-        25 at 32 with padding)."""
+        25 at 32 with padding).
+
+        ``threads`` is onnxruntime's intra-op threads per pair: one, because a pair's matrices
+        are too small to split (two threads took 53 ms of CPU per SciEntsBank answer against
+        27 for one, and no less time). Many pairs instead run ``parallel`` at once (default:
+        one per core, at most 4), each on its own thread of the one session."""
         self._path = directory / MODEL_FILE
         self._settings_path = directory / SETTINGS_FILE
         self._batch_size, self._threads = batch_size, threads
+        self._parallel = max(1, parallel or min(4, os.cpu_count() or 1))
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
@@ -103,15 +116,27 @@ class CrossEncoder:
             return np.zeros(0)
         session, tokenizer = self._load()
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        chunks = [order[s : s + self._batch_size] for s in range(0, len(order), self._batch_size)]
         out = np.empty(len(pairs))
-        for start in range(0, len(order), self._batch_size):
-            chunk = order[start : start + self._batch_size]
-            encodings = tokenizer.encode_batch([pairs[i] for i in chunk])
-            feeds = {
-                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-            }
-            logits = session.run(None, feeds)[0].reshape(-1)
-            out[chunk] = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+
+        def run(share: list[list[int]]) -> None:
+            for chunk in share:
+                encodings = tokenizer.encode_batch([pairs[i] for i in chunk])
+                feeds = {
+                    "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                    "attention_mask": np.array(
+                        [e.attention_mask for e in encodings], dtype=np.int64
+                    ),
+                    "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+                }
+                logits = session.run(None, feeds)[0].reshape(-1)
+                out[chunk] = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+
+        workers = min(self._parallel, len(chunks))
+        if workers == 1:
+            run(chunks)
+            return out
+        # onnxruntime releases the GIL while a pair runs, so the shares use every core
+        with ThreadPoolExecutor(workers, thread_name_prefix="cross-encoder") as pool:
+            list(pool.map(run, [chunks[k::workers] for k in range(workers)]))
         return out

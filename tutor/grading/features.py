@@ -18,6 +18,7 @@ Two feature groups:
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -72,7 +73,11 @@ class GradingCase:
 
 
 class EmbeddingTable:
-    """Embeds each distinct text once and remembers it (one table per batch or training run)."""
+    """Embeds each distinct text once and remembers it (one table per batch or training run).
+
+    Safe to share between threads: texts are embedded outside the lock (two threads may embed
+    the same new text; the first to finish is kept), rows are appended and read under it.
+    """
 
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
@@ -80,15 +85,20 @@ class EmbeddingTable:
         self._vectors = np.zeros((0, 0), dtype=np.float32)
         self._tokens: dict[str, npt.NDArray[np.float32]] = {}
         self._token_bytes = 0
+        self._lock = threading.Lock()
 
     def add(self, texts: Sequence[str]) -> None:
-        new = list(dict.fromkeys(t for t in texts if t not in self._rows))
+        with self._lock:
+            new = list(dict.fromkeys(t for t in texts if t not in self._rows))
         if not new:
             return
         vectors = self._embedder.embed(new)
-        start = len(self._rows)
-        self._rows.update((t, start + i) for i, t in enumerate(new))
-        self._vectors = vectors if start == 0 else np.vstack([self._vectors, vectors])
+        with self._lock:
+            keep = [i for i, t in enumerate(new) if t not in self._rows]
+            start = len(self._rows)
+            self._rows.update((new[i], start + n) for n, i in enumerate(keep))
+            rows = vectors[keep]
+            self._vectors = rows if start == 0 else np.vstack([self._vectors, rows])
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -100,21 +110,28 @@ class EmbeddingTable:
 
     def tokens(self, text: str) -> npt.NDArray[np.float32]:
         """L2-normalised contextual vectors of the text's content tokens, one row per token."""
-        if text not in self._tokens:
+        found = self._tokens.get(text)
+        if found is None:
             self.add_tokens([text])
-        return self._tokens[text]
+            found = self._tokens[text]
+        return found
 
     def add_tokens(self, texts: Sequence[str]) -> None:
-        new = sorted({t for t in texts if t not in self._tokens}, key=len)
+        with self._lock:
+            new = sorted({t for t in texts if t not in self._tokens}, key=len)
         for start in range(0, len(new), _TOKEN_BATCH):
             chunk = new[start : start + _TOKEN_BATCH]
             vectors = _token_vectors(self._embedder, chunk)
-            self._tokens.update(zip(chunk, vectors, strict=True))
-            self._token_bytes += sum(v.nbytes for v in vectors)
+            with self._lock:
+                fresh = [(t, v) for t, v in zip(chunk, vectors, strict=True)
+                         if t not in self._tokens]  # fmt: skip
+                self._tokens.update(fresh)
+                self._token_bytes += sum(v.nbytes for _, v in fresh)
 
     def __getitem__(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.add(texts)
-        return self._vectors[[self._rows[t] for t in texts]]
+        with self._lock:
+            return self._vectors[[self._rows[t] for t in texts]]
 
 
 _TOKEN_BATCH = 16

@@ -147,25 +147,33 @@ class OfflineGrader:
         return self.grade_many([request])[0]
 
     def grade_many(self, requests: Sequence[GradeRequest]) -> list[Grade]:
-        """Grades in request order; every text of the batch is embedded once."""
+        """Grades in request order; every text of the batch is embedded once. Calls from
+        several threads run at once (the models are stateless, the embedding table is
+        thread-safe), so a service's workers grade on every core."""
         with self._lock:
             if len(self._table) > _TABLE_LIMIT or self._table.nbytes > _TABLE_BYTES:
                 self._table = EmbeddingTable(self._embedder)
-            live = [i for i, r in enumerate(requests) if _has_content(r.answer)]
-            cases = [_case(requests[i]) for i in live]
-            self._table.add(_feedback_texts([requests[i] for i in live]))  # one embedding pass
-            scores, base, mistakes = self._score([requests[i] for i in live], cases)
-            grades: list[Grade] = [self._empty() for _ in requests]
-            for row, i in enumerate(live):
-                grades[i] = self._finish(requests[i], float(scores[row]), base[row], mistakes[row])
-            return grades
+            table = self._table
+        live = [i for i, r in enumerate(requests) if _has_content(r.answer)]
+        cases = [_case(requests[i]) for i in live]
+        table.add(_feedback_texts([requests[i] for i in live]))  # one embedding pass
+        scores, base, mistakes = self._score([requests[i] for i in live], cases, table)
+        grades: list[Grade] = [self._empty() for _ in requests]
+        for row, i in enumerate(live):
+            grades[i] = self._finish(
+                requests[i], float(scores[row]), base[row], mistakes[row], table
+            )
+        return grades
 
     def _score(
-        self, requests: Sequence[GradeRequest], cases: Sequence[GradingCase]
+        self,
+        requests: Sequence[GradeRequest],
+        cases: Sequence[GradingCase],
+        table: EmbeddingTable,
     ) -> tuple[Scores, Scores, list[list[str]]]:
         """Stacked P(correct), base features and the common mistakes each answer states."""
-        self._table.add([deduplicated(r.answer) for r in requests])
-        trees, base = tree_scores(self.artifact.models, cases, self._table)
+        table.add([deduplicated(r.answer) for r in requests])
+        trees, base = tree_scores(self.artifact.models, cases, table)
         ce_ref = self.cross_encoder.score([(c.question, c.references, c.answer) for c in cases])
         has = np.array([bool(c.examples) for c in cases], dtype=bool)
         scores = stacked(self.artifact.stack, trees, ce_ref, has)
@@ -175,16 +183,16 @@ class OfflineGrader:
         # common, the rule costs accuracy).
         flipped = ~has & np.array([contradicts(c.answer, c.references) for c in cases], dtype=bool)
         scores[flipped] = np.minimum(scores[flipped], self.thresholds.incorrect - 0.05)
-        return scores, base, [self._mistakes(r) for r in requests]
+        return scores, base, [self._mistakes(r, table) for r in requests]
 
-    def _mistakes(self, request: GradeRequest) -> list[str]:
+    def _mistakes(self, request: GradeRequest, table: EmbeddingTable) -> list[str]:
         """The common mistakes the answer is closer to than to any reference (sentence
         vectors). Scoring each mistake with the cross-encoder instead was measured on
         evals/mistakes.yaml and found worse (precision 0.25, recall 0.06, against 0.67 and
         0.10), so the similarity stays until the cross-encoder is trained on mistakes."""
         if not request.common_mistakes:
             return []
-        table, t = self._table, self.thresholds
+        t = self.thresholds
         answer_vec = table[[deduplicated(request.answer)]][0]
         best_ref = float((table[request.references] @ answer_vec).max())
         sims = table[request.common_mistakes] @ answer_vec
@@ -192,9 +200,14 @@ class OfflineGrader:
                 if s >= t.mistake and s > best_ref]  # fmt: skip
 
     def _finish(
-        self, request: GradeRequest, score: float, base: Scores, mistakes: list[str]
+        self,
+        request: GradeRequest,
+        score: float,
+        base: Scores,
+        mistakes: list[str],
+        table: EmbeddingTable,
     ) -> Grade:
-        t, table = self.artifact.thresholds, self._table
+        t = self.artifact.thresholds
         flags: list[Flag] = []
         answer_vec = table[[deduplicated(request.answer)]][0]
         ref_sims = table[request.references] @ answer_vec
