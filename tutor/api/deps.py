@@ -12,9 +12,11 @@ from tutor.retrieval import PassageIndex
 from tutor.tutoring import Tutor
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """The app's services, with what other processes indexed or published since (checked
+    every few seconds, off the event loop)."""
     services: Services = request.app.state.services
-    services.sync_practice()  # published variants are practice items
+    await services.refresh()
     return services
 
 

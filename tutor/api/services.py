@@ -1,24 +1,46 @@
-"""What the routes work with, built once per app from the settings (lazily, on first use)."""
+"""What the routes work with, built once per app from the settings (lazily, on first use).
+
+What a replica loads once and keeps (the lesson files with the published variants laid over
+them, the learner model's catalogue, the passage index's Chroma client and collection, the
+engine and the tutor built over them) is reloaded when another process changes it:
+:meth:`Services.refresh` reads the counters in the shared database's ``generations`` table
+(:mod:`tutor.store.generations`) at most every ``RECHECK_SECONDS``, in a worker thread, and
+rebuilds what moved there too, then swaps it in. ``tutor index`` moves ``corpus`` (everything
+is reloaded); publishing or withdrawing a variant moves ``variants`` (the overlay and the
+catalogue). Requests already running finish with what they started with.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from tutor.config import Settings
 from tutor.corpus import Corpus, load_corpus
 from tutor.engines import Engine, engine_name, make_engine
 from tutor.learners import Catalog, LearnerConfig
-from tutor.offload import WorkerPool
+from tutor.offload import WorkerPool, offload
 from tutor.retrieval import PassageIndex
 from tutor.store import Database, local_learner, open_database
+from tutor.store.generations import CORPUS, VARIANTS, read_generations
 from tutor.tutoring import Tutor
 from tutor.variants.practice import PracticeCorpus
+
+RECHECK_SECONDS = 2.0  # how stale a replica's corpus may get: one small query per interval
+logger = logging.getLogger("tutor.api")
 
 
 @dataclass
 class Services:
     settings: Settings
+    generations: dict[str, int] | None = field(default=None, init=False)  # what is loaded
+    _checked: float = field(default=-math.inf, init=False)
+    _reloading: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     @cached_property
     def workers(self) -> WorkerPool:
@@ -26,18 +48,78 @@ class Services:
         return WorkerPool.from_settings(self.settings)
 
     @cached_property
-    def corpus(self) -> Corpus:
-        """The lesson files plus published variants (kept current by :meth:`sync_practice`)."""
-        return load_corpus(self.settings.corpus_dir)
+    def practice(self) -> PracticeCorpus:
+        """The lesson files with the published variants laid over them."""
+        practice = PracticeCorpus(load_corpus(self.settings.corpus_dir), self.database)
+        practice.sync(force=True)
+        return practice
 
     @cached_property
-    def practice(self) -> PracticeCorpus:
-        return PracticeCorpus(self.corpus, self.database)
+    def corpus(self) -> Corpus:
+        """The lesson files plus published variants (kept current by :meth:`refresh`)."""
+        return self.practice.corpus
 
-    def sync_practice(self, *, force: bool = False) -> None:
-        """Lay newly published variants over the corpus (a query every few seconds at most)."""
-        if self.practice.sync(force=force):
-            self.__dict__.pop("catalog", None)
+    async def refresh(self) -> None:
+        """Pick up what other processes changed (at most every ``RECHECK_SECONDS``); the
+        check and any reload run in a worker thread. A failed reload is logged, the state
+        loaded before stays, and the next check tries again."""
+        now = time.monotonic()
+        if now - self._checked < RECHECK_SECONDS:
+            return
+        self._checked = now
+        try:
+            await offload(self.sync)
+        except Exception:  # serve what is loaded rather than fail the request
+            logger.exception("could not reload the corpus; serving the one loaded")
+
+    def sync(self) -> bool:
+        """Reload what moved since it was loaded (blocking); whether anything did."""
+        with self._reloading:
+            current = read_generations(self.database)
+            loaded, self.generations = self.generations, current
+            if loaded is None:  # the first look: what is (or is about to be) loaded is current
+                return False
+            if current.get(CORPUS, 0) != loaded.get(CORPUS, 0):
+                self._reload_corpus()
+            elif current.get(VARIANTS, 0) != loaded.get(VARIANTS, 0):
+                self._reload_variants()
+            else:
+                return False
+            logger.info("reloaded the corpus (generations %s)", current)
+            return True
+
+    def sync_practice(self) -> None:
+        """After publishing here: lay the change over the corpus now (a reload if it moved)."""
+        self._checked = time.monotonic()
+        self.sync()
+
+    def _reload_variants(self) -> None:
+        if "practice" not in self.__dict__:
+            return
+        self.practice.sync(force=True)
+        self.__dict__["catalog"] = Catalog.from_corpus(self.corpus)
+
+    def _reload_corpus(self) -> None:
+        """Build everything that depends on the corpus again, then swap it all in at once."""
+        built = self.__dict__
+        practice = PracticeCorpus(load_corpus(self.settings.corpus_dir), self.database)
+        practice.sync(force=True)
+        corpus = practice.corpus
+        fresh: dict[str, Any] = {"practice": practice, "corpus": corpus}
+        if "catalog" in built:
+            fresh["catalog"] = Catalog.from_corpus(corpus)
+        index: PassageIndex | None = built.get("index")
+        if index is not None:
+            index = fresh["index"] = index.reopened(self.settings)
+        if "engine" in built or "tutor" in built:
+            embedder = index.embedder if index is not None else self.index.embedder
+            fresh["engine"] = make_engine(self.settings, corpus=corpus, embedder=embedder)
+        if "tutor" in built:
+            fresh["tutor"] = Tutor.from_settings(
+                self.settings, corpus=corpus, index=fresh.get("index", self.index),
+                database=self.database, engine=fresh["engine"],
+            )  # fmt: skip
+        built.update(fresh)
 
     @cached_property
     def catalog(self) -> Catalog:

@@ -16,7 +16,8 @@ from tutor.cli.output import console, err_console, print_json
 from tutor.config import get_settings
 from tutor.corpus import load_corpus
 from tutor.retrieval import PassageIndex
-from tutor.store import Database
+from tutor.store import open_database
+from tutor.store.generations import CORPUS, bump_generation
 from tutor.store.locks import job_lock
 
 
@@ -31,10 +32,11 @@ def index(
     as_json: JsonFlag = False,
 ) -> None:
     """Index lesson passages; only new or changed passages are embedded. Safe to run from
-    several processes at once: each waits for the one before (a lock in the database)."""
+    several processes at once: each waits for the one before (a lock in the database).
+    Running services reload the lessons and the index within seconds (no restart)."""
     settings = get_settings()
     corpus = load_corpus(directory or settings.corpus_dir)
-    with Database.from_settings(settings) as database, job_lock(database, "index"):
+    with open_database(settings) as database, job_lock(database, "index"):
         passage_index = PassageIndex.from_settings(settings)
         if rebuild:
             passage_index.reset()
@@ -43,6 +45,7 @@ def index(
             report = passage_index.sync(
                 corpus, lambda done, total: bar.update(task, completed=done, total=total)
             )
+        bump_generation(database, CORPUS)  # lesson files may have changed beyond their passages
     if as_json:
         print_json({**asdict(report), "total": passage_index.count()})
         return

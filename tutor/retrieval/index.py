@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
 
 from tutor.config import Settings
 from tutor.corpus import Corpus, Lesson, Passage
@@ -47,8 +48,12 @@ class SyncReport:
         return self.added + self.updated
 
 
-def open_client(settings: Settings) -> ClientAPI:
-    """A Chroma server when ``TUTOR_CHROMA_URL`` is set, else an embedded store on disk."""
+def open_client(settings: Settings, *, fresh: bool = False) -> ClientAPI:
+    """A Chroma server when ``TUTOR_CHROMA_URL`` is set, else an embedded store on disk.
+
+    An embedded store keeps one copy of the index per process and per path, which does not see
+    what other processes (``tutor index``) wrote since; ``fresh`` opens a new copy. Collections
+    already open keep the copy they were opened with (they hold it, not the path)."""
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         if url.scheme not in ("http", "https") or not url.hostname:
@@ -67,6 +72,8 @@ def open_client(settings: Settings) -> ClientAPI:
                 f"cannot reach Chroma at {settings.chroma_url}: {exc}"
             ) from exc
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    if fresh:  # forget this process's copy of the store, so the new client reads it afresh
+        SharedSystemClient._identifier_to_system.pop(str(settings.chroma_dir), None)
     return chromadb.PersistentClient(path=str(settings.chroma_dir))
 
 
@@ -95,6 +102,11 @@ class PassageIndex:
             settings.embedder, batch_size=settings.embed_batch_size, model=settings.embedding_model
         )
         return cls(open_client(settings), embedder, settings.collection)
+
+    def reopened(self, settings: Settings) -> PassageIndex:
+        """This index through a new client, seeing what other processes indexed since (also a
+        collection dropped and built again by ``tutor index --rebuild``); same embedder."""
+        return PassageIndex(open_client(settings, fresh=True), self.embedder, settings.collection)
 
     def count(self) -> int:
         return int(self.collection.count())

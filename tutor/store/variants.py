@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tutor.errors import NotFoundError
 from tutor.store import models
 from tutor.store.database import Database
+from tutor.store.generations import VARIANTS, bump_in
 from tutor.store.records import VariantRecord, VariantStatus
 
 
@@ -41,7 +42,10 @@ def set_variant_status(database: Database, variant_id: str, status: VariantStatu
         row = session.get(models.Variant, variant_id, with_for_update=True)
         if row is None:
             raise NotFoundError(f"no variant {variant_id!r}")
-        row.status = VariantStatus(status).value
+        published = VariantStatus.PUBLISHED.value
+        was, row.status = row.status, VariantStatus(status).value
+        if published in (was, row.status) and was != row.status:
+            bump_in(session, VARIANTS)  # replicas lay the change over their corpus
         return VariantRecord.of(row)
 
 

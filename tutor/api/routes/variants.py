@@ -50,7 +50,7 @@ class VariantsGenerated(BaseModel):
 async def get_variant_service(request: Request, services: ServicesDep) -> VariantService:
     """One service per app (it caches embeddings of known questions), built on first use."""
     service: VariantService | None = getattr(request.app.state, "variants", None)
-    if service is None:
+    if service is None or service.corpus is not services.corpus:  # new, or a reloaded corpus
         service = VariantService.from_settings(
             services.settings,
             corpus=services.corpus,
@@ -96,7 +96,7 @@ def list_variants(
 def publish(variant_id: str, variants: VariantsDep, services: ServicesDep) -> VariantPublic:
     """Publish a draft: from now on it is a practice item of its parent's lesson."""
     published = variant_public(variants.publish(variant_id))
-    services.sync_practice(force=True)
+    services.sync_practice()
     return published
 
 
