@@ -35,7 +35,7 @@ _SECRETS = [
     (re.compile(r"(?i)\b(bearer|basic)\s+[^\s,;\"']+"), r"\1 [redacted]"),
     (re.compile(r"\btutor_[A-Za-z0-9_-]{16,}"), "tutor_[redacted]"),  # tutor's API keys
     (re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"), "sk-[redacted]"),  # OpenAI-style provider keys
-    (re.compile(_NAMED + r"[^\s,;\"'&}]+"), r"\1\2[redacted]"),  # api_key=..., "password": ...
+    (re.compile(_NAMED + r"[^\s,;\"'&}\\]+"), r"\1\2[redacted]"),  # api_key=..., "password": ...
 ]
 
 
@@ -72,15 +72,17 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
             "request_id": _request_id(record),
         }
         for name in ACCESS_FIELDS:
             if (value := getattr(record, name, None)) is not None:
-                line[name] = value
+                line[name] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return redact(json.dumps(line, ensure_ascii=False, default=str))
+            line["exception"] = redact(self.formatException(record.exc_info))
+        # scrubbed field by field, before encoding: a pattern run over the encoded line could
+        # take an escaping backslash with a secret and break the JSON
+        return json.dumps(line, ensure_ascii=False, default=str)
 
 
 def _request_id(record: logging.LogRecord) -> str | None:

@@ -71,3 +71,22 @@ def test_credentials_are_scrubbed_from_any_line() -> None:
     for secret in ("tutor_abcdefghijklmnop0123", "sk-live-123456789", "hunter22", "AbCdEf123456"):
         assert secret not in scrubbed
     assert scrubbed.startswith("call failed: ")  # the rest of the line stays readable
+
+
+def test_an_unexpected_error_is_logged_and_answered_under_the_request_id(tmp_path: Path) -> None:
+    app = create_app(service_settings(tmp_path / "data", tmp_path / "tutor.db"))
+
+    def broken() -> None:
+        raise RuntimeError("a bug, with api_key=sk-should-not-show-1234")
+
+    app.add_api_route("/broken", broken)  # a route with a bug, for this test only
+    with serve(app) as url, json_lines() as lines:
+        response = httpx.get(url + "/broken", headers={"x-request-id": "bug-1"})
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert response.headers["x-request-id"] == "bug-1"
+    (error,) = [line for line in lines if line["level"] == "error"]
+    assert error["request_id"] == "bug-1" and "RuntimeError" in error["exception"]
+    assert "sk-should-not-show" not in error["exception"]
+    (access,) = [line for line in lines if line["logger"] == "tutor.access"]
+    assert (access["request_id"], access["status"]) == ("bug-1", 500)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tutor.errors import LLMUnavailableError, OverloadedError, TutorError, UnauthorizedError
+from tutor.logs import REQUEST_ID
 
 logger = logging.getLogger("tutor.api")
 UNPARSABLE_BODY = "There was an error parsing the body"  # FastAPI's HTTPException detail
@@ -48,7 +49,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return _body("internal_error", "the service failed; the error is logged", 500)
+        response = _body("internal_error", "the service failed; the error is logged", 500)
+        if (request_id := REQUEST_ID.get()) is not None:  # rendered outside tutor.api.observe
+            response.headers["x-request-id"] = request_id
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
