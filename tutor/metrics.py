@@ -128,11 +128,14 @@ def shared_between_workers(workers: int) -> Iterator[None]:
     """For ``tutor serve``: with several worker processes, a fresh folder for their values
     (``PROMETHEUS_MULTIPROC_DIR``, inherited by the workers), removed afterwards. A folder the
     environment already names is used at any worker count and emptied first, as the library
-    asks: values left by an earlier run would be added to this one's."""
+    asks (values left by an earlier run would be added to this one's), except for this
+    process's own files, which it opened when this module was imported."""
     given = os.environ.get(MULTIPROC_ENV)
     if given:
+        mine = f"_{os.getpid()}"  # this process's own files are open already: keep them
         for stale in Path(given).glob("*.db"):
-            stale.unlink()
+            if not stale.stem.endswith(mine):
+                stale.unlink()
         yield
         return
     if workers == 1:
