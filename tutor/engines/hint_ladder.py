@@ -3,7 +3,8 @@
 ``ladder`` lists candidate hints for a level, most helpful first; a later candidate gives away
 less. The offline engine answers with the first one, and the hint service walks down the list
 when a hint (from any engine) fails the leak check. Level 3 walks through the solution steps
-but never the last one, which is where an item's answer usually is.
+but never the last one, which is where an item's answer usually is, then fewer of them (an
+imported item's step before a closing recap may choose the answer), then their titles.
 """
 
 from __future__ import annotations
@@ -40,8 +41,7 @@ def _strategies(lesson: Lesson, item: Item, mistake: str | None) -> list[str]:
     """Level 2 adds to the nudge: the item's second hint, else (one hint, which the nudge has
     used) where the solution starts; with a common mistake to avoid."""
     hint = _sentence(item.hints[1]) if len(item.hints) > 1 else _first_step(item)
-    mistake = mistake or (item.common_mistakes[0] if item.common_mistakes else None)
-    watch = f"Watch out for a common mistake: {_sentence(mistake)}" if mistake else None
+    watch = _watch(item, mistake)
     out = []
     if hint and watch:
         out.append(f"{hint} {watch}")
@@ -58,26 +58,52 @@ def _first_step(item: Item) -> str | None:
     titles = [s.title.strip().rstrip(".") for s in item.solution_steps if s.title.strip()]
     if len(titles) < 2:
         return None
-    first = titles[0]
-    if first[1:2].islower():  # "Look for ..." reads on in the sentence; "JSON ..." keeps its case
-        first = first[0].lower() + first[1:]
-    return f"Start where a worked solution would: {first}."
+    return f"Start where a worked solution would: {_lower_first(titles[0])}."
 
 
 def _worked(item: Item) -> list[str]:
+    """The solution's steps but the last, then fewer and fewer (a step before the last may
+    state the answer: imported items often end on a recap, "Quick check", after the step that
+    chooses), each ending on the step the learner takes next, named by its title."""
     steps = item.solution_steps
     if len(steps) < 2:
         return []
-    last = steps[-1].title.strip().rstrip(".").lower()
-    then = f"Now take the last step yourself: {last}." if last else "Now take the last step."
     out = []
     for shown in range(len(steps) - 1, 0, -1):
         parts = [
             f"Step {n}{', ' + s.title.strip() if s.title.strip() else ''}: {_sentence(s.text)}"
             for n, s in enumerate(steps[:shown], start=1)
         ]
+        which = "last" if shown == len(steps) - 1 else "next"
+        title = _lower_first(steps[shown].title.strip().rstrip("."))
+        then = f"Now take the {which} step yourself" + (f": {title}." if title else ".")
         out.append(" ".join([*parts, then]))
     return out
+
+
+def _outline(item: Item, mistake: str | None) -> list[str]:
+    """The titles of the solution's steps but the last, with the common mistake: more than
+    level 2's first step, for an item whose worked steps all give the answer away (the last
+    title may name the answer)."""
+    titles = [s.title.strip().rstrip(".") for s in item.solution_steps]
+    if len(titles) < 3 or not all(titles):
+        return []
+    steps = "; ".join(f"{n}. {title}" for n, title in enumerate(titles[:-1], start=1))
+    outline = f"Work it through step by step: {steps}; then the last step is yours."
+    watch = _watch(item, mistake)
+    return [f"{outline} {watch}", outline] if watch else [outline]
+
+
+def _watch(item: Item, mistake: str | None) -> str | None:
+    """The common mistake to avoid: the one given (closest to the learner's attempt), else the
+    item's first."""
+    mistake = mistake or (item.common_mistakes[0] if item.common_mistakes else None)
+    return f"Watch out for a common mistake: {_sentence(mistake)}" if mistake else None
+
+
+def _lower_first(title: str) -> str:
+    """ "Look for ..." reads on in a sentence as "look for ..."; "JSON ..." keeps its case."""
+    return title[0].lower() + title[1:] if title[1:2].islower() else title
 
 
 def ladder(lesson: Lesson, item: Item, level: int, mistake: str | None = None) -> list[str]:
@@ -88,7 +114,7 @@ def ladder(lesson: Lesson, item: Item, level: int, mistake: str | None = None) -
     strategies = _strategies(lesson, item, mistake)
     if level == 2:
         return [*strategies, *nudges]
-    return [*_worked(item), *strategies, *nudges]
+    return [*_worked(item), *_outline(item, mistake), *strategies, *nudges]
 
 
 def _sentence(text: str) -> str:

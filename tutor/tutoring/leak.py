@@ -6,7 +6,12 @@ A text leaks when it
 - for multiple choice: contains the correct option's text, names its letter as the answer
   ("option C", "(C)", "C is correct", "go with C"), or rules out every other option;
 - for multiple choice, also: uses three, or 60%, of the words that set the correct option
-  apart from the stem and the other options;
+  apart from the stem and the other options; or, counting the lesson's concept names too,
+  speaks for the correct option alone: 60% of its own words (those neither the stem nor
+  another option uses), none of another option's ("Fine-tuning the model with the medical data
+  updates its knowledge" singles out "Fine-tune the model with the medical dataset" when no
+  other option fine-tunes: the word that picks an option is often a concept's name); or
+  quotes it: four words of it in a row (stemmed), two of them content words the stem lacks;
 - for free text: covers at least half of the answer's own content words (those the stem does
   not already use), or 70% of those of one of its sentences (of six or more such words), or
   states the answer's final computed number (of two or more digits);
@@ -26,7 +31,8 @@ from dataclasses import dataclass
 
 from tutor.corpus import Item, ItemType, Lesson
 from tutor.engines.extractive import split_sentences
-from tutor.engines.lexicon import terms
+from tutor.engines.lexicon import STOPWORDS, terms
+from tutor.engines.lexicon import stem as lexicon_stem
 from tutor.retrieval import Embedder
 from tutor.retrieval.embedder import Vectors
 
@@ -37,6 +43,8 @@ DISTINCT = 0.6
 SIMILARITY = 0.85
 SENTENCE_SIMILARITY = 0.9
 MIN_CLAUSE_WORDS = 6
+QUOTE_RUN = 4  # words of the correct option in a row ...
+QUOTE_CONTENT = 2  # ... with this many content words the stem does not use
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:['-][a-z]+)*")
 _WORDS = r"(?i:option|answer|choice|letter|alternative)s?"
 _LETTER_RUN = r"(?:\(?[A-Z]\)?(?:\s*(?:,|/|(?i:and|or|nor))\s*)?)+"
@@ -74,13 +82,17 @@ class AnswerGuard:
         self._key = terms(item.answer) - terms(item.stem)
         others = [o.text for o in item.options if o.key != item.answer_key]
         self._distinct = self._key - terms(common) - set().union(*(terms(o) for o in others))
+        own = _own_words(item)  # per option: the words no other option and not the stem use
+        self._own = own.get(item.answer_key or "", set())
+        self._rivals = set().union(*(w for k, w in own.items() if k != item.answer_key))
+        stem_words = terms(item.stem)
+        self._quotes = _runs(item.answer, stem_words)
         stem_numbers = set(numbers(item.stem))
         self._computed = [  # single digits are too common (steps, levels, counts) to judge by
             n for n in numbers(item.answer) if n not in stem_numbers and len(n) > 1
         ]
         self._answer_sentences = split_sentences(item.answer)
         self._answer_vectors: Vectors | None = None
-        stem_words = terms(item.stem)
         self._sentence_keys = [
             key
             for key in (terms(s) - stem_words for s in self._answer_sentences)
@@ -109,10 +121,16 @@ class AnswerGuard:
         others = {o.key for o in self.item.options} - {self.item.answer_key}
         if others and others <= _letters_named(text):
             return Leak(True, "rules out every other option")
+        words = terms(text)
         distinct = self._distinct
-        shared = len(distinct & terms(text))
+        shared = len(distinct & words)
         if len(distinct) >= 3 and (shared >= 3 or shared / len(distinct) >= DISTINCT):
             return Leak(True, "describes the correct option")
+        own = len(self._own & words)
+        if own and own / len(self._own) >= DISTINCT and not self._rivals & words:
+            return Leak(True, "singles out the correct option")
+        if self._quotes & _runs(text):
+            return Leak(True, "quotes the correct option")
         return self._check_similarity(text)
 
     def _check_free_text(self, text: str, flat: str) -> Leak:
@@ -148,6 +166,30 @@ class AnswerGuard:
         if len(sentences) and float((vectors @ sentences.T).max()) >= SENTENCE_SIMILARITY:
             return Leak(True, "paraphrases a sentence of the answer")
         return Leak(False)
+
+
+def _runs(text: str, stem: set[str] | None = None) -> set[tuple[str, ...]]:
+    """The text's runs of ``QUOTE_RUN`` stemmed words; with ``stem``, only those with
+    ``QUOTE_CONTENT`` content words the stem does not use."""
+    words = [w if w in STOPWORDS else lexicon_stem(w) for w in _WORD.findall(text.lower())]
+    runs = {tuple(words[i : i + QUOTE_RUN]) for i in range(len(words) - QUOTE_RUN + 1)}
+    if stem is None:
+        return runs
+    return {
+        run
+        for run in runs
+        if sum(w not in STOPWORDS and len(w) > 1 and w not in stem for w in run) >= QUOTE_CONTENT
+    }
+
+
+def _own_words(item: Item) -> dict[str, set[str]]:
+    """Each option's own words: those of its text that the stem and the other options lack."""
+    stem = terms(item.stem)
+    words = {o.key: terms(o.text) - stem for o in item.options}
+    return {
+        key: mine - set().union(*(w for k, w in words.items() if k != key))
+        for key, mine in words.items()
+    }
 
 
 def _contains(haystack: str, needle: str) -> bool:
