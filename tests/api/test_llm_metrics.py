@@ -133,3 +133,27 @@ def test_a_model_that_keeps_failing_is_counted_by_prompt_and_error(
     assert change(before, after, "tutor_llm_failures_total", **failed) == 1
     route = {"method": "POST", "route": "/v1/explain", "status": "503"}
     assert change(before, after, "tutor_http_requests_total", **route) == 1
+
+
+def test_an_offline_grade_standing_in_for_the_model_is_counted_as_such(
+    llm: tuple[httpx.Client, Provider],
+) -> None:
+    """A learner's attempt while the model is down: the offline grade stands in for it."""
+    http, provider = llm
+    provider.failures = 2  # the grading call and its one retry
+    answer = {"answer": "Lower temperature sharpens the distribution, so likely tokens win."}
+    before = scrape(http)
+    reply = http.post("/v1/items/samp-02/attempts", json=answer)
+    after = scrape(http)
+    assert reply.status_code in (200, 201), reply.text
+    grade = reply.json()["grade"]
+    assert grade["engine"] == "offline" and "llm_unavailable" in grade["flags"]
+    assert change(before, after, "tutor_grades_total", engine="offline") == 1
+    assert change(before, after, "tutor_grades_total", engine=MODEL) == 0
+    assert change(before, after, "tutor_grade_stand_ins_total") == 1
+    failed = {
+        dict(labels)["prompt"]: change(before, after, name, **dict(labels))
+        for (name, labels) in after
+        if name == "tutor_llm_failures_total" and dict(labels)["error"] == "llm_unavailable"
+    }
+    assert [count for prompt, count in failed.items() if prompt.startswith("grade")] == [1]
