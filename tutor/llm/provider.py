@@ -20,6 +20,7 @@ import httpx
 from tutor.errors import ConfigurationError, LLMRequestError
 from tutor.llm.messages import ChatRequest, TokenUsage
 from tutor.llm.retry import Transient, retry_after_seconds
+from tutor.logs import redact
 
 MISSING_KEY_HINTS = ("missing credentials", "api_key client option must be set", "no api key")
 
@@ -184,7 +185,9 @@ def _headers(exc: Exception) -> Mapping[str, str] | None:
 
 
 def _brief(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
+    """What the provider said, for messages, logs and replies: one line, at most 300
+    characters, and without credentials (a provider or proxy may echo the request's key)."""
+    text = redact(" ".join(str(exc).split()))
     return text if len(text) <= 300 else text[:297] + "..."
 
 
