@@ -93,8 +93,8 @@ class CacheTable:
         query = select(model.key, model.value).where(
             model.key.in_(wanted), model.created_at >= self._oldest_kept()
         )
-        with self.database.session() as session:
-            return {key: value for key, value in session.execute(query)}
+        with self.database.reads() as connection:
+            return {key: value for key, value in connection.execute(query)}
 
     def get(self, key: str) -> str | None:
         return self.get_many([key]).get(key)

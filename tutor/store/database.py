@@ -87,6 +87,14 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def reads(self) -> Iterator[Connection]:
+        """A connection for single-statement reads outside a transaction (autocommit): no
+        BEGIN/COMMIT round trips on Postgres, no write lock on SQLite. For lookups that need
+        no consistency across statements (the caches, the generation counters)."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+
     def transaction(self, work: Callable[[Session], T], *, retries: int = RETRIES) -> T:
         """``work(session)`` in one transaction, run again (up to ``retries`` runs in all)
         when the database rolled it back for a deadlock or a serialization failure."""
@@ -135,4 +143,6 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # Database.reads(): each statement on its own, no write lock
     connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -36,8 +36,8 @@ def bump_generation(database: Database, name: str = CORPUS) -> int:
 
 def read_generations(database: Database) -> dict[str, int]:
     """Every counter (one absent before its first bump counts as 0)."""
-    with database.session() as session:
-        rows = session.execute(select(Generation.name, Generation.value))
+    with database.reads() as connection:
+        rows = connection.execute(select(Generation.name, Generation.value))
         return {name: int(value) for name, value in rows}
 
 
