@@ -79,7 +79,8 @@ def test_a_school_runs_nginx_replicas_migrate_postgres_and_chroma() -> None:
     services = _services()
     replicas = _replicas()
     assert len(replicas) >= 2
-    assert set(services) == {"proxy", "migrate", "db", "chroma", *replicas}
+    assert set(services) == {"proxy", "migrate", "db", "chroma", "prometheus", *replicas}
+    assert services["prometheus"]["profiles"] == ["monitoring"]  # only when asked for
     assert services["proxy"]["image"].startswith("nginx:")
     assert services["db"]["image"].startswith("postgres:")
     assert _command(services["chroma"]).startswith("chroma run")
@@ -106,6 +107,7 @@ def test_the_healthchecks_ask_what_each_service_is_for() -> None:
     assert heartbeat in " ".join(chroma["healthcheck"]["test"])
     assert "pg_isready" in " ".join(services["db"]["healthcheck"]["test"])
     assert "/nginx-health" in " ".join(services["proxy"]["healthcheck"]["test"])
+    assert "/-/healthy" in " ".join(services["prometheus"]["healthcheck"]["test"])
     assert _location("/nginx-health")
 
 
@@ -174,6 +176,17 @@ def test_nginx_streams_server_sent_events_and_waits_for_the_model() -> None:
     ]
     seconds = int(read_timeout.removesuffix("s"))
     assert seconds > Settings.model_fields["llm_timeout"].default  # a model call fits
+
+
+def test_prometheus_scrapes_exactly_the_replicas_compose_runs() -> None:
+    prometheus = _services()["prometheus"]
+    assert "./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in prometheus["volumes"]
+    assert all(port.startswith("127.0.0.1:") for port in prometheus["ports"])  # not the network
+    config = yaml.safe_load((PROJECT_ROOT / "deploy" / "prometheus.yml").read_text())
+    (job,) = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics"
+    targets = {t for group in job["static_configs"] for t in group["targets"]}
+    assert targets == {f"{name}:{_option(_command(s), 'port')}" for name, s in _replicas().items()}
 
 
 def test_nginx_passes_the_request_id_and_keeps_metrics_inside() -> None:
