@@ -12,6 +12,7 @@ import httpx
 
 from tests.api.conftest import serve, service_settings
 from tests.api.metrics_scrape import Samples, change, scrape, value
+from tests.api.sse import read_events
 from tests.api.test_back_pressure import GatedIndex, _until
 from tutor.api import create_app
 from tutor.api.deps import get_index
@@ -36,6 +37,23 @@ def test_a_request_is_timed_under_its_route_template(client: httpx.Client) -> No
     # one series per route, whatever the ids: no raw path is a label
     labels = {v for (_, series) in after for (_, v) in series}
     assert not any("few-shot-prompting" in v or "no-such-lesson" in v for v in labels)
+
+
+def test_a_streamed_reply_is_timed_to_its_last_event_and_carries_the_request_id(
+    client: httpx.Client,
+) -> None:
+    session = client.post("/v1/sessions", json={"lesson": "sampling-and-temperature"}).json()
+    url = f"/v1/sessions/{session['id']}/messages"
+    body = {"content": "What does temperature change?", "stream": True}
+    before = scrape(client)
+    with client.stream("POST", url, json=body, headers={"x-request-id": "sse-1"}) as response:
+        assert response.headers["x-request-id"] == "sse-1"
+        assert read_events(response)[-1][0] == "done"
+    after = scrape(client)
+    route = {"method": "POST", "route": "/v1/sessions/{session_id}/messages"}
+    assert change(before, after, LATENCY + "_count", **route) == 1
+    assert change(before, after, "tutor_http_requests_total", **route, status="200") == 1
+    assert not any(session["id"] in v for (_, series) in after for (_, v) in series)
 
 
 def test_paths_no_route_matches_share_one_series(client: httpx.Client) -> None:
