@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -86,6 +87,17 @@ def test_a_write_that_cannot_be_stored_is_logged_not_raised(
     cache = table(database)
     cache.put("nul", "text with a \x00")  # Postgres refuses NUL; the store refuses it first
     assert cache.get("nul") is None
+    assert "could not write 1 llm_cache entries" in caplog.text
+
+
+def test_a_cache_that_cannot_be_read_is_a_miss(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with Database(f"sqlite:///{tmp_path / 'never-migrated.db'}") as database:
+        cache = table(database)
+        assert cache.get("any") is None  # no table: logged, not raised
+        cache.put("any", '"value"')
+    assert "could not read llm_cache" in caplog.text
     assert "could not write 1 llm_cache entries" in caplog.text
 
 

@@ -8,7 +8,8 @@ was written. Replicas on one database (SQLite or Postgres) see each other's entr
 **Writes** are upserts (``INSERT ... ON CONFLICT DO UPDATE``, :func:`tutor.store.upsert`), so
 two replicas writing one key at once both succeed (the later value stays; both are valid for
 the key), and a batch is written in key order in one transaction, run again on a deadlock.
-A cache that cannot be written is not an error for the caller: the failure is logged.
+A cache that cannot be read or written is not an error for the caller (a miss; the write is
+dropped): the failure is logged.
 
 **Bounds.** An entry older than ``max_age`` is a miss. Every ``PRUNE_EVERY`` writes a process
 deletes the entries past ``max_age`` and, beyond the newest ``max_rows``, the oldest ones, so a
@@ -93,8 +94,12 @@ class CacheTable:
         query = select(model.key, model.value).where(
             model.key.in_(wanted), model.created_at >= self._oldest_kept()
         )
-        with self.database.reads() as connection:
-            return {key: value for key, value in connection.execute(query)}
+        try:
+            with self.database.reads() as connection:
+                return {key: value for key, value in connection.execute(query)}
+        except SQLAlchemyError as exc:  # a cache that cannot be read is a miss, not an error
+            logger.warning("could not read %s: %s", model.__tablename__, exc)
+            return {}
 
     def get(self, key: str) -> str | None:
         return self.get_many([key]).get(key)
