@@ -90,3 +90,13 @@ def test_an_unexpected_error_is_logged_and_answered_under_the_request_id(tmp_pat
     assert "sk-should-not-show" not in error["exception"]
     (access,) = [line for line in lines if line["logger"] == "tutor.access"]
     assert (access["request_id"], access["status"]) == ("bug-1", 500)
+
+
+def test_probes_that_succeed_leave_no_access_line_at_info(client: httpx.Client) -> None:
+    """Healthchecks and scrapes come every few seconds: their lines are debug unless they fail."""
+    with json_lines() as lines:
+        for path in ("/health", "/ready", "/metrics", "/v1/lessons"):
+            probe = {"x-request-id": "probe" + path.replace("/", "-")}
+            assert client.get(path, headers=probe).status_code == 200
+    access = [line["request_id"] for line in lines if line["logger"] == "tutor.access"]
+    assert access == ["probe-v1-lessons"]

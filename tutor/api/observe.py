@@ -28,6 +28,9 @@ HEADER = "x-request-id"
 VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "unmatched"
+# what load balancers, healthchecks and scrapers call every few seconds: their access lines are
+# debug, unless they fail
+PROBES = frozenset({"/health", "/ready", "/metrics"})
 
 access = logging.getLogger("tutor.access")
 
@@ -83,8 +86,9 @@ class Observe:
             HTTP_SECONDS.labels(method, route).observe(seconds)
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             millis = round(seconds * 1000)
-            access.info(
-                "%s %s %d %d ms", method, scope["path"], status, millis,
+            level = logging.DEBUG if route in PROBES and status < 400 else logging.INFO
+            access.log(
+                level, "%s %s %d %d ms", method, scope["path"], status, millis,
                 extra={"method": method, "route": route, "path": scope["path"],
                        "status": status, "duration_ms": millis},
             )  # fmt: skip
