@@ -74,3 +74,21 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, chroma_url=url, _env_file=None)  # type: ignore[call-arg]
     with pytest.raises(Exception, match="cannot reach Chroma"):
         open_client(settings)
+
+
+def test_filtered_search_through_a_chroma_server_equals_its_filter(
+    chroma_url: str, tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path, chroma_url=chroma_url, collection="filtered", _env_file=None
+    )
+    fast = PassageIndex(open_client(settings), embedder, "filtered")
+    fast.sync(corpus_of(lesson("sampling", SAMPLING), lesson("baking", COOKING, "yeast")))
+    plain = PassageIndex(open_client(settings), embedder, "filtered", manifests=False)
+    for where in ({"lesson": "sampling"}, {"concept": "yeast"}, {"lesson": "baking"}):
+        for query in ("nucleus top-p", "bread dough", "how random is the output?"):
+            got = fast.search(query, 2, **where)
+            assert [(h.passage_id, h.text) for h in got] == [
+                (h.passage_id, h.text) for h in plain.search(query, 2, **where)
+            ]
+    assert fast.paths == {"manifest": 9} and plain.paths == {"chroma_filter": 9}

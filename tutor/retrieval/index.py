@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -17,7 +18,11 @@ from tutor.config import Settings
 from tutor.corpus import Corpus, Lesson, Passage
 from tutor.errors import BadRequestError, ConfigurationError, ServiceUnavailableError
 from tutor.retrieval.chroma_function import TutorEmbeddingFunction
-from tutor.retrieval.embedder import Embedder, make_embedder
+from tutor.retrieval.embedder import Embedder, Vectors, make_embedder
+from tutor.retrieval.exact_search import DEFAULT_PASSAGES, PassageBlocks, rank
+from tutor.retrieval.filters import PassageFilter
+from tutor.retrieval.manifests import ManifestStore, build_manifests, concept_key, lesson_key
+from tutor.retrieval.query_cache import DEFAULT_SIZE, QueryEmbeddingCache
 
 Progress = Callable[[int, int], None]
 
@@ -78,10 +83,31 @@ def open_client(settings: Settings, *, fresh: bool = False) -> ClientAPI:
 
 
 class PassageIndex:
-    """Passages of a corpus in one Chroma collection, keyed by stable passage id."""
+    """Passages of a corpus in one Chroma collection, keyed by stable passage id.
 
-    def __init__(self, client: ClientAPI, embedder: Embedder, collection: str = "passages"):
+    Query vectors are kept in a :class:`QueryEmbeddingCache` of ``query_cache`` entries (0: off).
+    A search filtered by lesson or concept ranks the passages of that filter's manifest
+    (:mod:`tutor.retrieval.manifests`), whose vectors are cached for up to ``block_passages``
+    passages; ``manifests=False``, an index without manifests and a filter on the kind alone
+    use Chroma's filtered query. ``paths`` counts which way filtered searches went
+    (``manifest`` or ``chroma_filter``).
+    """
+
+    def __init__(
+        self,
+        client: ClientAPI,
+        embedder: Embedder,
+        collection: str = "passages",
+        *,
+        query_cache: int = DEFAULT_SIZE,
+        manifests: bool = True,
+        block_passages: int = DEFAULT_PASSAGES,
+    ):
         self.embedder = embedder
+        self.queries = QueryEmbeddingCache(embedder, query_cache)
+        self.manifests = ManifestStore(client, collection)
+        self.use_manifests = manifests
+        self.paths: Counter[str] = Counter()
         self._client = client
         self._name = collection
         self.collection: Collection = client.get_or_create_collection(
@@ -95,6 +121,7 @@ class PassageIndex:
                 f"the index was built with embedder {built_with!r}, not {embedder.name!r}; "
                 "run `tutor index --rebuild`"
             )
+        self.blocks = PassageBlocks(self.collection, block_passages)
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> PassageIndex:
@@ -106,7 +133,12 @@ class PassageIndex:
     def reopened(self, settings: Settings) -> PassageIndex:
         """This index through a new client, seeing what other processes indexed since (also a
         collection dropped and built again by ``tutor index --rebuild``); same embedder."""
-        return PassageIndex(open_client(settings, fresh=True), self.embedder, settings.collection)
+        fresh = PassageIndex(
+            open_client(settings, fresh=True), self.embedder, settings.collection,
+            manifests=self.use_manifests, block_passages=self.blocks.max_passages,
+        )  # fmt: skip
+        fresh.queries = self.queries  # the same embedder: the query vectors still hold
+        return fresh
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -114,7 +146,11 @@ class PassageIndex:
     def reset(self) -> None:
         """Drop every passage (for ``--rebuild``)."""
         self._client.delete_collection(self._name)
-        self.__init__(self._client, self.embedder, self._name)  # type: ignore[misc]
+        self.manifests.drop()
+        self.__init__(  # type: ignore[misc]
+            self._client, self.embedder, self._name, query_cache=self.queries.size,
+            manifests=self.use_manifests, block_passages=self.blocks.max_passages,
+        )  # fmt: skip
 
     def sync(self, corpus: Corpus, progress: Progress | None = None) -> SyncReport:
         """Embed new and changed passages only, and remove passages no longer in the corpus."""
@@ -143,6 +179,9 @@ class PassageIndex:
             )
             if progress:
                 progress(min(start + step, len(changed)), len(changed))
+        self.manifests.write(
+            build_manifests((pid, _metadata(self.embedder, *wanted[pid])) for pid in wanted)
+        )
         added = sum(1 for pid in changed if pid not in stored_hash)
         return SyncReport(added, len(changed) - added, len(wanted) - len(changed), len(removed))
 
@@ -159,12 +198,18 @@ class PassageIndex:
             raise BadRequestError("the search query is empty")
         if not 1 <= k <= 100:
             raise BadRequestError("k must be between 1 and 100")
-        where = _where(lesson=lesson, concept=concept, kind=kind)
-        vector = self.embedder.embed([query])
+        chosen = PassageFilter(lesson or None, concept or None, kind or None)
+        vector = self.queries.embed([query])
+        if chosen:
+            hits = self._from_manifest(vector, k, chosen)
+            if hits is not None:
+                self.paths["manifest"] += 1
+                return hits
+            self.paths["chroma_filter"] += 1
         found = self.collection.query(
             query_embeddings=vector,
             n_results=k,
-            where=where,
+            where=chosen.where(),
             include=["documents", "metadatas", "distances"],
         )
         ids = found["ids"][0]
@@ -172,18 +217,52 @@ class PassageIndex:
         metas = (found["metadatas"] or [[]])[0]
         dists = (found["distances"] or [[]])[0]
         return [
-            Hit(
-                passage_id=pid,
-                lesson_id=str(meta["lesson_id"]),
-                lesson_title=str(meta["lesson_title"]),
-                section=str(meta["section"]),
-                title=str(meta.get("title", "")),
-                concepts=tuple(meta.get("concepts") or ()),  # type: ignore[arg-type]
-                text=doc or "",
-                score=round(1.0 - float(dist), 4),
-            )
+            _hit(pid, doc, meta, dist)
             for pid, doc, meta, dist in zip(ids, docs, metas, dists, strict=False)
         ]
+
+    def _from_manifest(self, vector: Vectors, k: int, chosen: PassageFilter) -> list[Hit] | None:
+        """The filter's exact top k among the passages its lesson's or concept's manifest
+        lists; None when there is no manifest to read (Chroma's filter answers instead)."""
+        if not self.use_manifests or not (chosen.lesson or chosen.concept):
+            return None
+        key = lesson_key(chosen.lesson) if chosen.lesson else concept_key(str(chosen.concept))
+        manifest = self.manifests.read(key)
+        if manifest is None:
+            return None
+        if not manifest.entries:
+            return []
+        block = self.blocks.block(manifest)
+        listed = {pid: (section, concepts) for pid, section, concepts in manifest.entries}
+        keep = [chosen.admits_entry(*listed[pid]) for pid in block.ids]
+        best = rank(block, vector, k, keep)
+        if not best:
+            return []
+        got = self.collection.get(
+            ids=[block.ids[row] for row, _ in best], include=["documents", "metadatas"]
+        )
+        docs, metas = got["documents"] or [], got["metadatas"] or []
+        records = {p: (d, m) for p, d, m in zip(got["ids"], docs, metas, strict=False)}
+        hits = []
+        for row, dist in best:
+            doc, meta = records.get(block.ids[row], (None, None))
+            if meta is None or not chosen.admits(meta):
+                return None  # changed since its manifest was written: let Chroma filter
+            hits.append(_hit(block.ids[row], doc, meta, dist))
+        return hits
+
+
+def _hit(pid: str, doc: str | None, meta: Mapping[str, Any], dist: float) -> Hit:
+    return Hit(
+        passage_id=pid,
+        lesson_id=str(meta["lesson_id"]),
+        lesson_title=str(meta["lesson_title"]),
+        section=str(meta["section"]),
+        title=str(meta.get("title", "")),
+        concepts=tuple(meta.get("concepts") or ()),
+        text=doc or "",
+        score=round(1.0 - float(dist), 4),
+    )
 
 
 def _document(lesson: Lesson, passage: Passage) -> str:
@@ -212,16 +291,3 @@ def _base_metadata(lesson: Lesson, passage: Passage) -> dict[str, Any]:
 
 def _metadata(embedder: Embedder, lesson: Lesson, passage: Passage) -> dict[str, Any]:
     return {**_base_metadata(lesson, passage), "hash": _hash(embedder, lesson, passage)}
-
-
-def _where(**filters: str | None) -> dict[str, Any] | None:
-    clauses: list[dict[str, Any]] = []
-    if filters.get("lesson"):
-        clauses.append({"lesson_id": filters["lesson"]})
-    if filters.get("concept"):
-        clauses.append({"concepts": {"$contains": filters["concept"]}})
-    if filters.get("kind"):
-        clauses.append({"section": filters["kind"]})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
