@@ -25,9 +25,12 @@ import pytest
 from tests.api.conftest import serve
 from tests.servers import CHROMA_URL, DATABASE_BACKENDS, postgres_database
 from tutor.api import create_app
+from tutor.api import services as services_module
+from tutor.api.services import Services
 from tutor.config import Settings
 from tutor.corpus import load_corpus
 from tutor.store import Database, VariantStatus, add_variant, set_variant_status
+from tutor.store.generations import CORPUS, bump_generation
 
 pytestmark = pytest.mark.slow
 
@@ -117,3 +120,29 @@ def test_a_variant_published_elsewhere_joins_its_lesson_on_running_instances(
 
         for client in clients:
             eventually(client, "/v1/items/samp-01-v1")
+
+
+async def test_a_reload_that_fails_keeps_the_corpus_loaded_and_tries_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(services_module, "RECHECK_SECONDS", 0.0)
+    corpus_dir = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).parents[2] / "corpus", corpus_dir)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus_dir, _env_file=None)  # type: ignore[call-arg]
+    services = Services(settings)
+    try:
+        await services.refresh()  # the first look
+        before = services.corpus
+        (corpus_dir / "zz-broken.yaml").write_text("id: [not, a, lesson")
+        bump_generation(services.database, CORPUS)
+
+        await services.refresh()
+        assert services.corpus is before  # still serving what was loaded
+        assert "could not check for or reload a changed corpus" in caplog.text
+
+        (corpus_dir / "zz-broken.yaml").unlink()
+        shutil.copy(NEW_LESSON, corpus_dir)
+        await services.refresh()  # the counter still differs: tried again, and it loads
+        assert "beekeeping-prompts" in services.corpus.lessons
+    finally:
+        services.close()

@@ -69,15 +69,16 @@ class Services:
         self._checked = now
         try:
             await offload(self.sync)
-        except Exception:  # serve what is loaded rather than fail the request
-            logger.exception("could not reload the corpus; serving the one loaded")
+        except Exception as exc:  # serve what is loaded rather than fail the request
+            logger.warning("could not check for or reload a changed corpus (%s: %s); serving "
+                           "the one loaded", type(exc).__name__, exc)  # fmt: skip
 
     def sync(self) -> bool:
         """Reload what moved since it was loaded (blocking); whether anything did."""
         with self._reloading:
-            current = read_generations(self.database)
-            loaded, self.generations = self.generations, current
+            current, loaded = read_generations(self.database), self.generations
             if loaded is None:  # the first look: what is (or is about to be) loaded is current
+                self.generations = current
                 return False
             if current.get(CORPUS, 0) != loaded.get(CORPUS, 0):
                 self._reload_corpus()
@@ -85,6 +86,7 @@ class Services:
                 self._reload_variants()
             else:
                 return False
+            self.generations = current  # only once reloaded: a failed reload is tried again
             logger.info("reloaded the corpus (generations %s)", current)
             return True
 
