@@ -118,8 +118,8 @@ def _grade(stored: str | None) -> Grade | None:
 
 def cache_from_settings(settings: Settings, database: Database | None = None) -> GradeCache | None:
     """``TUTOR_GRADE_CACHE``: database (the default), memory, or off."""
-    if settings.grade_cache == "database":
-        return DatabaseGradeCache.from_settings(settings, database)
+    if settings.grade_cache == "off":
+        return None
     if settings.grade_cache == "memory":
         return MemoryGradeCache()
-    return None
+    return DatabaseGradeCache.from_settings(settings, database)  # database (also the old "sqlite")

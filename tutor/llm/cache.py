@@ -84,8 +84,8 @@ def cache_from_settings(
     settings: Settings, database: Database | None = None
 ) -> ResponseCache | None:
     """``TUTOR_LLM_CACHE``: database (the default), memory, or off."""
-    if settings.llm_cache == "database":
-        return DatabaseCache.from_settings(settings, database)
+    if settings.llm_cache == "off":
+        return None
     if settings.llm_cache == "memory":
         return MemoryCache()
-    return None
+    return DatabaseCache.from_settings(settings, database)  # database (also the old "sqlite")
