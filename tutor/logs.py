@@ -30,12 +30,16 @@ REQUEST_ID: ContextVar[str | None] = ContextVar("tutor_request_id", default=None
 # the fields an access line carries beyond the message (passed as ``extra=``)
 ACCESS_FIELDS = ("method", "route", "path", "status", "duration_ms")
 
-_NAMED = r"(?i)\b(api[_-]?key|authorization|x-api-key|password)([\"']?\s*[=:]\s*[\"']?)"
+_NAMED = r"(?i)\b(api[_-]?key|x-api-key|password)([\"']?\s*[=:]\s*[\"']?)"
+_AUTHORIZATION = r"(?i)\b(authorization[\"']?\s*[=:]\s*[\"']?)([A-Za-z]+\s+)?"
 _SECRETS = [
-    (re.compile(r"(?i)\b(bearer|basic)\s+[^\s,;\"']+"), r"\1 [redacted]"),
+    (re.compile(r"(?i)\b(bearer)\s+[^\s,;\"']{8,}"), r"\1 [redacted]"),  # not "Bearer KEY"
     (re.compile(r"\btutor_[A-Za-z0-9_-]{16,}"), "tutor_[redacted]"),  # tutor's API keys
     (re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"), "sk-[redacted]"),  # OpenAI-style provider keys
     (re.compile(_NAMED + r"[^\s,;\"'&}\\]+"), r"\1\2[redacted]"),  # api_key=..., "password": ...
+    # an Authorization header of any scheme (Basic, Token, ...), whose credential has 8
+    # characters or more
+    (re.compile(_AUTHORIZATION + r"[^\s,;\"'&}\\]{8,}"), r"\1\2[redacted]"),
 ]
 
 

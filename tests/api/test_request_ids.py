@@ -71,6 +71,14 @@ def test_credentials_are_scrubbed_from_any_line() -> None:
     for secret in ("tutor_abcdefghijklmnop0123", "sk-live-123456789", "hunter22", "AbCdEf123456"):
         assert secret not in scrubbed
     assert scrubbed.startswith("call failed: ")  # the rest of the line stays readable
+    for harmless in (
+        "send the key as `Authorization: Bearer KEY`",
+        "a basic question about temperature",
+        "the basics of few-shot prompting",
+    ):
+        assert redact(harmless) == harmless
+    assert redact("Authorization: Basic dXNlcjpwYXNzd29yZA==") == "Authorization: Basic [redacted]"
+    assert redact("authorization=Token abcdefgh12345") == "authorization=Token [redacted]"
 
 
 def test_an_unexpected_error_is_logged_and_answered_under_the_request_id(tmp_path: Path) -> None:
