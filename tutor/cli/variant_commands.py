@@ -1,8 +1,9 @@
-"""``tutor variants ITEM``, ``tutor variants list``, ``publish ID`` and ``reject ID``."""
+"""``tutor variants ITEM``, ``list``, ``publish ID``, ``reject ID`` and ``report``."""
 
 from __future__ import annotations
 
 import asyncio
+from statistics import median
 from typing import Annotated, Any
 
 import typer
@@ -32,7 +33,7 @@ class _ItemOrCommand(TyperGroup):
 variants_app = typer.Typer(
     cls=_ItemOrCommand,
     help="Generate validated variants of a practice item and review them (ITEM, list, "
-    "publish, reject).",
+    "publish, reject); report what the offline templates yield per lesson.",
     no_args_is_help=True,
 )
 app.add_typer(variants_app, name="variants")
@@ -66,6 +67,52 @@ def generate(
         f"{len(outcome.records)} stored as drafts; rejected: {counts} "
         f"(of {outcome.report.tried} tried)"
     )
+
+
+@variants_app.command("report")
+def report(
+    lesson: Annotated[
+        list[str] | None, typer.Option(help="Only this lesson (repeat for more).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the offline templates.")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Per lesson: how many offline template variants pass validation, why the others fail,
+    and how far the accepted ones move from their parent. Nothing is stored."""
+    from tutor.variants.yields import lesson_yields
+
+    settings = get_settings()
+    corpus = load_corpus(settings.corpus_dir)
+    index = PassageIndex.from_settings(settings)
+    yields = asyncio.run(lesson_yields(corpus, index, seed=seed, lessons=lesson or ()))
+    if as_json:
+        print_json([y.as_json() for y in yields])
+        return
+    table = Table(title="offline template variants that pass validation")
+    for name in ("lesson", "items", "passed", "items with one", "similarity to parent",
+                 "new words", "rejected"):  # fmt: skip
+        table.add_column(name, overflow="fold")
+    for y in yields:
+        table.add_row(
+            y.lesson_id,
+            str(y.items),
+            f"{y.accepted}/{y.candidates} ({y.rate or 0:.0%})",
+            f"{y.items_with_variant}/{y.items}",
+            _spread(y.similarities),
+            "-" if y.new_words_median is None else f"{y.new_words_median:.0%}",
+            ", ".join(f"{r} {n}" for r, n in y.rejected.items()) or "none",
+        )
+    console.print(table)
+    err_console.print(
+        "similarity to parent: cosine of the questions (stem and options), median (min-max); "
+        "new words: median share of a variant's words its parent does not use"
+    )
+
+
+def _spread(values: tuple[float, ...]) -> str:
+    if not values:
+        return "-"
+    return f"{median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 @variants_app.command("list")
