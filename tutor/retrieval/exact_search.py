@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +31,7 @@ class Block:
 
     ids: tuple[str, ...]
     vectors: Vectors
+    listed: Mapping[str, tuple[str, tuple[str, ...]]]  # the manifest's section and concepts
 
 
 class PassageBlocks:
@@ -43,13 +44,18 @@ class PassageBlocks:
         self._held = 0
         self._lock = threading.Lock()
 
-    def block(self, manifest: Manifest) -> Block:
+    def cached(self, digest: str) -> Block | None:
         with self._lock:
-            found = self._blocks.get(manifest.digest)
+            found = self._blocks.get(digest)
             if found is not None:
-                self._blocks.move_to_end(manifest.digest)
-                return found
-        block = self._fetch([pid for pid, _, _ in manifest.entries])
+                self._blocks.move_to_end(digest)
+            return found
+
+    def block(self, manifest: Manifest) -> Block:
+        found = self.cached(manifest.digest)
+        if found is not None:
+            return found
+        block = self._fetch(manifest)
         with self._lock:
             if manifest.digest not in self._blocks and len(block.ids) <= self.max_passages:
                 self._blocks[manifest.digest] = block
@@ -64,13 +70,15 @@ class PassageBlocks:
             self._blocks.clear()
             self._held = 0
 
-    def _fetch(self, ids: list[str]) -> Block:
+    def _fetch(self, manifest: Manifest) -> Block:
+        ids = [pid for pid, _, _ in manifest.entries]
         got = self._collection.get(ids=ids, include=["embeddings"])
         vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = vectors / np.clip(norms, 1e-12, None)  # cosine, as Chroma's space is
         vectors.flags.writeable = False
-        return Block(tuple(got["ids"]), vectors)
+        listed = {pid: (section, concepts) for pid, section, concepts in manifest.entries}
+        return Block(tuple(got["ids"]), vectors, listed)
 
 
 def rank(block: Block, query: Vectors, k: int, keep: Sequence[bool]) -> list[tuple[int, float]]:

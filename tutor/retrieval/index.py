@@ -227,14 +227,18 @@ class PassageIndex:
         if not self.use_manifests or not (chosen.lesson or chosen.concept):
             return None
         key = lesson_key(chosen.lesson) if chosen.lesson else concept_key(str(chosen.concept))
-        manifest = self.manifests.read(key)
-        if manifest is None:
+        digest = self.manifests.digest(key)
+        if digest is None:
             return None
-        if not manifest.entries:
-            return []
-        block = self.blocks.block(manifest)
-        listed = {pid: (section, concepts) for pid, section, concepts in manifest.entries}
-        keep = [chosen.admits_entry(*listed[pid]) for pid in block.ids]
+        block = self.blocks.cached(digest) if digest else None
+        if block is None:
+            manifest = self.manifests.read(key)
+            if manifest is None:
+                return None
+            if not manifest.entries:
+                return []
+            block = self.blocks.block(manifest)
+        keep = [chosen.admits_entry(*block.listed[pid]) for pid in block.ids]
         best = rank(block, vector, k, keep)
         if not best:
             return []

@@ -102,6 +102,21 @@ class ManifestStore:
             key, str(meta.get("digest", "")), tuple((p, s, tuple(c)) for p, s, c in entries)
         )
 
+    def digest(self, key: str) -> str | None:
+        """Only the manifest's digest (what a cached block is checked against): "" when no
+        passage has that lesson or concept, None when the index has no manifests."""
+        collection = self._open(create=False)
+        if collection is None:
+            return None
+        try:
+            got = collection.get(ids=[key], include=["metadatas"])
+        except NotFoundError:
+            self._collection = None
+            return None
+        if not got["ids"]:
+            return ""
+        return str(((got["metadatas"] or [{}])[0] or {}).get("digest", ""))
+
     def write(self, manifests: Mapping[str, Manifest]) -> None:
         """Make the stored manifests these: write the changed ones, drop the others."""
         collection = self._open(create=True)
