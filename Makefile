@@ -33,7 +33,8 @@ test: lint ## lint, then the whole test suite
 # The store, learner, API and OpenAI-compatible suites again on Postgres and a Chroma server,
 # and two `tutor serve` replicas taking answers at once (tests marked `servers`). Needs
 # TUTOR_TEST_DATABASE_URL and TUTOR_TEST_CHROMA_URL: `source .ci/servers.sh && start_test_servers`.
-SERVER_SUITES := tests/store tests/learners tests/api tests/openai_compat
+SERVER_SUITES := tests/store tests/learners tests/api tests/openai_compat \
+	tests/grading_service/test_shared_caches.py
 test-servers: install ## the servers suites (Postgres, Chroma server, two replicas)
 	@test -n "$$TUTOR_TEST_DATABASE_URL" -a -n "$$TUTOR_TEST_CHROMA_URL" || { echo \
 		"error: start the servers first: source .ci/servers.sh && start_test_servers" >&2; exit 1; }
