@@ -6,7 +6,15 @@ import pytest
 
 from tutor.grading.attacks import suspected
 from tutor.grading.feedback import key_phrases
-from tutor.grading.lexical import antonym_clashes, overlap, stem, words
+from tutor.grading.lexical import (
+    antonym_clashes,
+    keyword_list,
+    overlap,
+    reversed_clauses,
+    reverses,
+    stem,
+    words,
+)
 
 
 def test_stems_match_inflections() -> None:
@@ -26,6 +34,53 @@ def test_antonym_clash_only_when_the_reference_term_is_absent() -> None:
     reference = words("The voltage will increase.")
     assert antonym_clashes(words("The voltage will decrease."), reference) == 1
     assert antonym_clashes(words("It does not decrease, it will increase."), reference) == 0
+
+
+KEY = (
+    "Temperature rescales the scores before the softmax, so lowering it sharpens the "
+    "distribution and the output is predictable; raising it flattens the distribution."
+)
+
+
+def test_clauses_said_with_the_opposite_polarity_are_counted_once_each() -> None:
+    backwards = (
+        "Temperature does not rescale the scores before the softmax, so lowering it does not "
+        "sharpen the distribution and the output is not predictable; raising it flattens it."
+    )
+    assert reversed_clauses(backwards, KEY) == 2  # "raising it flattens it" agrees
+    assert reverses(backwards, [KEY])
+    # one reversed clause, or two answer clauses on one key clause, is not enough
+    assert reversed_clauses("Temperature does not rescale the scores before the softmax.", KEY) == 1
+    echoed = "The scores are not rescaled by temperature. Temperature does not rescale scores."
+    assert reversed_clauses(echoed, KEY) == 1
+    assert not reverses(echoed, [KEY])
+
+
+def test_paraphrases_with_their_own_negations_are_not_reversals() -> None:
+    paraphrase = (
+        "Temperature rescales the scores before the softmax, so with a low value the "
+        "distribution is sharper and the output is predictable, not varied; a high value "
+        "flattens the distribution and the text is no longer predictable."
+    )
+    assert not reverses(paraphrase, [KEY])
+    # "neither ... nor" is one negation: the answer agrees with the key
+    key = "If bulb A burns out, neither bulb B nor bulb C stays in a closed path."
+    agree = "When bulb A burns out, neither bulb B nor bulb C is in a closed path any more."
+    assert reversed_clauses(agree, key) == 0
+    # every reference must be reversed, not just one of them
+    assert not reverses(paraphrase, [KEY, paraphrase])
+
+
+def test_a_string_of_terms_is_no_explanation_but_a_list_can_answer_a_list() -> None:
+    why = "Why does a lower temperature make the output more predictable?"
+    salad = "temperature scores softmax distribution sharper top tokens predictable repetitive"
+    assert keyword_list(why, salad)
+    assert keyword_list(why, "Temperature, scores, softmax, distribution, top tokens, sharper, output.")
+    sentence = "A lower temperature sharpens the distribution, so the top tokens win every time."
+    assert not keyword_list(why, sentence)
+    assert not keyword_list(why, "sharper distribution")  # short answers may be terse
+    listing = "Name the stages of the software life cycle."
+    assert not keyword_list(listing, "specification design risk analysis coding testing release")
 
 
 def test_overlap_precision_recall_f1() -> None:

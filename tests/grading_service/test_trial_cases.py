@@ -59,6 +59,27 @@ def test_a_negated_claim_is_not_correct() -> None:
     assert grade(*BINARY_SEARCH, "--answer", negated)["verdict"] != "correct"
 
 
+def test_a_key_said_backwards_is_not_correct_beside_graded_answers() -> None:
+    """samp-04 has graded answers; this one shares their words and reverses two of the key's
+    clauses (it was graded correct 0.82, the neighbours vouching for its words)."""
+    backwards = (
+        "At temperature 0 the model does not pick its most likely token, so the same prompt "
+        "does not produce the same output every time. Raising the temperature or top-p would "
+        "not make it sample less likely continuations."
+    )
+    graded = grade("--item", "samp-04", "--answer", backwards)
+    assert graded["verdict"] == "incorrect", graded
+    assert graded["feedback"]["correct"] == []
+
+
+def test_the_key_terms_strung_together_go_to_a_teacher() -> None:
+    salad = "temperature low high sharpen flatten distribution tokens predictable varied output"
+    graded = grade("--item", "samp-04", "--answer", salad)
+    assert graded["verdict"] != "correct"
+    assert "needs_review" in graded["flags"]
+    assert "sentences" in graded["feedback"]["text"]
+
+
 def test_a_right_paraphrase_is_correct() -> None:
     paraphrase = (
         "A low temperature makes the top-scoring tokens even more likely, so the text is "

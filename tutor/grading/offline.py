@@ -33,7 +33,7 @@ from tutor.grading.attacks import suspected
 from tutor.grading.cross_encoder import CrossEncoder
 from tutor.grading.features import BASE_FEATURES, EmbeddingTable, GradingCase, extract
 from tutor.grading.feedback import compose, coverage, key_phrases
-from tutor.grading.lexical import contradicts, deduplicated, words
+from tutor.grading.lexical import contradicts, deduplicated, keyword_list, reverses, words
 from tutor.grading.models import Feedback, Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.grading.readable import unreadable
 from tutor.retrieval.embedder import Embedder
@@ -177,11 +177,13 @@ class OfflineGrader:
         ce_ref = self.cross_encoder.score([(c.question, c.references, c.answer) for c in cases])
         has = np.array([bool(c.examples) for c in cases], dtype=bool)
         scores = stacked(self.artifact.stack, trees, ce_ref, has)
-        # Without graded examples, an answer that restates the reference with the opposite
-        # polarity ("X does not Y" for "X Y") is capped under the incorrect band. With graded
-        # examples the neighbours decide (on Beetle's answers, where such restatements are
-        # common, the rule costs accuracy).
-        flipped = ~has & np.array([contradicts(c.answer, c.references) for c in cases], dtype=bool)
+        # An answer that restates the reference with the opposite polarity is capped under the
+        # incorrect band: one that reverses two or more of its clauses always (graded answers
+        # nearby score such an answer high: its words are theirs), and without graded
+        # examples also a whole short answer ("X does not Y" for "X Y"; with examples the
+        # neighbours decide that one: on Beetle's answers the rule costs accuracy).
+        flipped = np.array([_reversed(c, examples=e) for c, e in zip(cases, has, strict=True)],
+                           dtype=bool)  # fmt: skip
         scores[flipped] = np.minimum(scores[flipped], self.thresholds.incorrect - 0.05)
         return scores, base, [self._mistakes(r, table) for r in requests]
 
@@ -211,7 +213,8 @@ class OfflineGrader:
         flags: list[Flag] = []
         answer_vec = table[[deduplicated(request.answer)]][0]
         ref_sims = table[request.references] @ answer_vec
-        if mistakes:  # it states a known wrong answer: never fully correct
+        listed = keyword_list(request.question, request.answer)
+        if mistakes or listed:  # a known wrong answer, or terms with no explanation
             score = min(score, (t.correct + t.incorrect) / 2)
         if max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic:
             flags.append(Flag.OFF_TOPIC)
@@ -222,11 +225,11 @@ class OfflineGrader:
         cannot_read = unreadable(request.answer, context)
         if cannot_read:
             flags.append(Flag.UNREADABLE)
-        reversed_ = not request.examples and contradicts(request.answer, request.references)
+        reversed_ = _reversed(_case(request), examples=bool(request.examples))
         verdict, confidence = verdict_for(score, t)
         if cannot_read:
             confidence = min(confidence, 0.5)
-        if flags or confidence < t.review:
+        if flags or listed or confidence < t.review:
             flags.append(Flag.NEEDS_REVIEW)
         steps = bool(request.solution_steps)
         reference = request.references[int(np.argmax(ref_sims))]
@@ -236,6 +239,10 @@ class OfflineGrader:
         if cannot_read:
             note = (f"This answer looks {cannot_read}; the grader reads English only, so a "
                     "teacher will check it.")  # fmt: skip
+            feedback = feedback.model_copy(update={"text": f"{note} {feedback.text}"})
+        elif listed:
+            note = ("This lists terms without explaining how they connect; write it as "
+                    "sentences. A teacher will check it.")  # fmt: skip
             feedback = feedback.model_copy(update={"text": f"{note} {feedback.text}"})
         return Grade(
             verdict=verdict, score=round(score, 4), feedback=feedback,
@@ -252,6 +259,13 @@ class OfflineGrader:
             verdict=Verdict.INCORRECT, score=0.0, feedback=feedback, confidence=1.0,
             flags=[Flag.EMPTY], engine=ENGINE, prompt=self.prompt,
         )  # fmt: skip
+
+
+def _reversed(case: GradingCase, *, examples: bool) -> bool:
+    """The answer says the reference's points with the opposite polarity."""
+    return reverses(case.answer, case.references) or (
+        not examples and contradicts(case.answer, case.references)
+    )
 
 
 def _has_content(answer: str) -> bool:
