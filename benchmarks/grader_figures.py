@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"grader figures skipped: no ASAG data at {asag_dir} (../shared is missing)")
         return 0
     artifact = artifacts.load()
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(name=artifact.embedder)  # the vectors it was trained on
     grader = OfflineGrader.load(embedder)
     print(f"offline grader {artifact.prompt}; bands {artifact.thresholds}")
     print("by verdict (correct vs partially_correct/incorrect):")

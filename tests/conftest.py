@@ -13,6 +13,7 @@ from tests.servers import CHROMA_URL, drop_template
 from tutor.config import PROJECT_ROOT, Settings, get_settings
 from tutor.corpus import Corpus, load_corpus
 from tutor.retrieval import MiniLMEmbedder, PassageIndex, open_client
+from tutor.retrieval.embedder import embedder_named
 
 CORPUS_DIR = PROJECT_ROOT / "corpus"
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
@@ -34,6 +35,15 @@ def _no_stray_config(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def embedder() -> MiniLMEmbedder:
     return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def grader_embedder() -> MiniLMEmbedder:
+    """The embedder the shipped offline grader was trained with (its artifact names it), which
+    grading keeps whatever the default embedder is (issue 15)."""
+    from tutor.grading import artifact
+
+    return embedder_named(artifact.load().embedder)
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(default_factory=default_corpus_dir)
     chroma_url: str | None = None
     collection: str = "passages"
-    embedder: Literal["minilm-int8", "litellm"] = "minilm-int8"
+    embedder: Literal["minilm-int8", "minilm-fp32", "litellm"] = "minilm-int8"
     embedding_model: str | None = None
     embed_batch_size: int = Field(default=16, ge=1, le=1024)
 

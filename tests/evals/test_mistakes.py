@@ -120,11 +120,11 @@ async def test_precision_recall_and_the_contrast_set_are_counted_per_mistake(
 
 @pytest.mark.skipif(ARTIFACT_MISSING, reason="the offline grader artifact is not there yet")
 async def test_answers_are_graded_by_the_offline_grader_as_the_service_grades_an_item(
-    answers: list[m.MistakeAnswer], starter_corpus: Corpus, embedder: MiniLMEmbedder
+    answers: list[m.MistakeAnswer], starter_corpus: Corpus, grader_embedder: MiniLMEmbedder
 ) -> None:
     from tutor.grading.offline import OfflineGrader
 
-    offline = OfflineGrader.load(embedder)
+    offline = OfflineGrader.load(grader_embedder)
     few = [a for a in answers if a.id in {"samp-06-m1", "samp-06-m2", "hal-02-m3", "so-06-m4"}]
     counting = Counting(OfflineAdapter(offline))
     scored = await m.measure(few, starter_corpus, counting)

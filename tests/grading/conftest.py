@@ -11,8 +11,8 @@ from tutor.retrieval import MiniLMEmbedder
 
 
 @pytest.fixture(scope="session")
-def grader(embedder: MiniLMEmbedder) -> OfflineGrader:
-    return OfflineGrader.load(embedder)
+def grader(grader_embedder: MiniLMEmbedder) -> OfflineGrader:
+    return OfflineGrader.load(grader_embedder)
 
 
 @dataclass(frozen=True)

@@ -42,15 +42,17 @@ SKIP_NO_ARTIFACT = (
 
 
 @pytest.fixture(scope="session")
-def offline(embedder: MiniLMEmbedder) -> OfflineGrader:
+def offline(grader_embedder: MiniLMEmbedder) -> OfflineGrader:
     if not ARTIFACT.is_file():
         pytest.skip(SKIP_NO_ARTIFACT)
-    return OfflineGrader.load(embedder)
+    return OfflineGrader.load(grader_embedder)
 
 
 @pytest.fixture
-def offline_service(offline: OfflineGrader, embedder: MiniLMEmbedder) -> GradingService:
-    return GradingService(offline=offline, cache=MemoryGradeCache(), ranker=ExampleRanker(embedder))
+def offline_service(offline: OfflineGrader, grader_embedder: MiniLMEmbedder) -> GradingService:
+    return GradingService(
+        offline=offline, cache=MemoryGradeCache(), ranker=ExampleRanker(grader_embedder)
+    )
 
 
 @pytest.fixture

@@ -227,12 +227,15 @@ def offline_tutor(settings: Settings, workdir: Path) -> Tutor:
     learner store in ``workdir`` (nothing of the configured service is touched)."""
     from tutor.corpus import load_corpus
     from tutor.engines import OfflineEngine
-    from tutor.retrieval import MiniLMEmbedder, PassageIndex, open_client
+    from tutor.retrieval import PassageIndex, make_embedder, open_client
     from tutor.store import Database, upgrade_to_head
 
     corpus = load_corpus(settings.corpus_dir)
     local = settings.model_copy(update={"data_dir": workdir, "chroma_url": None})
-    embedder = CachedEmbedder(MiniLMEmbedder())
+    embedder = CachedEmbedder(  # TUTOR_EMBEDDER: compare embedders on the same dialogues
+        make_embedder(settings.embedder, batch_size=settings.embed_batch_size,
+                      model=settings.embedding_model)
+    )  # fmt: skip
     index = PassageIndex(open_client(local), embedder)
     index.sync(corpus)
     database = Database(f"sqlite:///{workdir / 'dialogues.db'}")

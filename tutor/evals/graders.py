@@ -61,6 +61,7 @@ def grader_for(
 
 def offline_grader() -> OfflineAdapter:
     """Loads the artifact in ``tutor/grading/model`` (a ``ConfigurationError`` when missing)."""
-    from tutor.retrieval import MiniLMEmbedder
+    from tutor.grading import artifact
+    from tutor.retrieval.embedder import embedder_named
 
-    return OfflineAdapter(OfflineGrader.load(MiniLMEmbedder()))
+    return OfflineAdapter(OfflineGrader.load(embedder_named(artifact.load().embedder)))

@@ -63,7 +63,7 @@ from tutor.grading.rubric import (
 from tutor.llm import UsageLedger
 from tutor.metrics import CACHE_REQUESTS, GRADE_STAND_INS, GRADES
 from tutor.offload import offload
-from tutor.retrieval.embedder import Embedder, MiniLMEmbedder
+from tutor.retrieval.embedder import Embedder, embedder_named
 from tutor.store import Database, teacher_graded_answers
 
 MAX_ANSWER_CHARS = 5_000
@@ -110,7 +110,9 @@ class GradingService:
         try:
             artifact = artifacts.load()
             if embedder is None or embedder.name != artifact.embedder:
-                embedder = MiniLMEmbedder()
+                # The grader's features must come from the vectors it was trained on, not
+                # from whatever the index embeds with (issue 15: the default moved on).
+                embedder = embedder_named(artifact.embedder)
             offline = OfflineGrader(embedder, artifact)
         except (ConfigurationError, ValueError) as exc:
             problem = str(exc)

