@@ -1,4 +1,5 @@
-"""``tutor variants``: generate drafts, list the queue, publish and reject, in a fresh data dir."""
+"""``tutor variants``: generate drafts, list the queue, publish and reject, report per lesson, in a
+fresh data dir."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from tutor.cli import app
 from tutor.config import get_settings
+from tutor.store import list_variants, open_database
 
 runner = CliRunner()
 
@@ -88,3 +90,27 @@ def test_an_empty_index_says_how_to_fix_it(tmp_path: Path, monkeypatch: pytest.M
 
     assert result.exit_code == 1
     assert "run `tutor index` first" in result.stderr
+
+
+def test_the_report_counts_each_lessons_variants_and_stores_none(data_dir: Path) -> None:
+    result = runner.invoke(app, ["variants", "report", "--lesson", "prompt-basics", "--json"])
+
+    assert result.exit_code == 0, result.output
+    (lesson,) = json.loads(result.stdout)
+    assert lesson["lesson"] == "prompt-basics" and lesson["items"] == 8
+    assert 0 < lesson["accepted"] <= lesson["candidates"]
+    assert lesson["accepted"] + sum(lesson["rejected"].values()) == lesson["candidates"]
+    kinds = lesson["by_kind"].values()
+    assert sum(k["tried"] for k in kinds) == lesson["candidates"]
+    assert sum(k["accepted"] for k in kinds) == lesson["accepted"]
+    similarity = lesson["similarity_to_parent"]
+    assert 0 < similarity["min"] <= similarity["median"] <= similarity["max"] < 0.985
+    assert 0 < lesson["new_words_median"] < 1
+    with open_database(get_settings()) as database:
+        assert list_variants(database) == []
+
+
+def test_an_unknown_lesson_is_one_error_line(data_dir: Path) -> None:
+    result = runner.invoke(app, ["variants", "report", "--lesson", "nope"])
+    assert result.exit_code == 1
+    assert "error: no lesson 'nope'" in result.output and "Traceback" not in result.output
