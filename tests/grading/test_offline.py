@@ -165,7 +165,7 @@ def test_feedback_on_a_reversed_answer_claims_nothing_correct(grader: OfflineGra
 
 
 def test_threads_grading_at_once_get_the_grades_of_one_at_a_time(
-    embedder: MiniLMEmbedder,
+    grader_embedder: MiniLMEmbedder,
 ) -> None:
     """A service grades on several worker threads with one grader and one embedding table:
     answers that reach it at once (some texts new to the table in both) get exactly the grades
@@ -176,8 +176,8 @@ def test_threads_grading_at_once_get_the_grades_of_one_at_a_time(
         for n, i in enumerate(ITEMS)
         for a in (i.paraphrase, i.wrong, i.negated, i.half)
     ]  # fmt: skip
-    alone = [OfflineGrader.load(embedder).grade_many([r])[0] for r in requests]
-    shared = OfflineGrader.load(embedder)
+    alone = [OfflineGrader.load(grader_embedder).grade_many([r])[0] for r in requests]
+    shared = OfflineGrader.load(grader_embedder)
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(lambda r: shared.grade_many([r])[0], requests * 2))
     assert [g.score for g in together] == [g.score for g in alone] * 2
