@@ -3,7 +3,10 @@ one. It comes back in the response and is in every log line of the request."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+import threading
 from pathlib import Path
 
 import httpx
@@ -13,6 +16,7 @@ from tests.api.conftest import _free_port, serve, service_settings
 from tests.api.log_capture import json_lines
 from tutor.api import create_app
 from tutor.logs import redact
+from tutor.offload import offload
 
 NEW_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -108,3 +112,25 @@ def test_probes_that_succeed_leave_no_access_line_at_info(client: httpx.Client) 
             assert client.get(path, headers=probe).status_code == 200
     access = [line["request_id"] for line in lines if line["logger"] == "tutor.access"]
     assert access == ["probe-v1-lessons"]
+
+
+def test_lines_logged_in_worker_threads_carry_the_request_id(tmp_path: Path) -> None:
+    """Blocking work runs in the worker pool (offload, asyncio.to_thread): its lines too."""
+    app = create_app(service_settings(tmp_path / "data", tmp_path / "tutor.db"))
+    worker = logging.getLogger("tutor.test.worker")
+
+    def note(how: str) -> None:
+        worker.info("%s %s", how, threading.current_thread().name)
+
+    async def blocking_work() -> dict[str, str]:
+        await offload(note, "offload")
+        await asyncio.to_thread(note, "to_thread")
+        return {}
+
+    app.add_api_route("/work", blocking_work)  # for this test only
+    with serve(app) as url, json_lines() as lines:
+        assert httpx.get(url + "/work", headers={"x-request-id": "work-1"}).status_code == 200
+    mine = [line for line in lines if line["logger"] == "tutor.test.worker"]
+    assert [line["message"].split()[0] for line in mine] == ["offload", "to_thread"]
+    assert all(line["message"].split()[1].startswith("tutor-work") for line in mine)  # the pool
+    assert all(line["request_id"] == "work-1" for line in mine)
