@@ -66,9 +66,8 @@ def tutor_cli(env: dict[str, str], *args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def eventually(client: httpx.Client, path: str) -> float:
-    """Seconds until ``client`` served ``path`` (fails after ``WITHIN_SECONDS``)."""
-    started = time.monotonic()
+def eventually(client: httpx.Client, path: str, started: float) -> float:
+    """Seconds from ``started`` until ``client`` served ``path`` (at most ``WITHIN_SECONDS``)."""
     while client.get(path).status_code != 200:
         assert time.monotonic() - started < WITHIN_SECONDS, "not picked up in time"
         time.sleep(0.25)
@@ -94,9 +93,11 @@ def test_a_lesson_indexed_by_the_cli_is_served_by_running_instances(
 
         shutil.copy(NEW_LESSON, Path(shared["TUTOR_CORPUS_DIR"]))
         tutor_cli(shared, "index")
+        indexed = time.monotonic()
 
-        for client in clients:
-            eventually(client, "/v1/lessons/beekeeping-prompts")
+        for n, client in enumerate(clients):
+            took = eventually(client, "/v1/lessons/beekeeping-prompts", indexed)
+            print(f"instance {n} served the new lesson {took:.1f}s after tutor index ended")
             assert client.get("/v1/items/bee-01").status_code == 200
             query = "varroa mite count at the hive inspection"
             assert search_hits(client, query)[0] == "beekeeping-prompts"
@@ -117,9 +118,10 @@ def test_a_variant_published_elsewhere_joins_its_lesson_on_running_instances(
         variant = add_variant(database, "samp-01", item.model_dump(mode="json"))
 
         set_variant_status(database, variant.id, VariantStatus.PUBLISHED)  # another process
+        published = time.monotonic()
 
         for client in clients:
-            eventually(client, "/v1/items/samp-01-v1")
+            eventually(client, "/v1/items/samp-01-v1", published)
 
 
 async def test_a_reload_that_fails_keeps_the_corpus_loaded_and_tries_again(
@@ -131,18 +133,18 @@ async def test_a_reload_that_fails_keeps_the_corpus_loaded_and_tries_again(
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus_dir, _env_file=None)  # type: ignore[call-arg]
     services = Services(settings)
     try:
-        await services.refresh()  # the first look
+        await services.refresh(wait=True)  # the first look
         before = services.corpus
         (corpus_dir / "zz-broken.yaml").write_text("id: [not, a, lesson")
         bump_generation(services.database, CORPUS)
 
-        await services.refresh()
+        await services.refresh(wait=True)
         assert services.corpus is before  # still serving what was loaded
         assert "could not check for or reload a changed corpus" in caplog.text
 
         (corpus_dir / "zz-broken.yaml").unlink()
         shutil.copy(NEW_LESSON, corpus_dir)
-        await services.refresh()  # the counter still differs: tried again, and it loads
+        await services.refresh(wait=True)  # the counter still differs: tried again, it loads
         assert "beekeeping-prompts" in services.corpus.lessons
     finally:
         services.close()

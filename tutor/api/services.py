@@ -5,13 +5,15 @@ them, the learner model's catalogue, the passage index's Chroma client and colle
 engine and the tutor built over them) is reloaded when another process changes it:
 :meth:`Services.refresh` reads the counters in the shared database's ``generations`` table
 (:mod:`tutor.store.generations`) at most every ``RECHECK_SECONDS``, in a worker thread, and
-rebuilds what moved there too, then swaps it in. ``tutor index`` moves ``corpus`` (everything
-is reloaded); publishing or withdrawing a variant moves ``variants`` (the overlay and the
-catalogue). Requests already running finish with what they started with.
+rebuilds what moved there too, then swaps it in, while requests go on with what was loaded.
+``tutor index`` moves ``corpus`` (everything is reloaded); publishing or withdrawing a variant
+moves ``variants`` (the overlay and the catalogue). Requests already running finish with what
+they started with.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import threading
@@ -40,6 +42,7 @@ class Services:
     settings: Settings
     generations: dict[str, int] | None = field(default=None, init=False)  # what is loaded
     _checked: float = field(default=-math.inf, init=False)
+    _refreshing: asyncio.Future[None] | None = field(default=None, init=False)  # one at a time
     _reloading: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     @cached_property
@@ -59,19 +62,27 @@ class Services:
         """The lesson files plus published variants (kept current by :meth:`refresh`)."""
         return self.practice.corpus
 
-    async def refresh(self) -> None:
-        """Pick up what other processes changed (at most every ``RECHECK_SECONDS``); the
-        check and any reload run in a worker thread. A failed reload is logged, the state
-        loaded before stays, and the next check tries again."""
+    async def refresh(self, *, wait: bool = False) -> None:
+        """Pick up what other processes changed (at most every ``RECHECK_SECONDS``). The check
+        and any reload run in a worker thread while requests go on with what is loaded (only
+        the first check, before anything is loaded, is waited for; ``wait``: this one too).
+        A failed reload is logged, the state loaded before stays, the next check tries again."""
         now = time.monotonic()
-        if now - self._checked < RECHECK_SECONDS:
-            return
-        self._checked = now
+        if self._refreshing is None and now - self._checked >= RECHECK_SECONDS:
+            self._checked = now
+            self._refreshing = asyncio.ensure_future(self._sync_logged())
+        running = self._refreshing
+        if running is not None and (wait or self.generations is None):
+            await asyncio.shield(running)
+
+    async def _sync_logged(self) -> None:
         try:
             await offload(self.sync)
         except Exception as exc:  # serve what is loaded rather than fail the request
             logger.warning("could not check for or reload a changed corpus (%s: %s); serving "
                            "the one loaded", type(exc).__name__, exc)  # fmt: skip
+        finally:
+            self._refreshing = None
 
     def sync(self) -> bool:
         """Reload what moved since it was loaded (blocking); whether anything did."""
