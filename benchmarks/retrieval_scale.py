@@ -276,6 +276,8 @@ def brute_force(index: PassageIndex, text: str, k: int, where: dict[str, str]) -
     """The filter's top k by comparing the query with every passage Chroma's ``get`` filter
     returns (no manifest, no vector index)."""
     got = index.collection.get(where=PassageFilter(**where).where(), include=["embeddings"])
+    if not got["ids"]:
+        return []
     vectors = np.asarray(got["embeddings"], dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     scores = vectors @ index.queries.embed([text])[0]

@@ -3,9 +3,10 @@
 A lesson holds a few hundred passages at most, so ranking all of them with one matrix product
 is both exact and cheaper than Chroma's filtered query. Their vectors are fetched by id once
 per manifest digest and kept in a :class:`PassageBlocks` cache, bounded by the number of
-passages it holds (1.5 KB each with MiniLM's 384 dimensions: 50,000 take 75 MB). A digest
-changes whenever a listed passage does, so a block is never staler than the manifest that
-names it; a block no manifest names any more just ages out.
+passages it holds (1.5 KB each with MiniLM's 384 dimensions: 50,000 take 75 MB), with the
+text and metadata of the passages searches have returned (about 1 KB each; a search fetches
+only those it lacks). A digest changes whenever a listed passage does, so a block is never
+staler than the manifest that names it; a block no manifest names any more just ages out.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from chromadb.api.models.Collection import Collection
@@ -32,6 +34,9 @@ class Block:
     ids: tuple[str, ...]
     vectors: Vectors
     listed: Mapping[str, tuple[str, tuple[str, ...]]]  # the manifest's section and concepts
+    # Text and metadata of the passages searches returned, filled as they are fetched: they
+    # hold as long as the digest does.
+    records: dict[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
 
 
 class PassageBlocks:

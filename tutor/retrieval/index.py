@@ -242,15 +242,16 @@ class PassageIndex:
         best = rank(block, vector, k, keep)
         if not best:
             return []
-        got = self.collection.get(
-            ids=[block.ids[row] for row, _ in best], include=["documents", "metadatas"]
-        )
-        docs, metas = got["documents"] or [], got["metadatas"] or []
-        records = {p: (d, m) for p, d, m in zip(got["ids"], docs, metas, strict=False)}
+        missing = [block.ids[row] for row, _ in best if block.ids[row] not in block.records]
+        if missing:
+            got = self.collection.get(ids=missing, include=["documents", "metadatas"])
+            docs, metas = got["documents"] or [], got["metadatas"] or []
+            for pid, doc, meta in zip(got["ids"], docs, metas, strict=False):
+                block.records[pid] = (doc or "", meta or {})
         hits = []
         for row, dist in best:
-            doc, meta = records.get(block.ids[row], (None, None))
-            if meta is None or not chosen.admits(meta):
+            doc, meta = block.records.get(block.ids[row], ("", {}))
+            if not meta or not chosen.admits(meta):
                 return None  # changed since its manifest was written: let Chroma filter
             hits.append(_hit(block.ids[row], doc, meta, dist))
         return hits
