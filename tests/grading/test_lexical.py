@@ -75,7 +75,8 @@ def test_a_string_of_terms_is_no_explanation_but_a_list_can_answer_a_list() -> N
     why = "Why does a lower temperature make the output more predictable?"
     salad = "temperature scores softmax distribution sharper top tokens predictable repetitive"
     assert keyword_list(why, salad)
-    assert keyword_list(why, "Temperature, scores, softmax, distribution, top tokens, sharper, output.")
+    terms = "Temperature, scores, softmax, distribution, top tokens, sharper, output."
+    assert keyword_list(why, terms)
     sentence = "A lower temperature sharpens the distribution, so the top tokens win every time."
     assert not keyword_list(why, sentence)
     assert not keyword_list(why, "sharper distribution")  # short answers may be terse
