@@ -92,7 +92,10 @@ class Database:
         """A connection for single-statement reads outside a transaction (autocommit): no
         BEGIN/COMMIT round trips on Postgres, no write lock on SQLite. For lookups that need
         no consistency across statements (the caches, the generation counters)."""
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # SQLite's driver already runs outside a transaction until BEGIN (see _sqlite_on_begin);
+        # switching its isolation level would leave the pooled connection in legacy mode.
+        options = {"reads": True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
+        with self.engine.connect().execution_options(**options) as conn:
             yield conn
 
     def transaction(self, work: Callable[[Session], T], *, retries: int = RETRIES) -> T:
@@ -143,6 +146,6 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Connection) -> None:
-    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+    if connection.get_execution_options().get("reads"):
         return  # Database.reads(): each statement on its own, no write lock
     connection.exec_driver_sql("BEGIN IMMEDIATE")
