@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from tutor.store import Database
+from tutor.store import Database, upgrade_to_head
 from tutor.store import caches as caches_module
 from tutor.store.caches import CacheTable
 from tutor.store.generations import bump_generation, read_generation
@@ -99,6 +99,17 @@ def test_a_cache_that_cannot_be_read_is_a_miss(
         cache.put("any", '"value"')
     assert "could not read llm_cache" in caplog.text
     assert "could not write 1 llm_cache entries" in caplog.text
+
+
+def test_reads_leave_pooled_sqlite_connections_as_they_were(tmp_path: Path) -> None:
+    with Database(f"sqlite:///{tmp_path / 'reads.db'}") as database:
+        upgrade_to_head(database)
+        for _ in range(3):  # the pool hands the same connection back each time
+            table(database).get("any")
+        with database.engine.connect() as connection:
+            assert connection.connection.dbapi_connection is not None
+            # None: SQLAlchemy's BEGIN IMMEDIATE, never the driver's own legacy transactions
+            assert connection.connection.dbapi_connection.isolation_level is None
 
 
 def test_generations_count_up_from_zero(database: Database) -> None:
