@@ -54,7 +54,7 @@ class Services:
     def practice(self) -> PracticeCorpus:
         """The lesson files with the published variants laid over them."""
         practice = PracticeCorpus(load_corpus(self.settings.corpus_dir), self.database)
-        practice.sync(force=True)
+        practice.sync()
         return practice
 
     @cached_property
@@ -109,14 +109,14 @@ class Services:
     def _reload_variants(self) -> None:
         if "practice" not in self.__dict__:
             return
-        self.practice.sync(force=True)
+        self.practice.sync()
         self.__dict__["catalog"] = Catalog.from_corpus(self.corpus)
 
     def _reload_corpus(self) -> None:
         """Build everything that depends on the corpus again, then swap it all in at once."""
         built = self.__dict__
         practice = PracticeCorpus(load_corpus(self.settings.corpus_dir), self.database)
-        practice.sync(force=True)
+        practice.sync()
         corpus = practice.corpus
         fresh: dict[str, Any] = {"practice": practice, "corpus": corpus}
         if "catalog" in built:

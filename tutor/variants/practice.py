@@ -2,13 +2,13 @@
 
 The lesson files stay as they are; a running service lays the published variants over the
 corpus it loaded (:class:`PracticeCorpus`), so the next-item policy, quizzes, hints and grading
-all see them, and a variant published from the CLI shows up without a restart.
+all see them, and a variant published from the CLI or another replica shows up without a
+restart (:meth:`tutor.api.services.Services.refresh`).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -16,8 +16,6 @@ from pydantic import ValidationError
 
 from tutor.corpus import Corpus, Item, Lesson
 from tutor.store import Database, VariantRecord, VariantStatus, list_variants
-
-RECHECK_SECONDS = 2.0  # how stale the overlay may get: one small query per interval at most
 
 
 def with_variants(lessons: dict[str, Lesson], variants: list[VariantRecord]) -> dict[str, Lesson]:
@@ -55,18 +53,15 @@ class PracticeCorpus:
     database: Database
     _files: dict[str, Lesson] = field(init=False)
     _published: tuple[str, ...] = field(init=False, default=())
-    _checked: float = field(init=False, default=float("-inf"))
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self._files = dict(self.corpus.lessons)
 
-    def sync(self, *, force: bool = False) -> bool:
-        now = time.monotonic()
-        if not force and now - self._checked < RECHECK_SECONDS:
-            return False
+    def sync(self) -> bool:
+        """Lay the published variants over the lesson files again (one query); whether
+        anything changed. A service calls it when the ``variants`` generation moved."""
         with self._lock:
-            self._checked = now
             published = list_variants(self.database, status=VariantStatus.PUBLISHED)
             ids = tuple(record.id for record in published)
             if ids == self._published:
@@ -78,5 +73,5 @@ class PracticeCorpus:
 
 def practice_corpus(corpus: Corpus, database: Database) -> Corpus:
     """``corpus`` with the published variants laid over it (for one-off commands)."""
-    PracticeCorpus(corpus, database).sync(force=True)
+    PracticeCorpus(corpus, database).sync()
     return corpus
