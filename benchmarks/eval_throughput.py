@@ -1,23 +1,44 @@
-"""Eval harness throughput against a loopback fake LLM: graded answers per second vs the limit.
+"""Grading throughput on the product path: ``tutor grade --batch`` and ``tutor eval grading``
+through the LLM engine, against a raw ``litellm.acompletion`` loop on the same fake provider.
 
-    .venv/bin/python benchmarks/eval_throughput.py [--answers 1000] [--repeats 3]
-        [--concurrency 32] [--latency 0.05]
+    .venv/bin/python benchmarks/eval_throughput.py [--answers 1000] [--concurrency 50]
+        [--latency 0.1] [--identical 100]
 
-A starlette app on 127.0.0.1 plays an OpenAI-compatible provider: every chat completion waits
-``--latency`` seconds and returns a valid grade as JSON. The real gateway (litellm, retries,
-structured output) is pointed at it with ``api_base``, the response cache is off, and the
-harness grades ``answers x repeats`` requests with ``--concurrency`` in flight. The ceiling is
-``concurrency / latency`` answers per second; the gap is the harness and gateway overhead.
+A starlette app in its own process on 127.0.0.1 plays an OpenAI-compatible provider: every
+chat completion waits ``--latency`` seconds and returns a valid grade (the verdict picked by a
+hash of the request, so a third each is correct, partially correct and incorrect, as in a
+real class) and counts the calls it received. In the same run, on the same fake:
+
+1. raw: ``litellm.acompletion`` with ``--concurrency`` in flight, ``--answers`` requests, each
+   the messages and ``response_format`` tutor sends to grade an answer (run before and after
+   the commands, and averaged: the machine is shared);
+2. ``tutor grade --batch IN --out OUT --concurrency N`` (``TUTOR_MODEL`` set: the LLM engine)
+   on ``--answers`` distinct answers (50 questions);
+3. ``tutor eval grading IN --engine llm --checks none --concurrency N`` on the same answers;
+4. ``tutor grade --batch`` on ``--identical`` copies of one answer: the calls the fake got.
+
+The two commands run as a user runs them, through the Typer app's own entry point
+(``tutor.cli.app``, with the user's argv), in this process: the process start-up of the
+``tutor`` script (about 2 s of imports, litellm the largest, and 5 s of wall time on a loaded
+2-core machine; printed below) would otherwise be most of a 1,000-answer run at 100 ms.
+Everything after argv parsing is timed: the settings, loading the offline grader, reading
+the file, the grading, writing grades and (eval) figures and the HTML report. A small
+warm-up run of each first pays the imports. Caches are off (``TUTOR_LLM_CACHE=off``,
+``TUTOR_GRADE_CACHE=off``), so every answer is graded.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import hashlib
+import io
 import json
 import multiprocessing
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,48 +56,57 @@ from starlette.routing import Route
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tutor.config import Settings  # noqa: E402
-from tutor.evals.cases import EvalCase, Scheme  # noqa: E402
-from tutor.evals.llm_grader import LLMAdapter  # noqa: E402
-from tutor.evals.results import Manifest, RunDir  # noqa: E402
-from tutor.evals.runner import run  # noqa: E402
-from tutor.evals.variants import Plan, build  # noqa: E402
-
-GRADE = {
-    "verdict": "partially_correct", "score": 0.5, "mistakes": [], "confidence": 0.7,
-    "flags": [], "feedback": {"correct": ["the idea"], "missing": ["an example"],
-                              "next_step": "Add an example.", "text": "Half of it is there."},
-}  # fmt: skip
+VERDICTS = (("correct", 0.9), ("partially_correct", 0.6), ("incorrect", 0.1))
+MODEL = "openai/fake-grader"
 
 
-def fake_provider(latency: float) -> Starlette:
+def grade_for(body: bytes, verdicts: str) -> dict[str, object]:
+    """``verdicts`` "mix": a third each, by a hash of the request; else that verdict always."""
+    mix = VERDICTS if verdicts == "mix" else [v for v in VERDICTS if v[0] == verdicts]
+    verdict, score = mix[hashlib.sha256(body).digest()[0] % len(mix)]
+    return {
+        "verdict": verdict, "score": score, "mistakes": [], "confidence": 0.8, "flags": [],
+        "feedback": {"correct": ["the idea"], "missing": [], "next_step": "Go on.",
+                     "text": "Graded by the fake provider."},
+    }  # fmt: skip
+
+
+def fake_provider(latency: float, verdicts: str = "mix") -> Starlette:
+    calls = {"chat": 0}
+
     async def chat(request: Request) -> JSONResponse:
-        body = await request.json()
+        raw = await request.body()
+        body, content = json.loads(raw), json.dumps(grade_for(raw, verdicts))
+        calls["chat"] += 1
         await asyncio.sleep(latency)
         return JSONResponse({
             "id": "chatcmpl-bench", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", "fake"),
             "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": json.dumps(GRADE)}}],
+                         "message": {"role": "assistant", "content": content}}],
             "usage": {"prompt_tokens": 400, "completion_tokens": 60, "total_tokens": 460},
         })  # fmt: skip
 
-    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+    async def count(request: Request) -> JSONResponse:
+        return JSONResponse(calls)
+
+    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]),
+                             Route("/calls", count, methods=["GET"])])  # fmt: skip
 
 
-def _serve_forever(port: int, latency: float) -> None:
-    uvicorn.run(fake_provider(latency), host="127.0.0.1", port=port, log_level="warning",
+def _serve_forever(port: int, latency: float, verdicts: str) -> None:
+    uvicorn.run(fake_provider(latency, verdicts), host="127.0.0.1", port=port, log_level="warning",
                 backlog=4096)  # fmt: skip
 
 
 @contextmanager
-def serve(latency: float) -> Iterator[str]:
+def serve(latency: float, verdicts: str = "mix") -> Iterator[str]:
     """The fake provider in its own process (a real provider does not share our CPU time)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = multiprocessing.get_context("spawn").Process(
-        target=_serve_forever, args=(port, latency), daemon=True
+        target=_serve_forever, args=(port, latency, verdicts), daemon=True
     )
     process.start()
     deadline = time.monotonic() + 30
@@ -95,72 +125,149 @@ def serve(latency: float) -> Iterator[str]:
         process.join(timeout=10)
 
 
-async def raw_rate(api_base: str, n: int, concurrency: int) -> float:
-    """Requests per second of a bare httpx client against the fake: this machine's ceiling."""
-    limit = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(timeout=30) as client:
-
-        async def one() -> None:
-            async with limit:
-                reply = await client.post(f"{api_base}/chat/completions", json={"model": "raw"})
-                reply.raise_for_status()
-
-        started = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(n)))
-        return n / (time.perf_counter() - started)
+def calls(api_base: str) -> int:
+    return int(httpx.get(api_base.removesuffix("/v1") + "/calls").json()["chat"])
 
 
-def cases(n: int) -> list[EvalCase]:
-    return [
-        EvalCase(id=f"bench-{i}", question_id=f"q{i % 50}", question=f"Question {i % 50}?",
-                 references=[f"The reference answer to question {i % 50}."],
-                 answer=f"Learner answer number {i}.", label="partially_correct")
-        for i in range(n)
-    ]  # fmt: skip
+def grading_request() -> tuple[list[dict[str, str]], dict[str, object]]:
+    """The messages and ``response_format`` tutor sends to grade one answer of the set."""
+    from tutor.config import get_settings
+    from tutor.grading.llm_grader import PROMPT, GradeOutput
+    from tutor.llm.structured import response_format
+    from tutor.prompts import PromptLibrary
 
-
-async def measure(api_base: str, args: argparse.Namespace, folder: Path) -> float:
-    settings = Settings(  # type: ignore[call-arg]
-        model="openai/fake-grader", api_base=api_base, llm_cache="off", llm_max_retries=0,
-        data_dir=folder, _env_file=None,
+    rendered = PromptLibrary.from_settings(get_settings()).render(
+        *PROMPT, question="Question 1: how?", references=["The reference answer to question 1."],
+        answer="Learner answer number 1: the water evaporates and leaves the salt 1.",
+        common_mistakes=[], solution_steps=[], examples=[],
     )  # fmt: skip
-    grader = LLMAdapter(settings)
-    variants = build(cases(args.answers), Scheme("verdict"), Plan(checks=frozenset()))
-    run_dir = RunDir(folder / "run")
-    run_dir.start(Manifest(dataset="bench", grader=grader.name, version=grader.version,
-                           scheme="verdict", repeats=args.repeats))  # fmt: skip
+    return [m.model_dump() for m in rendered.messages], response_format(GradeOutput)
+
+
+async def raw_rate(api_base: str, n: int, concurrency: int) -> tuple[float, float]:
+    """Requests per second of a bare ``litellm.acompletion`` loop sending what tutor sends to
+    grade an answer (the ceiling to compare with), and its CPU seconds per request."""
+    import litellm
+
+    messages, response_format = grading_request()
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with limit:
+            await litellm.acompletion(
+                model=MODEL, api_base=api_base, temperature=0.0, response_format=response_format,
+                messages=[*messages[:-1], {**messages[-1], "content": f"{messages[-1]['content']}"
+                                                                      f" ({i})"}],
+            )  # fmt: skip
+
+    await one(-1)  # the first call pays litellm's lazy set-up
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return n / (time.perf_counter() - started), (time.process_time() - cpu) / n
+
+
+def write_answers(path: Path, n: int, *, identical: bool = False) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(n):
+            q = 0 if identical else i % 50
+            answer = (
+                "We let the water evaporate, so the salt stayed behind."
+                if identical
+                else (
+                    f"Learner answer number {i}: the water evaporates and leaves the salt {i % 7}."
+                )
+            )
+            row = {"id": f"a{i}", "question_id": f"q{q}", "question": f"Question {q}: how?",
+                   "reference_answer": f"The reference answer to question {q}.",
+                   "student_answer": answer, "label": VERDICTS[i % 3][0]}  # fmt: skip
+            out.write(json.dumps(row) + "\n")
+
+
+def tutor(*argv: str) -> tuple[float, float]:
+    """``tutor ARGV`` through the Typer app's entry point (stdout discarded): the seconds it
+    took and the CPU seconds this process spent meanwhile (every thread)."""
+    from typer.main import get_command
+
+    from tutor.cli import app
+    from tutor.config import get_settings
+
+    get_settings.cache_clear()
+    sink = io.StringIO()
+    started, cpu = time.perf_counter(), time.process_time()
+    with contextlib.redirect_stdout(sink):
+        try:
+            get_command(app).main(list(argv), prog_name="tutor", standalone_mode=False)
+        except SystemExit as exc:
+            if exc.code:
+                raise RuntimeError(f"tutor {' '.join(argv)} exited {exc.code}") from None
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def startup_seconds() -> float:
     started = time.perf_counter()
-    results, stats = await run(grader, variants, run_dir, repeats=args.repeats,
-                               concurrency=args.concurrency)  # fmt: skip
-    seconds = time.perf_counter() - started
-    if stats.failed:
-        print(f"  {stats.failed} answers failed: {results[0].error}")
-    return seconds
+    script = "import sys; sys.argv = ['tutor', '--help']; from tutor.cli import main; main()"
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--answers", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--latency", type=float, default=0.05, help="seconds per fake call")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("OPENAI_API_KEY", "sk-loopback-benchmark-not-a-real-key")
-    total = args.answers * args.repeats
-    limit = args.concurrency / args.latency
-    with serve(args.latency) as api_base, tempfile.TemporaryDirectory() as tmp:
-        raw = asyncio.run(raw_rate(api_base, min(total, 1000), args.concurrency))
-        seconds = asyncio.run(measure(api_base, args, Path(tmp)))
-    rate = total / seconds
-    print(
-        f"eval throughput: {args.answers} answers x {args.repeats} repeats = {total} grades, "
-        f"concurrency {args.concurrency}, fake latency {args.latency * 1000:.0f} ms, cache off"
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds per fake call")
+    parser.add_argument("--identical", type=int, default=100)
+    parser.add_argument(
+        "--verdicts",
+        choices=["mix", *(v for v, _ in VERDICTS)],
+        default="mix",
+        help="what the fake grades: a third each (mix), or always one verdict",
     )
-    print(f"  limit (concurrency / latency):      {limit:7.0f} answers/s")
-    print(f"  bare httpx client on this machine:  {raw:7.0f} requests/s ({raw / limit:.0%})")
-    share = rate / limit
-    print(f"  tutor eval (gateway, litellm):      {rate:7.0f} graded answers/s ({share:.0%}), "
-          f"{seconds:.1f} s")  # fmt: skip
+    args = parser.parse_args(argv)
+    n, c = args.answers, str(args.concurrency)
+    with serve(args.latency, args.verdicts) as api_base, tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        os.environ.update({
+            "OPENAI_API_KEY": "sk-loopback-benchmark-not-a-real-key", "TUTOR_MODEL": MODEL,
+            "TUTOR_API_BASE": api_base, "TUTOR_LLM_CACHE": "off", "TUTOR_GRADE_CACHE": "off",
+            "TUTOR_LLM_MAX_RETRIES": "0", "TUTOR_DATA_DIR": str(folder / "data"),
+        })  # fmt: skip
+        answers, warm, same = folder / "answers.jsonl", folder / "warm.jsonl", folder / "same.jsonl"
+        write_answers(answers, n)
+        write_answers(warm, 20)
+        write_answers(same, args.identical, identical=True)
+        eval_args = ("--engine", "llm", "--checks", "none", "--concurrency", c, "--fresh")
+        tutor("grade", "--batch", str(warm), "--out", str(folder / "w.jsonl"), "--json")
+        tutor("eval", "grading", str(warm), *eval_args, "--report", str(folder / "w"), "--json")
+
+        load = os.getloadavg()[0]
+        raws = [asyncio.run(raw_rate(api_base, n, args.concurrency))]
+        grade = tutor("grade", "--batch", str(answers), "--out", str(folder / "out.jsonl"),
+                      "--concurrency", c, "--json")  # fmt: skip
+        evals = tutor("eval", "grading", str(answers), *eval_args, "--report",
+                      str(folder / "run"), "--json")  # fmt: skip
+        raws.append(asyncio.run(raw_rate(api_base, n, args.concurrency)))
+        before = calls(api_base)
+        tutor("grade", "--batch", str(same), "--out", str(folder / "same-out.jsonl"),
+              "--concurrency", c, "--json")  # fmt: skip
+        identical_calls = calls(api_base) - before
+        load = max(load, os.getloadavg()[0])
+    start = startup_seconds()
+    raw = sum(r for r, _ in raws) / len(raws)
+    raw_cpu = sum(cpu for _, cpu in raws) / len(raws) * 1000
+    print(f"grading throughput: {n} answers, concurrency {c}, fake LLM at "
+          f"{args.latency * 1000:.0f} ms ({args.verdicts} verdicts), caches off; "
+          f"ceiling {args.concurrency / args.latency:.0f}/s; load average up to {load:.1f} "
+          f"on {os.cpu_count()} CPUs")  # fmt: skip
+    print(f"  raw litellm.acompletion loop:      {raw:7.1f} requests/s  (before/after: "
+          f"{raws[0][0]:.1f}/{raws[1][0]:.1f})  {raw_cpu:5.1f} ms CPU per request")  # fmt: skip
+    for name, (seconds, cpu) in (("tutor grade --batch (LLM engine)", grade),
+                                 ("tutor eval grading --engine llm", evals)):  # fmt: skip
+        rate, per = n / seconds, cpu / n * 1000
+        print(f"  {name + ':':34} {rate:7.1f} answers/s   {rate / raw:.2f}x raw  "
+              f"({seconds:.1f} s)  {per:5.1f} ms CPU per answer "
+              f"({per / raw_cpu:.1f}x raw)")  # fmt: skip
+    print(f"  {args.identical} identical answers (grade --batch): {identical_calls} LLM calls")
+    print(f"  (not timed above: `tutor --help` process start-up {start:.1f} s)")
     return 0
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from tutor.cli.app import app
+from tutor.cli.batch_progress import batch_progress
 from tutor.cli.corpus_commands import JsonFlag
 from tutor.cli.output import console, err_console, print_json
 from tutor.config import get_settings
@@ -143,18 +143,11 @@ def grading(
     slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{Path(dataset).stem}-{grader.name}").strip("-")
     run_dir = RunDir(report or Path("reports") / "evals" / slug)
     version = getattr(grader, "version", grader.name)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json or not err_console.is_terminal,
-    ) as bar:
-        task = bar.add_task(f"grading {dataset}", total=None)
-        progress = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
-        outcome = asyncio.run(evaluate(grader, version, dataset, cases, run_dir, options, progress))
+    ledger = getattr(grader, "ledger", None)  # an LLM grader's: tokens and cost on the bar
+    with batch_progress(f"grading {dataset}", total=None, ledger=ledger, quiet=as_json) as bar:
+        outcome = asyncio.run(
+            evaluate(grader, version, dataset, cases, run_dir, options, bar.update)
+        )
     if as_json:
         print_json(outcome.figures)
     else:

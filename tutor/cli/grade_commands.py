@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from tutor.cli.app import app
+from tutor.cli.batch_progress import batch_progress
 from tutor.cli.corpus_commands import JsonFlag
 from tutor.cli.output import console, err_console, fail, print_json
 from tutor.config import Settings, get_settings
@@ -19,6 +19,7 @@ from tutor.errors import BadRequestError
 from tutor.grading.batch import BatchReport, grade_file, load_examples, read_answers
 from tutor.grading.models import Grade, GradeRequest
 from tutor.grading.service import GradingService
+from tutor.llm import UsageLedger
 from tutor.store import Database
 
 USAGE = (
@@ -30,12 +31,15 @@ OfflineFlag = Annotated[
 ]
 
 
-def _service(offline: bool, database: Database | None = None) -> GradingService:
-    """``database``: teacher-graded attempts become graded examples of an item's answers."""
+def _service(
+    offline: bool, database: Database | None = None, ledger: UsageLedger | None = None
+) -> GradingService:
+    """``database``: teacher-graded attempts become graded examples of an item's answers;
+    ``ledger`` records what the model calls cost."""
     settings: Settings = get_settings()
     if offline:
         settings = settings.model_copy(update={"model": None})
-    return GradingService.from_settings(settings, database=database)
+    return GradingService.from_settings(settings, database=database, ledger=ledger)
 
 
 @app.command("grade")
@@ -121,23 +125,14 @@ def _batch(
 ) -> None:
     rows = read_answers(source)  # every line checked before anything is graded
     bank = load_examples(example_files, label_max)
-    service = _service(offline)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(f"grading ({service.engine})", total=len(rows))
-
-        def advance(n: int) -> None:
-            progress.advance(task, n)
-
+    ledger = UsageLedger()
+    service = _service(offline, ledger=ledger)
+    with batch_progress(
+        f"grading ({service.engine})", total=len(rows), ledger=ledger, quiet=as_json
+    ) as bar:
         report = asyncio.run(
             grade_file(
-                service, rows, out, examples=bank, concurrency=concurrency, on_graded=advance
+                service, rows, out, examples=bank, concurrency=concurrency, on_graded=bar.advance
             )
         )
     _report(report, out, bank.size, as_json)

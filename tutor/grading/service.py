@@ -11,7 +11,10 @@ answer as the second opinion the injection defence needs (:mod:`tutor.grading.at
 wherever that opinion can change the outcome: when the model awards the answer something or
 the answer is flagged (:func:`~tutor.grading.attacks.guard.needs_offline`); a model's
 ``incorrect`` for an unflagged answer stands without it, as that is most of the grader's CPU.
-Every grade goes through the cache first (:mod:`tutor.grading.cache`).
+Every grade goes through the cache first (:mod:`tutor.grading.cache`), and identical requests
+(the cache's key) graded at the same time are graded once, with or without the cache
+(:class:`~tutor.llm.flight.SharedFlights`). The offline grades of concurrent requests run as
+one batch (:mod:`tutor.grading.coalesce`).
 
 Given a database, an answer to a corpus item is graded with the item's teacher-graded answers
 as graded examples: attempts at the item whose grade a teacher overrode, at the newest
@@ -47,6 +50,7 @@ from tutor.grading import artifact as artifacts
 from tutor.grading.attacks import Detection, detect, sanitise
 from tutor.grading.attacks.guard import guard_llm, guard_offline, needs_offline, with_flags
 from tutor.grading.cache import GradeCache, cache_from_settings, grade_key
+from tutor.grading.coalesce import Coalescer
 from tutor.grading.llm_grader import LLMGrader
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
 from tutor.grading.offline import OfflineGrader
@@ -61,12 +65,14 @@ from tutor.grading.rubric import (
     written_examples,
 )
 from tutor.llm import UsageLedger
+from tutor.llm.flight import SharedFlights
 from tutor.metrics import CACHE_REQUESTS, GRADE_STAND_INS, GRADES
 from tutor.offload import offload
 from tutor.retrieval.embedder import Embedder, embedder_named
 from tutor.store import Database, teacher_graded_answers
 
 MAX_ANSWER_CHARS = 5_000
+OFFLINE_BATCH = 32  # answers per offline pass when concurrent requests are coalesced
 DETECTOR = "attacks@2"  # bump when the detector or the guard changes what a grade may be
 logger = logging.getLogger("tutor.grading")
 # What the model failing looks like: the offline grade stands in. Configuration errors are
@@ -94,6 +100,8 @@ class GradingService:
         self.ranker = ranker or ExampleRanker(None)
         self.concurrency = concurrency
         self.database = database  # teacher-graded attempts become an item's graded examples
+        self._flights: SharedFlights[Grade] = SharedFlights()
+        self._offline_batches = Coalescer(self._offline_batch, limit=OFFLINE_BATCH)
 
     @classmethod
     def from_settings(
@@ -188,15 +196,25 @@ class GradingService:
         if cache is not None:
             grades = await offload(cache.get_many, keys)
         todo = [i for i, g in enumerate(grades) if g is None]
-        fresh = await self._grade([requests[i] for i in todo], fallback=fallback)
-        _measure(fresh, hits=len(keys) - len(todo) if cache is not None else None)
-        for i, grade in zip(todo, fresh, strict=True):
-            grades[i] = grade
-        if cache is not None:
-            keep = [(keys[i], g) for i, g in zip(todo, fresh, strict=True)
+        # in flight: one grade per key, shared with whoever asks for it meanwhile (a stand-in
+        # for the model's grade only with callers that accept one)
+        mode = "|fallback" if fallback else "|strict"
+        first = {keys[i] + mode: requests[i] for i in reversed(todo)}
+
+        async def grade_fresh(flights: list[str]) -> list[Grade]:
+            fresh = await self._grade([first[f] for f in flights], fallback=fallback)
+            _measure(fresh)
+            keep = [(f.removesuffix(mode), g) for f, g in zip(flights, fresh, strict=True)
                     if Flag.LLM_UNAVAILABLE not in g.flags]  # fmt: skip
-            if keep:
+            if cache is not None and keep:
                 await offload(cache.put_many, keep)
+            return fresh
+
+        shared = await self._flights.run([keys[i] + mode for i in todo], grade_fresh)
+        if cache is not None:
+            _measure_cache(hits=len(keys) - len(todo), misses=len(todo))
+        for i in todo:
+            grades[i] = shared[keys[i] + mode]
         return [g for g in grades if g is not None]
 
     async def _grade(self, requests: Sequence[GradeRequest], *, fallback: bool) -> list[Grade]:
@@ -210,7 +228,9 @@ class GradingService:
         async def one(request: GradeRequest) -> Grade | Exception:
             """The model's grade, or the error an offline grade stands in for."""
             assert self.llm is not None
-            examples = await offload(self.ranker.nearest, request.answer, request.examples)
+            examples = list(request.examples)
+            if len(examples) > 1:  # something to rank: a worker thread (one or none: no hop)
+                examples = await offload(self.ranker.nearest, request.answer, examples)
             try:
                 async with limit:
                     return await self.llm.grade(request.model_copy(update={"examples": examples}))
@@ -258,22 +278,30 @@ class GradingService:
                 if has_content(cleaned):
                     cleaned_at[i] = len(batch)
                     batch.append(request.model_copy(update={"answer": cleaned}))
-        graded = await offload(self.offline.grade_many, batch)
+        graded = await self._offline_batches(batch)
         return [
             guard_offline(graded[i], graded[cleaned_at[i]] if i in cleaned_at else None, detection)
             for i, detection in enumerate(detections)
         ]
 
+    def _offline_batch(self, requests: list[GradeRequest]) -> list[Grade]:
+        """One offline pass (in a worker thread) over the requests of concurrent callers."""
+        assert self.offline is not None
+        return self.offline.grade_many(requests)
 
-def _measure(fresh: Sequence[Grade], *, hits: int | None) -> None:
-    """Grades made, per engine, and the grade cache's hits and misses (None: no cache)."""
+
+def _measure(fresh: Sequence[Grade]) -> None:
+    """Grades made, per engine."""
     for grade in fresh:
         GRADES.labels(grade.engine).inc()
         if Flag.LLM_UNAVAILABLE in grade.flags:
             GRADE_STAND_INS.inc()
-    if hits is not None:
-        CACHE_REQUESTS.labels("grade", "hit").inc(hits)
-        CACHE_REQUESTS.labels("grade", "miss").inc(len(fresh))
+
+
+def _measure_cache(hits: int, misses: int) -> None:
+    """The grade cache's hits and misses (a miss shared in flight is still a miss)."""
+    CACHE_REQUESTS.labels("grade", "hit").inc(hits)
+    CACHE_REQUESTS.labels("grade", "miss").inc(misses)
 
 
 def _stand_in(offline: Grade, error: Exception) -> Grade:

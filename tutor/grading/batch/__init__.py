@@ -4,6 +4,7 @@ Input rows have the fields of the public short-answer sets (``shared/data/asag/R
 ``id``, ``question``, ``reference_answer`` (or ``reference_answers_all``), ``student_answer``,
 optionally ``question_id``. Output rows are ``{"id": ..., **Grade}``, appended as each batch of
 grades arrives, so an interrupted run loses nothing and a rerun skips the ids already written.
+Identical requests in a file are graded once (with the cache off too).
 Every input line is checked before anything is graded; a bad line is an error naming it.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from tutor.errors import ConfigurationError, TutorError
 from tutor.grading.batch.examples import ExampleBank, ExampleRow, label_score, load_examples
 from tutor.grading.batch.rows import AnswerRow, graded_ids, read_answers
+from tutor.grading.cache import grade_key
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
 from tutor.grading.service import GradingService
 
@@ -61,14 +63,22 @@ async def grade_file(
     concurrency: int = 8,
     on_graded: Callable[[int], None] | None = None,
 ) -> BatchReport:
-    """Grade every row whose id is not in ``out`` yet, ``concurrency`` calls in flight."""
+    """Grade every row whose id is not in ``out`` yet, ``concurrency`` calls in flight.
+
+    Rows whose requests are identical (the grade cache's key: same question, references,
+    examples and normalised answer) are graded once, and the grade is written for each."""
     done = graded_ids(out)
     todo = [r for r in rows if r.id not in done]
     report = BatchReport(total=len(rows), skipped=len(rows) - len(todo))
+    groups: dict[str, tuple[GradeRequest, list[AnswerRow]]] = {}
+    for row in todo:
+        request = _request(row, examples(row))
+        groups.setdefault(grade_key(service.version, request), (request, []))[1].append(row)
     size = OFFLINE_CHUNK if service.llm is None else 1
-    queue: asyncio.Queue[list[AnswerRow]] = asyncio.Queue()
-    for start in range(0, len(todo), size):
-        queue.put_nowait(todo[start : start + size])
+    distinct = list(groups.values())
+    queue: asyncio.Queue[list[tuple[GradeRequest, list[AnswerRow]]]] = asyncio.Queue()
+    for start in range(0, len(distinct), size):
+        queue.put_nowait(distinct[start : start + size])
     out.parent.mkdir(parents=True, exist_ok=True)
     stop: list[ConfigurationError] = []  # a setting to fix: every worker stops after its chunk
     with out.open("a", encoding="utf-8") as sink:
@@ -76,21 +86,22 @@ async def grade_file(
         async def worker() -> None:
             while not queue.empty() and not stop:
                 chunk = queue.get_nowait()
+                chunk_rows = [row for _, same in chunk for row in same]
                 try:
-                    requests = [_request(r, examples(r)) for r in chunk]
                     # no offline stand-in: a batch is graded by one engine; a rerun retries
-                    grades = await service.grade_many(requests, fallback=False)
+                    grades = await service.grade_many([r for r, _ in chunk], fallback=False)
                 except ConfigurationError as exc:
                     stop.append(exc)
                     return
                 except TutorError as exc:  # the model failed: nothing written, retried next run
-                    report.failed.update((row.id, exc.message) for row in chunk)
+                    report.failed.update((row.id, exc.message) for row in chunk_rows)
                 else:
-                    sink.writelines(_line(r.id, g) for r, g in zip(chunk, grades, strict=True))
+                    each = [g for (_, same), g in zip(chunk, grades, strict=True) for _ in same]
+                    sink.writelines(_line(r.id, g) for r, g in zip(chunk_rows, each, strict=True))
                     sink.flush()
-                    _count(report, grades)
+                    _count(report, each)
                 if on_graded is not None:
-                    on_graded(len(chunk))
+                    on_graded(len(chunk_rows))
 
         await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
     if stop:
