@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from tests.retrieval.test_index import COOKING, SAMPLING, corpus_of, lesson
@@ -88,3 +90,31 @@ def test_a_kind_alone_and_unknown_filters(settings: Settings, embedder: MiniLMEm
     assert index.search("sampling", 5, lesson="no-such-lesson") == []
     assert index.search("sampling", 5, concept="no-such-concept") == []
     assert index.paths == {"chroma_filter": 1, "manifest": 2}
+
+
+def test_a_rebuilt_index_writes_its_manifests_again(
+    settings: Settings, embedder: MiniLMEmbedder
+) -> None:
+    index = PassageIndex(open_client(settings), embedder)
+    index.sync(corpus_of(lesson("sampling", SAMPLING), lesson("baking", COOKING, "yeast")))
+    index.reset()  # tutor index --rebuild
+    assert index.search("yeast", 5, lesson="baking") == []
+    index.sync(corpus_of(lesson("baking", COOKING, "yeast")))
+    assert [h.passage_id for h in index.search("yeast", 5, lesson="baking")] == ["baking/bread"]
+    assert index.paths == {"chroma_filter": 1, "manifest": 1}  # none until sync wrote them
+
+
+def test_threads_searching_lessons_at_once_get_chromas_answers(
+    starter_index: PassageIndex, starter_corpus: Corpus, embedder: MiniLMEmbedder
+) -> None:
+    client, name = starter_index._client, starter_index.collection.name
+    fast = PassageIndex(client, embedder, name, block_passages=20)  # blocks keep turning over
+    plain = PassageIndex(client, embedder, name, manifests=False)
+    asks = [(f"why does this matter? ({i % 7})", lsn.id) for i, lsn in
+            enumerate(list(starter_corpus.lessons.values()) * 4)]  # fmt: skip
+    expected = [plain.search(q, 5, lesson=lsn) for q, lsn in asks]
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda ask: fast.search(ask[0], 5, lesson=ask[1]), asks))
+    for fast_hits, plain_hits in zip(got, expected, strict=True):
+        assert_same(fast_hits, plain_hits)
+    assert fast.paths == {"manifest": len(asks)}
