@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from tutor.grading.cache import DatabaseGradeCache
+from tutor.grading.rubric import empty_grade
 from tutor.store import Database, upgrade_to_head
 from tutor.store import caches as caches_module
 from tutor.store.caches import CacheTable
@@ -110,6 +112,15 @@ def test_reads_leave_pooled_sqlite_connections_as_they_were(tmp_path: Path) -> N
             assert connection.connection.dbapi_connection is not None
             # None: SQLAlchemy's BEGIN IMMEDIATE, never the driver's own legacy transactions
             assert connection.connection.dbapi_connection.isolation_level is None
+
+
+def test_an_entry_in_an_older_shape_is_a_miss_until_overwritten(database: Database) -> None:
+    cache = DatabaseGradeCache(CacheTable(database, GradeCacheEntry, max_rows=100, max_age=DAY))
+    cache.table.put("key", '{"score": 0.5}')  # a Grade as an older release wrote it
+    assert cache.get("key") is None
+    grade = empty_grade("offline", "offline-grader@1")
+    cache.put("key", grade)
+    assert cache.get("key") == grade
 
 
 def test_generations_count_up_from_zero(database: Database) -> None:

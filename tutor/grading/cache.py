@@ -20,12 +20,10 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Protocol
 
-from pydantic import ValidationError
-
 from tutor.config import Settings
 from tutor.grading.models import Grade, GradeRequest
 from tutor.store import Database
-from tutor.store.caches import CacheTable
+from tutor.store.caches import CacheTable, decoded
 from tutor.store.models import GradeCacheEntry
 
 
@@ -92,7 +90,7 @@ class DatabaseGradeCache:
 
     def get_many(self, keys: Sequence[str]) -> list[Grade | None]:
         stored = self.table.get_many(keys)
-        return [_grade(stored.get(key)) for key in keys]
+        return [decoded(Grade, stored.get(key)) for key in keys]
 
     def put_many(self, grades: Sequence[tuple[str, Grade]]) -> None:
         self.table.put_many([(key, grade.model_dump_json()) for key, grade in grades])
@@ -105,15 +103,6 @@ class DatabaseGradeCache:
 
     def __len__(self) -> int:
         return len(self.table)
-
-
-def _grade(stored: str | None) -> Grade | None:
-    if stored is None:
-        return None
-    try:
-        return Grade.model_validate_json(stored)
-    except ValidationError:  # written under an older Grade: a miss, overwritten on put
-        return None
 
 
 def cache_from_settings(settings: Settings, database: Database | None = None) -> GradeCache | None:

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from pydantic import ValidationError
-
 from tutor.config import Settings
 from tutor.llm.messages import Strict, TokenUsage
 from tutor.store import Database
-from tutor.store.caches import CacheTable
+from tutor.store.caches import CacheTable, decoded
 from tutor.store.models import LLMCacheEntry
 
 
@@ -65,13 +63,7 @@ class DatabaseCache:
         return cls(CacheTable.from_settings(settings, LLMCacheEntry, database))
 
     def get(self, key: str) -> CachedReply | None:
-        stored = self.table.get(key)
-        if stored is None:
-            return None
-        try:
-            return CachedReply.model_validate_json(stored)
-        except ValidationError:  # written by an older layout: a miss, overwritten on put
-            return None
+        return decoded(CachedReply, self.table.get(key))
 
     def put(self, key: str, reply: CachedReply) -> None:
         self.table.put(key, reply.model_dump_json())

@@ -25,7 +25,9 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -41,6 +43,18 @@ PRUNE_EVERY = 500  # writes per process between two prunes
 logger = logging.getLogger("tutor.store.caches")
 
 CacheModel = type[LLMCacheEntry] | type[GradeCacheEntry]
+M = TypeVar("M", bound=BaseModel)
+
+
+def decoded(shape: type[M], stored: str | None) -> M | None:
+    """A stored value as ``shape``; None for a miss, or for an entry written in an older shape
+    (a miss too: the next put overwrites it)."""
+    if stored is None:
+        return None
+    try:
+        return shape.model_validate_json(stored)
+    except ValidationError:
+        return None
 
 
 class CacheTable:
