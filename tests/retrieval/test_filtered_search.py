@@ -118,3 +118,25 @@ def test_threads_searching_lessons_at_once_get_chromas_answers(
     for fast_hits, plain_hits in zip(got, expected, strict=True):
         assert_same(fast_hits, plain_hits)
     assert fast.paths == {"manifest": len(asks)}
+
+
+def test_a_reload_keeps_the_vectors_of_unchanged_lessons(
+    settings: Settings, embedder: MiniLMEmbedder
+) -> None:
+    index = PassageIndex(open_client(settings), embedder)
+    index.sync(corpus_of(lesson("sampling", SAMPLING), lesson("baking", COOKING, "yeast")))
+    index.search("randomness", 2, lesson="sampling")
+    index.search("dough", 2, lesson="baking")
+
+    edited = {"bread": "Sourdough uses a wild starter instead of baker's yeast."}
+    elsewhere = PassageIndex(open_client(settings, fresh=True), embedder)  # tutor index
+    elsewhere.sync(corpus_of(lesson("sampling", SAMPLING), lesson("baking", edited, "yeast")))
+    fresh = index.reopened(settings)  # what the service does when it sees the re-index
+
+    def cached(lesson_id: str) -> bool:
+        digest = fresh.manifests.digest(f"lesson:{lesson_id}") or ""
+        return fresh.blocks.cached(digest, fresh.collection) is not None
+
+    assert cached("sampling") and not cached("baking")
+    assert "wild starter" in fresh.search("sourdough", 1, lesson="baking")[0].text
+    assert cached("baking")

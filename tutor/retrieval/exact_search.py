@@ -6,7 +6,9 @@ per manifest digest and kept in a :class:`PassageBlocks` cache, bounded by the n
 passages it holds (1.5 KB each with MiniLM's 384 dimensions: 50,000 take 75 MB), with the
 text and metadata of the passages searches have returned (about 1 KB each; a search fetches
 only those it lacks). A digest changes whenever a listed passage does, so a block is never
-staler than the manifest that names it; a block no manifest names any more just ages out.
+staler than the manifest that names it; a block no manifest names any more just ages out, and
+the cache outlives a re-index (the service's reload keeps it: only changed lessons are fetched
+again).
 """
 
 from __future__ import annotations
@@ -42,28 +44,32 @@ class Block:
 class PassageBlocks:
     """Blocks by manifest digest, least recently used first out; safe across threads."""
 
-    def __init__(self, collection: Collection, max_passages: int = DEFAULT_PASSAGES) -> None:
-        self._collection = collection
+    def __init__(self, max_passages: int = DEFAULT_PASSAGES) -> None:
         self.max_passages = max_passages
         self._blocks: OrderedDict[str, Block] = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()
 
-    def cached(self, digest: str) -> Block | None:
+    def cached(self, digest: str, collection: Collection) -> Block | None:
+        # Keyed by the collection too: `tutor index --rebuild` makes a new one whose vectors
+        # may differ a little for the same texts (and so the same digests).
+        key = f"{collection.id}:{digest}"
         with self._lock:
-            found = self._blocks.get(digest)
+            found = self._blocks.get(key)
             if found is not None:
-                self._blocks.move_to_end(digest)
+                self._blocks.move_to_end(key)
             return found
 
-    def block(self, manifest: Manifest) -> Block:
-        found = self.cached(manifest.digest)
+    def block(self, manifest: Manifest, collection: Collection) -> Block:
+        """The manifest's block, fetched from ``collection`` unless it is cached."""
+        found = self.cached(manifest.digest, collection)
         if found is not None:
             return found
-        block = self._fetch(manifest)
+        block = self._fetch(manifest, collection)
+        key = f"{collection.id}:{manifest.digest}"
         with self._lock:
-            if manifest.digest not in self._blocks and len(block.ids) <= self.max_passages:
-                self._blocks[manifest.digest] = block
+            if key not in self._blocks and len(block.ids) <= self.max_passages:
+                self._blocks[key] = block
                 self._held += len(block.ids)
                 while self._held > self.max_passages:
                     _, old = self._blocks.popitem(last=False)
@@ -75,9 +81,10 @@ class PassageBlocks:
             self._blocks.clear()
             self._held = 0
 
-    def _fetch(self, manifest: Manifest) -> Block:
+    @staticmethod
+    def _fetch(manifest: Manifest, collection: Collection) -> Block:
         ids = [pid for pid, _, _ in manifest.entries]
-        got = self._collection.get(ids=ids, include=["embeddings"])
+        got = collection.get(ids=ids, include=["embeddings"])
         vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = vectors / np.clip(norms, 1e-12, None)  # cosine, as Chroma's space is

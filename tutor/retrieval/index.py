@@ -121,7 +121,7 @@ class PassageIndex:
                 f"the index was built with embedder {built_with!r}, not {embedder.name!r}; "
                 "run `tutor index --rebuild`"
             )
-        self.blocks = PassageBlocks(self.collection, block_passages)
+        self.blocks = PassageBlocks(block_passages)
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> PassageIndex:
@@ -138,6 +138,7 @@ class PassageIndex:
             manifests=self.use_manifests, block_passages=self.blocks.max_passages,
         )  # fmt: skip
         fresh.queries = self.queries  # the same embedder: the query vectors still hold
+        fresh.blocks = self.blocks  # by manifest digest: unchanged lessons' blocks still hold
         return fresh
 
     def count(self) -> int:
@@ -230,14 +231,14 @@ class PassageIndex:
         digest = self.manifests.digest(key)
         if digest is None:
             return None
-        block = self.blocks.cached(digest) if digest else None
+        block = self.blocks.cached(digest, self.collection) if digest else None
         if block is None:
             manifest = self.manifests.read(key)
             if manifest is None:
                 return None
             if not manifest.entries:
                 return []
-            block = self.blocks.block(manifest)
+            block = self.blocks.block(manifest, self.collection)
         keep = [chosen.admits_entry(*block.listed[pid]) for pid in block.ids]
         best = rank(block, vector, k, keep)
         if not best:
