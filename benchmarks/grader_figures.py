@@ -1,6 +1,6 @@
 """Print the offline grader's figures by verdict (what the learner sees), beside a baseline.
 
-    .venv/bin/python benchmarks/grader_figures.py [--data ../shared/data] [--quick]
+    .venv/bin/python benchmarks/grader_figures.py [--data ../shared/data] [--quick] [--speed]
 
 Every figure grades through ``OfflineGrader.grade_many`` and reads the verdict (``correct`` vs
 not, SemEval's 2-way meaning); the score-threshold figure is printed beside it. The baseline is
@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="offline grader figures, by verdict")
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--quick", action="store_true", help="stored new-question figures")
+    parser.add_argument("--speed", action="store_true", help="only the speed figures")
     args = parser.parse_args(argv)
     asag_dir = args.data / "asag"
     if not asag_dir.is_dir():
@@ -84,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     embedder = MiniLMEmbedder(name=artifact.embedder)  # the vectors it was trained on
     grader = OfflineGrader.load(embedder)
     print(f"offline grader {artifact.prompt}; bands {artifact.thresholds}")
+    if args.speed:
+        _throughput(asag_dir, embedder)
+        return 0
     print("by verdict (correct vs partially_correct/incorrect):")
     for name, label in (("scientsbank", "SciEntsBank"), ("beetle", "Beetle")):
         train = load(asag_dir / f"{name}-train.jsonl")
@@ -178,8 +183,19 @@ def _throughput(asag_dir: Path, embedder: MiniLMEmbedder) -> None:
             grader.grade_many([request])
             latencies.append(1000 * (time.perf_counter() - started))
         p50 = statistics.median(latencies)
+        # A service's worker threads: single answers graded by one shared grader at once.
+        rates = []
+        for workers in (1, 2):
+            grader = OfflineGrader.load(embedder)
+            grader.grade_many(batch_in[60:62])  # load the models before timing
+            started = time.perf_counter()
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(grader.grade_many, [[r] for r in batch_in[62:122]]))
+            rates.append(60 / (time.perf_counter() - started))
         print(f"  speed, {label}: batch {batch:6.1f} answers/s (target 60), "
-              f"one at a time p50 {p50:5.1f} ms (target 60)")  # fmt: skip
+              f"one at a time p50 {p50:5.1f} ms (target 60); single answers from 1 / 2 "
+              f"threads {rates[0]:5.1f} / {rates[1]:5.1f} answers/s "
+              f"({rates[1] / rates[0]:.2f}x)")  # fmt: skip
 
 
 if __name__ == "__main__":
