@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     embedder: Literal["minilm-int8", "minilm-fp32", "litellm"] = "minilm-int8"
     embedding_model: str | None = None
     embed_batch_size: int = Field(default=16, ge=1, le=1024)
+    # Per process: query vectors remembered (0: off), and passages whose vectors the
+    # lesson- and concept-filtered searches keep (1.5 KB each with MiniLM).
+    query_cache_size: int = Field(default=1024, ge=0, le=1_000_000)
+    filter_cache_passages: int = Field(default=50_000, ge=0, le=10_000_000)
 
     # The LLM gateway (tutor/llm). No model means the offline engine only.
     model: str | None = None  # a litellm model string, e.g. "openai/gpt-4o-mini"

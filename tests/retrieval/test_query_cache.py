@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
+import pytest
+from pydantic import ValidationError
 
 from tests.retrieval.test_index import COOKING, SAMPLING, corpus_of, lesson
 from tutor.config import Settings
@@ -96,3 +99,13 @@ def test_threads_searching_at_once_get_the_same_answers(
         answers = list(pool.map(lambda q: index.search(q, 2), questions))
     assert answers == [expected[q] for q in questions]
     assert len(index.queries) <= 3
+
+
+def test_the_cache_sizes_come_from_the_settings(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    settings = Settings(
+        data_dir=tmp_path, query_cache_size=0, filter_cache_passages=10, _env_file=None
+    )
+    index = PassageIndex.from_settings(settings, embedder)
+    assert (index.queries.size, index.blocks.max_passages) == (0, 10)
+    with pytest.raises(ValidationError):
+        Settings(query_cache_size=-1, _env_file=None)

@@ -128,7 +128,11 @@ class PassageIndex:
         embedder = embedder or make_embedder(
             settings.embedder, batch_size=settings.embed_batch_size, model=settings.embedding_model
         )
-        return cls(open_client(settings), embedder, settings.collection)
+        return cls(
+            open_client(settings), embedder, settings.collection,
+            query_cache=settings.query_cache_size,
+            block_passages=settings.filter_cache_passages,
+        )  # fmt: skip
 
     def reopened(self, settings: Settings) -> PassageIndex:
         """This index through a new client, seeing what other processes indexed since (also a
