@@ -24,6 +24,7 @@ one-message prompt. Learner text goes in as data with ``{{ text | learner_text }
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -101,14 +102,30 @@ _OPEN = r"(?:[<\uff1c\ufe64]|&lt;)"
 _CLOSE = r"(?:[>\uff1e\ufe65]|&gt;)"
 
 
+_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
+# Printable ASCII, tab and newline are always kept, so only the other characters are looked up
+# (one regex pass in C over a mostly-ASCII text instead of a Python call per character: every
+# rendered passage and learner text goes through here, about 5% of an explanation's CPU).
+_NOT_PLAIN = re.compile(r"[^\t\n\x20-\x7e]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    ch = match.group()
+    invisible = unicodedata.category(ch) in ("Cf", "Cc", "Cs") or ord(ch) in _INVISIBLE_EXTRA
+    return "" if invisible else ch
+
+
 def strip_invisible(text: str) -> str:
     """Drop zero-width, bidi, tag and other invisible characters; keep newlines and tabs."""
-    text = re.sub(r"\r\n?|[\u2028\u2029]", "\n", text)
-    return "".join(
-        ch
-        for ch in text
-        if ch in "\n\t"
-        or (unicodedata.category(ch) not in ("Cf", "Cc", "Cs") and ord(ch) not in _INVISIBLE_EXTRA)
+    return _NOT_PLAIN.sub(_visible, _LINE_BREAKS.sub("\n", text))
+
+
+@functools.cache
+def _tag_like(tag: str) -> re.Pattern[str]:
+    """``<tag>``, ``</tag>`` and their spaced, dashed, escaped and full-width look-alikes."""
+    word = r"[\s_\-]*".join(re.escape(part) for part in tag.split("_"))
+    return re.compile(
+        rf"{_OPEN}\s*(?P<slash>/?)\s*{word}\b(?P<rest>[^<>\n]{{0,80}}?{_CLOSE})?", re.IGNORECASE
     )
 
 
@@ -119,10 +136,7 @@ def delimit(text: object, tag: str, attributes: str = "") -> str:
     look-alikes all become ``[/learner_text]``, so the text cannot close (or reopen) its block.
     """
     clean = strip_invisible("" if text is None else str(text))
-    word = r"[\s_\-]*".join(re.escape(part) for part in tag.split("_"))
-    tag_like = re.compile(
-        rf"{_OPEN}\s*(?P<slash>/?)\s*{word}\b(?P<rest>[^<>\n]{{0,80}}?{_CLOSE})?", re.IGNORECASE
-    )
+    tag_like = _tag_like(tag)
 
     def defuse(match: re.Match[str]) -> str:
         rest = re.sub(rf"{_CLOSE}$", "", match["rest"] or "", flags=re.IGNORECASE).rstrip()
