@@ -245,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                       "--concurrency", c, "--json")  # fmt: skip
         evals = tutor("eval", "grading", str(answers), *eval_args, "--report",
                       str(folder / "run"), "--json")  # fmt: skip
+        figures = json.loads((folder / "run" / "figures.json").read_text(encoding="utf-8"))
         raws.append(asyncio.run(raw_rate(api_base, n, args.concurrency)))
         before = calls(api_base)
         tutor("grade", "--batch", str(same), "--out", str(folder / "same-out.jsonl"),
@@ -266,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name + ':':34} {rate:7.1f} answers/s   {rate / raw:.2f}x raw  "
               f"({seconds:.1f} s)  {per:5.1f} ms CPU per answer "
               f"({per / raw_cpu:.1f}x raw)")  # fmt: skip
+    grading = figures["timing"]["seconds"]
+    print(f"    of which grading {grading:.1f} s ({n / grading:.1f} answers/s, "
+          f"{n / grading / raw:.2f}x raw); loading, figures and report the rest")  # fmt: skip
     print(f"  {args.identical} identical answers (grade --batch): {identical_calls} LLM calls")
     print(f"  (not timed above: `tutor --help` process start-up {start:.1f} s)")
     return 0

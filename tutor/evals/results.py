@@ -6,6 +6,8 @@ appended as grades arrive, so an interrupted run resumes), ``figures.json`` and
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -107,9 +109,21 @@ class RunDir:
         return out
 
     def append(self, results: list[Result]) -> None:
+        with self.appending() as append:
+            append(results)
+
+    @contextmanager
+    def appending(self) -> Iterator[Callable[[list[Result]], None]]:
+        """``append`` with the results file opened once for a whole run: each batch is still
+        written and flushed as it arrives (opening the file per batch was ~4% of an LLM run's
+        event loop)."""
         with self.file(RESULTS).open("a", encoding="utf-8") as handle:
-            handle.writelines(r.model_dump_json() + "\n" for r in results)
-            handle.flush()
+
+            def append(results: list[Result]) -> None:
+                handle.writelines(r.model_dump_json() + "\n" for r in results)
+                handle.flush()
+
+            yield append
 
     def write_figures(self, figures: dict[str, Any]) -> Path:
         path = self.file(FIGURES)

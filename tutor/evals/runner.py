@@ -100,20 +100,21 @@ async def run(
                 results += [
                     _result(v, repeat, g, None, each) for v, g in zip(group, grades, strict=True)
                 ]
-            run_dir.append(results)
+            append(results)
             for result in results:
                 stored[result.id] = result
             done += len(batch)
             if progress:
                 progress(done, len(plan))
 
-    tasks = [asyncio.create_task(grade_batch(b)) for b in batches]
-    try:
-        await asyncio.gather(*tasks)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    with run_dir.appending() as append:
+        tasks = [asyncio.create_task(grade_batch(b)) for b in batches]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
     stats = RunStats(
         len(plan),
         len(plan) - len(todo),
