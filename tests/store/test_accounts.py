@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from tutor.errors import BadRequestError, NotFoundError
 from tutor.store import (
     Database,
     LearnerRecord,
     find_api_key,
+    has_live_keys,
+    is_local_mode,
     issue_key,
     list_api_keys,
     list_learners,
     revoke_api_key,
+    teacher_graded_answers,
 )
 
 
@@ -53,3 +57,25 @@ def test_a_revoked_key_is_not_found_but_stays_listed(database: Database) -> None
     assert find_api_key(database, issued.secret) is None
     (listed,) = list_api_keys(database)
     assert listed.revoked and listed.role.value == "teacher"
+
+
+def test_the_per_request_lookups_do_not_queue_behind_a_writer(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every request checks its key (or local mode), every graded answer looks up its item's
+    teacher-graded answers: on SQLite these reads must not take the write lock (BEGIN
+    IMMEDIATE), or each one waits for whatever attempt is being written."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the write lock is SQLite's")
+    monkeypatch.setattr("tutor.store.database.BUSY_TIMEOUT_MS", 50)  # a wait fails at once
+    with Database(db_url) as database:
+        issued = issue_key(database, "admin")
+        with database.session() as writer:
+            writer.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: this session holds the lock
+
+            found = find_api_key(database, issued.secret)
+            assert found is not None and found.id == issued.record.id
+            assert find_api_key(database, "tutor_not-a-key") is None
+            assert not is_local_mode(database)
+            assert has_live_keys(database)
+            assert teacher_graded_answers(database, "any-item") == []

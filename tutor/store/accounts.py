@@ -161,7 +161,7 @@ def _require_keys(session: Session, now: datetime) -> None:
 
 def find_api_key(database: Database, secret: str) -> ApiKeyRecord | None:
     """The live key with this secret, or ``None`` (unknown or revoked): the auth layer's lookup."""
-    with database.session() as session:
+    with database.read_session() as session:
         row = session.scalar(
             select(models.ApiKey).where(models.ApiKey.key_hash == hash_key(secret))
         )
@@ -198,7 +198,7 @@ def revoke_api_key(database: Database, key_id: str, *, now: datetime | None = No
 
 def has_live_keys(database: Database) -> bool:
     """Whether any unrevoked key exists."""
-    with database.session() as session:
+    with database.read_session() as session:
         found = session.scalar(
             select(models.ApiKey.id).where(models.ApiKey.revoked.is_(False)).limit(1)
         )
@@ -208,7 +208,7 @@ def has_live_keys(database: Database) -> bool:
 def is_local_mode(database: Database) -> bool:
     """Whether the service runs in single-user local mode: no key was ever issued, or
     ``tutor keys reset-local`` went back to it. Revoking keys never reopens it."""
-    with database.session() as session:
+    with database.read_session() as session:
         return session.get(models.ServiceFlag, KEYS_REQUIRED) is None
 
 

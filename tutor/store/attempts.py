@@ -305,5 +305,5 @@ def teacher_graded_answers(
         .order_by(models.GradeOverride.id.desc())
         .limit(limit)
     )
-    with database.session() as session:
+    with database.read_session() as session:  # one read per graded answer: no write lock
         return [(answer, float(score)) for answer, score in session.execute(query)]

@@ -98,6 +98,14 @@ class Database:
         with self.engine.connect().execution_options(**options) as conn:
             yield conn
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """An ORM session over :meth:`reads`: lookups of one statement each (the auth layer's
+        per-request key and mode checks) with no BEGIN/COMMIT and, on SQLite, no write lock
+        to queue for behind the writers. Never for writes (nothing is committed)."""
+        with self.reads() as connection, Session(connection) as session:
+            yield session
+
     def transaction(self, work: Callable[[Session], T], *, retries: int = RETRIES) -> T:
         """``work(session)`` in one transaction, run again (up to ``retries`` runs in all)
         when the database rolled it back for a deadlock or a serialization failure."""
