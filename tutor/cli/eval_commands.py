@@ -144,7 +144,8 @@ def grading(
     run_dir = RunDir(report or Path("reports") / "evals" / slug)
     version = getattr(grader, "version", grader.name)
     ledger = getattr(grader, "ledger", None)  # an LLM grader's: tokens and cost on the bar
-    with batch_progress(f"grading {dataset}", total=None, ledger=ledger, quiet=as_json) as bar:
+    title = f"grading {Path(dataset).name}"  # a long path would squeeze the bar out
+    with batch_progress(title, total=None, ledger=ledger, quiet=as_json) as bar:
         outcome = asyncio.run(
             evaluate(grader, version, dataset, cases, run_dir, options, bar.update)
         )
