@@ -143,6 +143,33 @@ async def test_without_a_cache_every_request_reaches_the_provider(provider):
     assert route.call_count == 2
 
 
+async def test_without_a_cache_identical_requests_are_in_flight_together(provider):
+    """With nothing to share, an identical request must not wait for the one before it: the
+    provider here answers only once all three are in flight (before, the second waited for
+    the first, which never got its reply)."""
+    import asyncio
+
+    arrived, everyone = 0, asyncio.Event()
+
+    async def answer_when_all_are_here(request: object) -> object:
+        nonlocal arrived
+        arrived += 1
+        if arrived == 3:
+            everyone.set()
+        await asyncio.wait_for(everyone.wait(), timeout=10)
+        return provider.chat("fresh")
+
+    route = provider.route().mock(side_effect=answer_when_all_are_here)
+    gateway = Gateway("openai/gpt-4o-mini", cache=None, max_retries=0)
+
+    replies = await asyncio.gather(
+        *(gateway.complete(QUESTION, prompt="explain@1") for _ in range(3))
+    )
+
+    assert route.call_count == 3
+    assert [r.text for r in replies] == ["fresh"] * 3 and not any(r.cached for r in replies)
+
+
 async def test_missing_api_key_names_the_variable_and_sends_nothing(gateway, provider, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY")
     route = provider.route().mock(return_value=provider.chat("never"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -110,7 +111,7 @@ class Gateway:
             prompt=prompt, messages=tuple(messages), temperature=temperature, max_tokens=max_tokens
         )
         key = request.cache_key(self.model, self.api_base)
-        async with self._flights.hold(key):
+        async with self._flight(key):
             if (hit := await self._cached(key, request, "complete")) is not None:
                 return hit
             reply = await self._dispatch.send(request, "complete")
@@ -135,7 +136,7 @@ class Gateway:
             response_format=structured.response_format(output_model),
         )
         key = request.cache_key(self.model, self.api_base)
-        async with self._flights.hold(key):
+        async with self._flight(key):
             if (hit := await self._cached(key, request, "structured")) is not None:
                 try:
                     return _structured(structured.parse(output_model, hit.text), [hit])
@@ -195,6 +196,13 @@ class Gateway:
             yield delta
         for reply in finished:
             await self._store(key, reply)
+
+    def _flight(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Identical requests wait for the first one only when its reply will be cached for
+        them. Without a cache each calls the provider anyway, so waiting would only run them
+        one after another: 50 learners asking one of 10 questions got 10 calls in flight
+        (about 30 explanations/s with a 300 ms model) instead of 50."""
+        return self._flights.hold(key) if self.cache is not None else nullcontext()
 
     async def _cached(self, key: str, request: ChatRequest, kind: str) -> Completion | None:
         """A cache hit spends nothing: it is recorded with zero tokens and zero cost. The
