@@ -287,7 +287,7 @@ def test_ordinary_text_survives_unchanged():
     assert learner_text(None) == "<learner_text>\n\n</learner_text>"
 
 
-def test_every_character_is_kept_or_dropped_by_its_unicode_category():
+def test_every_character_is_kept_or_dropped_by_its_unicode_category() -> None:
     """The fast path (printable ASCII untouched) decides every code point as the rule says."""
     import unicodedata
 

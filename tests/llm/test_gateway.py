@@ -2,8 +2,10 @@ import logging
 import subprocess
 import sys
 
+import httpx
 import pytest
 
+from tests.llm.conftest import Provider
 from tutor.config import Settings
 from tutor.errors import ConfigurationError
 from tutor.llm import DatabaseCache, Gateway, MemoryCache, Message
@@ -143,7 +145,9 @@ async def test_without_a_cache_every_request_reaches_the_provider(provider):
     assert route.call_count == 2
 
 
-async def test_without_a_cache_identical_requests_are_in_flight_together(provider):
+async def test_without_a_cache_identical_requests_are_in_flight_together(
+    provider: Provider,
+) -> None:
     """With nothing to share, an identical request must not wait for the one before it: the
     provider here answers only once all three are in flight (before, the second waited for
     the first, which never got its reply)."""
@@ -151,7 +155,7 @@ async def test_without_a_cache_identical_requests_are_in_flight_together(provide
 
     arrived, everyone = 0, asyncio.Event()
 
-    async def answer_when_all_are_here(request: object) -> object:
+    async def answer_when_all_are_here(request: httpx.Request) -> httpx.Response:
         nonlocal arrived
         arrived += 1
         if arrived == 3:
