@@ -66,6 +66,26 @@ async def test_usage_ledger_records_each_call_and_totals(gateway, provider):
     assert gateway.ledger.totals("hint@1").calls == 0
 
 
+def test_a_long_lived_ledger_keeps_recent_records_and_every_calls_totals(monkeypatch):
+    """A service's ledger lives for months: it keeps the latest records, not one per call
+    forever, while its totals still count every call."""
+    from tutor.llm.usage import UsageLedger, UsageRecord
+
+    monkeypatch.setattr("tutor.llm.usage.RECENT_RECORDS", 3)
+    ledger = UsageLedger()
+    for n in range(5):
+        ledger.record(UsageRecord(model="openai/gpt-4o-mini", prompt="explain@1",
+                                  prompt_tokens=10, completion_tokens=2,
+                                  cost_usd=None if n == 0 else 0.001, cached=False,
+                                  latency_s=0.1))  # fmt: skip
+
+    assert len(ledger.records) == 3
+    totals = ledger.totals("explain@1")
+    assert (totals.calls, totals.total_tokens) == (5, 60)
+    assert ledger.priced and totals.cost_usd == pytest.approx(0.004)
+    assert ledger.totals("hint@1").calls == 0
+
+
 async def test_every_call_logs_one_line_without_key_or_content(gateway, provider, api_key, caplog):
     provider.route().mock(return_value=provider.chat("the answer"))
     caplog.set_level(logging.INFO, logger="tutor.llm")

@@ -41,13 +41,13 @@ class UsageColumn(ProgressColumn):
         self.ledger = ledger
 
     def render(self, task: Task) -> Text:
-        if self.ledger is None or not self.ledger.records:
+        if self.ledger is None:
             return Text("")
-        records = list(self.ledger.records)  # appended to by the event loop meanwhile
-        tokens = sum(r.prompt_tokens + r.completion_tokens for r in records)
-        known = [r.cost_usd for r in records if r.cost_usd is not None]
-        cost = f"${sum(known):.4f}" if known else "cost unknown"
-        return Text(f"{tokens:,} tokens · {cost}", style="dim")
+        totals = self.ledger.totals()  # the event loop records meanwhile: the ledger locks
+        if not totals.calls:
+            return Text("")
+        cost = f"${totals.cost_usd:.4f}" if self.ledger.priced else "cost unknown"
+        return Text(f"{totals.total_tokens:,} tokens · {cost}", style="dim")
 
 
 class BatchBar:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from dataclasses import dataclass, field
 
 from tutor.metrics import LLM_CALLS, LLM_COST, LLM_SECONDS, LLM_TOKENS, LLM_UNPRICED
@@ -37,15 +39,43 @@ class UsageTotals:
         return self.prompt_tokens + self.completion_tokens
 
 
+RECENT_RECORDS = 1000  # a service makes calls for months: older records live on in the totals
+
+
+@dataclass
+class _Sums:
+    calls: int = 0
+    cached_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    priced_calls: int = 0
+
+
 @dataclass
 class UsageLedger:
     """Accumulates records; every record is also logged as one line on ``tutor.llm``, and a
-    provider call is counted in the Prometheus metrics (a cache hit is counted by the gateway)."""
+    provider call is counted in the Prometheus metrics (a cache hit is counted by the gateway).
 
-    records: list[UsageRecord] = field(default_factory=list)
+    ``records`` keeps the latest :data:`RECENT_RECORDS` (a ledger lives as long as the service;
+    keeping every record grew it by one per call); the totals cover every call. Safe to read
+    from another thread (a progress bar) while the event loop records."""
+
+    records: deque[UsageRecord] = field(default_factory=lambda: deque(maxlen=RECENT_RECORDS))
+    _sums: dict[str, _Sums] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, record: UsageRecord) -> None:
-        self.records.append(record)
+        with self._lock:
+            self.records.append(record)
+            sums = self._sums.setdefault(record.prompt, _Sums())
+            sums.calls += 1
+            sums.cached_calls += record.cached
+            sums.prompt_tokens += record.prompt_tokens
+            sums.completion_tokens += record.completion_tokens
+            if record.cost_usd is not None:
+                sums.cost_usd += record.cost_usd
+                sums.priced_calls += 1
         if not record.cached:
             _measure(record)
         # Never the API key or message content: names, counts, money and time only.
@@ -62,15 +92,22 @@ class UsageLedger:
         )
 
     def totals(self, prompt: str | None = None) -> UsageTotals:
-        """Totals over all records, or over one prompt ``name@version``."""
-        rows = [r for r in self.records if prompt is None or r.prompt == prompt]
-        return UsageTotals(
-            calls=len(rows),
-            cached_calls=sum(r.cached for r in rows),
-            prompt_tokens=sum(r.prompt_tokens for r in rows),
-            completion_tokens=sum(r.completion_tokens for r in rows),
-            cost_usd=sum(r.cost_usd or 0.0 for r in rows),
-        )
+        """Totals over every call recorded, or over one prompt ``name@version``."""
+        with self._lock:
+            rows = [s for p, s in self._sums.items() if prompt is None or p == prompt]
+            return UsageTotals(
+                calls=sum(s.calls for s in rows),
+                cached_calls=sum(s.cached_calls for s in rows),
+                prompt_tokens=sum(s.prompt_tokens for s in rows),
+                completion_tokens=sum(s.completion_tokens for s in rows),
+                cost_usd=sum(s.cost_usd for s in rows),
+            )
+
+    @property
+    def priced(self) -> bool:
+        """Whether any call so far had a known price."""
+        with self._lock:
+            return any(s.priced_calls for s in self._sums.values())
 
 
 def _measure(record: UsageRecord) -> None:
