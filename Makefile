@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run index test test-servers lint bench evals clean
+.PHONY: install run index test test-slow test-servers lint bench evals clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,14 @@ lint: install ## ruff and mypy
 	$(BIN)/ruff check tutor tests benchmarks
 	$(BIN)/mypy
 
-test: lint ## lint, then the whole test suite
-	$(BIN)/pytest
+# The slow suites (marked `slow`: public test sets, whole attack suites, replicas being
+# reloaded, a worker pool of processes; about 3 minutes) run in `make test-slow`, which CI runs
+# too, so that `make test` stays well under 10 minutes on 2 cores.
+test: lint ## lint, then the test suite but its slow suites
+	$(BIN)/pytest -m "not slow"
+
+test-slow: install ## the slow suites (CI runs them after make test)
+	$(BIN)/pytest -m "slow and not servers"
 
 # The store, learner, API and OpenAI-compatible suites again on Postgres and a Chroma server,
 # and two `tutor serve` replicas taking answers at once (tests marked `servers`). Needs

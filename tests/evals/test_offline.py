@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CORPUS_DIR
 from tutor.evals.graders import Grader, OfflineAdapter
 from tutor.evals.harness import Options, evaluate, load_cases
@@ -18,6 +20,7 @@ def test_offline_adapter_implements_the_protocol(offline: OfflineAdapter) -> Non
     assert offline.name == "offline" and offline.version.startswith("offline-grader@")
 
 
+@pytest.mark.slow  # `make test-slow`: ~15-40 s on 2 cores
 def test_offline_grader_on_our_dataset(offline: OfflineAdapter, tmp_path: Path) -> None:
     cases = load_cases(str(EVALS / "corpus" / "answers.yaml"), corpus_dir=CORPUS_DIR)
     cases = [c for c in cases if c.question_id.startswith(("ctx-", "pi-"))]  # for speed

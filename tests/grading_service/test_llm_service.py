@@ -105,6 +105,7 @@ async def test_a_reply_still_invalid_after_the_repair_is_an_error(
         await service.grade(request)
 
 
+@pytest.mark.slow  # `make test-slow`: ~15-40 s on 2 cores
 async def test_a_fooled_model_never_awards_an_attack(
     llm_settings: Settings,
     offline: OfflineGrader,

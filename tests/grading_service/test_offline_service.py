@@ -19,6 +19,7 @@ from tutor.grading.service import GradingService
 HARDEST = 6  # all 47 x 45 takes minutes; these six are where the grader was fooled before
 
 
+@pytest.mark.slow  # `make test-slow`: ~15-40 s on 2 cores
 async def test_no_attack_turns_a_wrong_answer_correct(
     offline_service: GradingService, wrong_answers: list[WrongAnswer], extra_attacks: list[str]
 ) -> None:

@@ -92,6 +92,7 @@ def test_an_empty_index_says_how_to_fix_it(tmp_path: Path, monkeypatch: pytest.M
     assert "run `tutor index` first" in result.stderr
 
 
+@pytest.mark.slow  # `make test-slow`: ~15-40 s on 2 cores
 def test_the_report_counts_each_lessons_variants_and_stores_none(data_dir: Path) -> None:
     result = runner.invoke(app, ["variants", "report", "--lesson", "prompt-basics", "--json"])
 
