@@ -142,7 +142,9 @@ def contradicts(answer: str, references: Sequence[str]) -> bool:
     return bool(verdicts) and all(verdicts)
 
 
-# Clauses of a long answer or key: sentences, and the parts joined by a conjunction.
+# Clauses of a long answer or key: sentences, and the parts joined by a conjunction. Unlike
+# `_CLAUSE` (negated stems of short answers), a bare comma does not split: "Terminals 4, 5 and 6
+# are separated ..." would become two clauses that one answer clause reverses twice.
 _CLAUSES = re.compile(
     r"[.;:!?]|,\s*(?=(?:and|but|so|which|while|whereas|because|or)\b)"
     r"|\b(?:but|because|so|although|though|while|whereas|however)\b"
@@ -198,12 +200,13 @@ def reversed_clauses(answer: str, reference: str) -> int:
     (SciEntsBank 2,008, Beetle 1,665, Mohler 1,792; they are one or two clauses long) nor our
     items' 94 right graded answers, and in 8 of the 12 negated contrast cases."""
     ref, ans = clauses(reference), clauses(answer)
-    pairs = sorted(
-        ((len(r.stems & a.stems) / min(len(r.stems), len(a.stems)), i, j)
-         for i, r in enumerate(ref) for j, a in enumerate(ans)
-         if len(r.stems & a.stems) >= max(2, min(len(r.stems), len(a.stems)) / 2)),
-        reverse=True,
-    )  # fmt: skip
+    pairs: list[tuple[float, int, int]] = []
+    for i, r in enumerate(ref):
+        for j, a in enumerate(ans):
+            shared, shorter = len(r.stems & a.stems), min(len(r.stems), len(a.stems))
+            if shared >= max(2, shorter / 2):
+                pairs.append((shared / shorter, i, j))
+    pairs.sort(reverse=True)
     used_ref: set[int] = set()
     used_ans: set[int] = set()
     flipped = 0

@@ -157,12 +157,13 @@ class OfflineGrader:
         live = [i for i, r in enumerate(requests) if _has_content(r.answer)]
         cases = [_case(requests[i]) for i in live]
         table.add(_feedback_texts([requests[i] for i in live]))  # one embedding pass
-        scores, base, mistakes = self._score([requests[i] for i in live], cases, table)
+        scores, base, mistakes, flipped = self._score([requests[i] for i in live], cases, table)
         grades: list[Grade] = [self._empty() for _ in requests]
         for row, i in enumerate(live):
             grades[i] = self._finish(
-                requests[i], float(scores[row]), base[row], mistakes[row], table
-            )
+                requests[i], float(scores[row]), base[row], mistakes[row], table,
+                reversed_=bool(flipped[row]),
+            )  # fmt: skip
         return grades
 
     def _score(
@@ -170,8 +171,9 @@ class OfflineGrader:
         requests: Sequence[GradeRequest],
         cases: Sequence[GradingCase],
         table: EmbeddingTable,
-    ) -> tuple[Scores, Scores, list[list[str]]]:
-        """Stacked P(correct), base features and the common mistakes each answer states."""
+    ) -> tuple[Scores, Scores, list[list[str]], npt.NDArray[np.bool_]]:
+        """Stacked P(correct), base features, the common mistakes each answer states and
+        whether it says the reference's points with the opposite polarity."""
         table.add([deduplicated(r.answer) for r in requests])
         trees, base = tree_scores(self.artifact.models, cases, table)
         ce_ref = self.cross_encoder.score([(c.question, c.references, c.answer) for c in cases])
@@ -185,7 +187,7 @@ class OfflineGrader:
         flipped = np.array([_reversed(c, examples=e) for c, e in zip(cases, has, strict=True)],
                            dtype=bool)  # fmt: skip
         scores[flipped] = np.minimum(scores[flipped], self.thresholds.incorrect - 0.05)
-        return scores, base, [self._mistakes(r, table) for r in requests]
+        return scores, base, [self._mistakes(r, table) for r in requests], flipped
 
     def _mistakes(self, request: GradeRequest, table: EmbeddingTable) -> list[str]:
         """The common mistakes the answer is closer to than to any reference (sentence
@@ -208,6 +210,8 @@ class OfflineGrader:
         base: Scores,
         mistakes: list[str],
         table: EmbeddingTable,
+        *,
+        reversed_: bool,
     ) -> Grade:
         t = self.artifact.thresholds
         flags: list[Flag] = []
@@ -225,7 +229,6 @@ class OfflineGrader:
         cannot_read = unreadable(request.answer, context)
         if cannot_read:
             flags.append(Flag.UNREADABLE)
-        reversed_ = _reversed(_case(request), examples=bool(request.examples))
         verdict, confidence = verdict_for(score, t)
         if cannot_read:
             confidence = min(confidence, 0.5)
