@@ -69,17 +69,13 @@ class Observe:
         REQUEST_ID.set(rid)
         started = time.perf_counter()
         status = 500  # unless the app answers: an exception escaping it becomes a 500
+        recorded = False
 
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableHeaders(scope=message).append(HEADER, rid)
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
             seconds = time.perf_counter() - started
             method = scope["method"] if scope["method"] in METHODS else "other"
             route = route_of(scope)
@@ -92,3 +88,19 @@ class Observe:
                 extra={"method": method, "route": route, "path": scope["path"],
                        "status": status, "duration_ms": millis},
             )  # fmt: skip
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(HEADER, rid)
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Recorded as the last byte leaves, not after the app returns: a client that
+                # has read the whole reply and then scrapes /metrics must find it counted.
+                record()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            record()
