@@ -1,15 +1,19 @@
 """What one ``tutor serve`` adds over its LLM: latency, throughput, CPU and memory per endpoint.
 
     .venv/bin/python benchmarks/service_overhead.py [--latency 0.3] [--clients 20 50]
-        [--seconds 20] [--soak 300] [--workers 1] [--verdict correct]
+        [--seconds 20] [--soak 300] [--learners 200] [--workers 1] [--verdict correct]
         [--endpoints explain chat grade search]
 
 A starlette app on 127.0.0.1 (its own process) plays an OpenAI-compatible provider that
 answers every chat completion after ``--latency`` seconds: an ``Explanation`` citing the first
 passage it was given, a grade (``--verdict``) or plain text, by the schema asked for. A fresh
 data dir is indexed (``tutor index``) and one ``tutor serve --workers N`` is pointed at the fake
-with the LLM cache off. Then, for each client count, closed-loop clients (each sends its next
-request when the last one is answered) load, for ``--seconds`` each:
+with the LLM cache off. As a school's service, it has keys: the script makes an admin key and
+``--learners`` learner keys through ``POST /v1/keys``, and each request goes out with the next
+learner's key, so attempts come from a class of learners, each with a short history, not from
+one learner replaying a growing one (``--learners 0``: keyless local mode, one learner). Then,
+for each client count, closed-loop clients (each sends its next request when the last one is
+answered) load, for ``--seconds`` each:
 
 - the fake LLM directly (the same request an explanation sends): the ceiling of this machine;
 - ``POST /v1/explain``, ``POST /v1/chat/completions`` (a lone question), ``POST
@@ -19,9 +23,12 @@ request when the last one is answered) load, for ``--seconds`` each:
 Per endpoint it prints p50 and p99 latency over the fake's ``--latency`` (search: the whole
 latency), throughput and its ratio to the direct calls, errors, and CPU ms per request: the CPU
 time of every tutor process (``/proc``, so Linux only) over the phase divided by the requests
-answered. Last, a soak grades attempts (with some explains) at the lowest client count for
-``--soak`` seconds and prints the tutor processes' RSS before it, after its first fifth and at
-its end. The load generator and the fake share this machine's CPU with the service.
+answered. Last, a soak at the lowest client count sends mixed traffic for ``--soak`` seconds
+(half the clients grading attempts, a quarter explaining, a quarter chatting, all from the
+learner pool) and prints the RSS of every tutor process together before it and every minute
+(``--soak-interval``), so a plateau shows, and the growth from the first sample to the end (the
+issue's target: at most 5% from minute 1 to minute 5). The load generator and the fake share
+this machine's CPU with the service.
 """
 
 from __future__ import annotations
@@ -34,7 +41,6 @@ import os
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -240,6 +246,7 @@ class Endpoint:
     path: str
     body: Callable[[int], dict[str, Any]]
     llm_calls: int = 1  # the fake's latency is subtracted this many times
+    keyed: bool = True  # sent with a learner's key (the fake itself needs none)
 
 
 def endpoints() -> dict[str, Endpoint]:
@@ -257,7 +264,7 @@ def endpoints() -> dict[str, Endpoint]:
         return {"model": "tutor", "messages": [{"role": "user", "content": question(n)}]}
 
     return {
-        "direct": Endpoint("fake LLM, direct", "POST", "/chat/completions", direct),
+        "direct": Endpoint("fake LLM, direct", "POST", "/chat/completions", direct, keyed=False),
         "explain": Endpoint(
             "POST /v1/explain", "POST", "/v1/explain", lambda n: {"question": question(n)}
         ),
@@ -297,11 +304,24 @@ class Result:
 _counter = iter(range(10**9))
 
 
+def _headers(keys: list[str], n: int) -> dict[str, str]:
+    """Request ``n``'s learner: the pool taken in turn (no header in local mode)."""
+    return {"Authorization": f"Bearer {keys[n % len(keys)]}"} if keys else {}
+
+
 async def load(
-    base: str, endpoint: Endpoint, clients: int, seconds: float, timeout: float = 60
+    base: str,
+    endpoint: Endpoint,
+    clients: int,
+    seconds: float,
+    keys: list[str],
+    timeout: float = 60,
+    result: Result | None = None,
 ) -> Result:
-    """``clients`` closed loops for ``seconds``; a request cut off at the end is not counted."""
-    result = Result()
+    """``clients`` closed loops for ``seconds``; a request cut off at the end is not counted.
+    ``result`` collects as the requests are answered (a soak samples it while it runs)."""
+    result = result if result is not None else Result()
+    keys = keys if endpoint.keyed else []
     stop = time.perf_counter() + seconds
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(
@@ -310,11 +330,12 @@ async def load(
 
         async def client() -> None:
             while time.perf_counter() < stop:
-                body = endpoint.body(next(_counter))
+                n = next(_counter)
+                body, headers = endpoint.body(n), _headers(keys, n)
                 started = time.perf_counter()
                 try:
                     async with session.request(
-                        endpoint.method, base + endpoint.path, json=body
+                        endpoint.method, base + endpoint.path, json=body, headers=headers
                     ) as reply:
                         await reply.read()
                         status = reply.status
@@ -333,18 +354,41 @@ async def load(
     return result
 
 
-async def warm_up(base: str, endpoint: Endpoint, times: int = 3) -> None:
+async def warm_up(base: str, endpoint: Endpoint, keys: list[str], times: int = 3) -> None:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
         for _ in range(times):
-            body = endpoint.body(next(_counter))
-            async with session.request(endpoint.method, base + endpoint.path, json=body) as reply:
+            n = next(_counter)
+            body, headers = endpoint.body(n), _headers(keys, n)
+            url = base + endpoint.path
+            async with session.request(endpoint.method, url, json=body, headers=headers) as reply:
                 if reply.status != 200:
                     raise RuntimeError(f"{endpoint.name}: {reply.status} {await reply.text()}")
 
 
-def measured(base: str, endpoint: Endpoint, clients: int, seconds: float, pid: int) -> Result:
+async def learner_keys(base: str, learners: int) -> list[str]:
+    """An admin key (which ends keyless local mode), then ``learners`` learner keys made with
+    it, as a school's admin would through ``POST /v1/keys``."""
+    if learners <= 0:
+        return []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+
+        async def issue(body: dict[str, str], headers: dict[str, str]) -> str:
+            async with session.post(f"{base}/v1/keys", json=body, headers=headers) as reply:
+                if reply.status != 201:
+                    raise RuntimeError(f"POST /v1/keys: {reply.status} {await reply.text()}")
+                key: str = (await reply.json())["key"]
+                return key
+
+        admin = {"Authorization": f"Bearer {await issue({'role': 'admin'}, {})}"}
+        return [await issue({"role": "learner", "learner_name": f"learner {i}"}, admin)
+                for i in range(learners)]  # fmt: skip
+
+
+def measured(
+    base: str, endpoint: Endpoint, clients: int, seconds: float, pid: int, keys: list[str]
+) -> Result:
     before = cpu_seconds(pid) if pid else 0.0
-    result = asyncio.run(load(base, endpoint, clients, seconds))
+    result = asyncio.run(load(base, endpoint, clients, seconds, keys))
     result.cpu = (cpu_seconds(pid) - before) if pid else 0.0
     return result
 
@@ -372,6 +416,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--seconds", type=float, default=20, help="per endpoint and client count")
     parser.add_argument("--soak", type=float, default=300, help="soak seconds (0: no soak)")
+    parser.add_argument("--soak-interval", type=float, default=60,
+                        help="seconds between the soak's RSS samples")  # fmt: skip
+    parser.add_argument("--learners", type=int, default=200,
+                        help="learner keys taken in turn (0: keyless, one learner)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=1, help="tutor serve --workers")
     parser.add_argument("--tutor", default=str(TUTOR),
                         help="the command that runs tutor (e.g. another checkout's)")  # fmt: skip
@@ -385,59 +433,89 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"service overhead: fake LLM {args.latency * 1000:.0f} ms, tutor serve --workers "
         f"{args.workers}, LLM cache off, {args.seconds:.0f} s per phase, grader says "
-        f"{args.verdict}, {os.cpu_count()} CPUs shared with the clients and the fake"
+        f"{args.verdict}, {args.learners or 'one (local mode)'} learners, "
+        f"{os.cpu_count()} CPUs shared with the clients and the fake"
     )
     command = args.tutor.split()
     with fake_llm(args.latency, args.verdict) as api_base, \
             tempfile.TemporaryDirectory() as tmp, \
             tutor_serve(api_base, args.workers, Path(tmp), command) as (base, pid):  # fmt: skip
+        keys = asyncio.run(learner_keys(base, args.learners))
         for name in args.endpoints:  # warm up: models load on first use
-            asyncio.run(warm_up(base, table[name]))
+            asyncio.run(warm_up(base, table[name], keys))
         print(f"  {'':32} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'ratio':>5} "
               f"{'CPU ms':>6} {'done':>6} {'err':>4}   (latency over the LLM's)")  # fmt: skip
         for clients in args.clients:
             print(f"{clients} concurrent clients")
             direct = measured(api_base, table["direct"], clients,
-                              args.seconds, 0)  # fmt: skip
+                              args.seconds, 0, [])  # fmt: skip
             direct_rate = direct.done / direct.seconds
             print(row(table["direct"].name, direct, args.latency, 1, None))
             for name in args.endpoints:
                 endpoint = table[name]
-                result = measured(base, endpoint, clients, args.seconds, pid)
+                result = measured(base, endpoint, clients, args.seconds, pid, keys)
                 print(row(endpoint.name, result, args.latency, endpoint.llm_calls,
                           direct_rate if endpoint.llm_calls else None))  # fmt: skip
         if args.soak > 0:
-            soak(base, pid, table, min(args.clients), args.soak)
+            mix = {"grade": clients_share(min(args.clients), 2), "explain": 0, "chat": 0}
+            rest = min(args.clients) - mix["grade"]
+            mix["explain"], mix["chat"] = rest - rest // 2, rest // 2
+            asyncio.run(soak(base, pid, table, mix, args.soak, args.soak_interval, keys))
     return 0
 
 
-def soak(base: str, pid: int, table: dict[str, Endpoint], clients: int, seconds: float) -> None:
-    start = rss_mib(pid)
-    first = seconds / 5
+def clients_share(clients: int, parts: int) -> int:
+    return max(1, clients // parts)
 
-    async def both(part: float) -> tuple[Result, Result]:
-        return await asyncio.gather(
-            load(base, table["grade"], clients - clients // 4, part),
-            load(base, table["explain"], clients // 4, part),
-        )
 
-    graded = asyncio.run(both(first))
-    early = rss_mib(pid)
-    rest = asyncio.run(both(seconds - first))
+async def soak(
+    base: str,
+    pid: int,
+    table: dict[str, Endpoint],
+    mix: dict[str, int],
+    seconds: float,
+    interval: float,
+    keys: list[str],
+) -> None:
+    """``mix[name]`` clients on each endpoint at once for ``seconds``; RSS every ``interval``."""
+    results = {name: Result() for name in mix}
+    samples = [(0.0, rss_mib(pid), 0)]
+    started = time.perf_counter()
+
+    async def sample() -> None:
+        while (elapsed := time.perf_counter() - started) < seconds - interval / 2:
+            await asyncio.sleep(min(interval, seconds - elapsed))
+            done = results["grade"].done if "grade" in results else 0
+            samples.append((time.perf_counter() - started, rss_mib(pid), done))
+
+    await asyncio.gather(
+        sample(),
+        *(load(base, table[name], clients, seconds, keys, result=results[name])
+          for name, clients in mix.items() if clients),
+    )  # fmt: skip
     end = rss_mib(pid)
-    attempts = graded[0].done + rest[0].done
-    errors = sum(sum(r.errors.values()) for r in (*graded, *rest))
-    late = rest[0].done
-    per = (end - early) * 1024 / late if late else float("nan")
-    print(
-        f"soak: {seconds:.0f} s of attempts and explains at {clients} clients, "
-        f"{attempts} attempts, {errors} errors"
-    )
-    print(f"  RSS of the tutor processes: {start:.0f} MiB before, {early:.0f} MiB after "
-          f"{first:.0f} s, {end:.0f} MiB at the end ({(end - early) / early:+.1%} from "
-          f"{first:.0f} s, {per:+.1f} KiB per attempt)")  # fmt: skip
-    median = statistics.median(rest[0].latencies) if rest[0].latencies else float("nan")
-    print(f"  attempt p50 latency at the end: {median * 1000:.0f} ms")
+    attempts = results["grade"].done if "grade" in results else 0
+    if samples[-1][0] < seconds - 1:
+        samples.append((time.perf_counter() - started, end, attempts))
+    errors = {name: sum(r.errors.values()) for name, r in results.items()}
+    served = ", ".join(f"{r.done} {name}" for name, r in results.items())
+    print(f"soak: {seconds:.0f} s, {sum(mix.values())} clients "
+          f"({', '.join(f'{c} {n}' for n, c in mix.items())}), {len(keys) or 1} learners: "
+          f"{served} answered, errors {errors}")  # fmt: skip
+    print(f"  {'at s':>6} {'RSS MiB':>8} {'attempts':>8}   (every tutor process together)")
+    for at, rss, done in samples:
+        print(f"  {at:6.0f} {rss:8.1f} {done:8d}")
+    if len(samples) >= 3:
+        _, first, first_done = samples[1]
+        _, last, last_done = samples[-1]
+        per = (last - first) * 1024 / (last_done - first_done) if last_done > first_done else 0.0
+        print(f"  growth from {samples[1][0]:.0f} s to the end: {last - first:+.1f} MiB "
+              f"({(last - first) / first:+.1%}), {per:+.1f} KiB per attempt; before the soak "
+              f"{samples[0][1]:.0f} MiB")  # fmt: skip
+    grade = results.get("grade")
+    if grade and grade.latencies:
+        print(f"  attempt p50 / p99 latency: {grade.pct(0.5) * 1000:.0f} / "
+              f"{grade.pct(0.99) * 1000:.0f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":
