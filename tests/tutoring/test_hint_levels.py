@@ -57,5 +57,5 @@ async def test_a_hint_without_a_period_is_ended_before_the_next_sentence(
     one_hint_tutor: Tutor,
 ) -> None:
     first = body((await one_hint_tutor.hint("pb-01", 1)).hint)
-    assert first.startswith(f"{ONE_HINT}. This question is about ")
+    assert first.startswith(f"{ONE_HINT}. Concepts involved: ")
     assert "readers This" not in first

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tutor.cli import app
-from tutor.corpus import load_corpus
+from tutor.corpus import Item, load_corpus
 from tutor.engines import OfflineEngine
 from tutor.engines.extractive import split_sentences
 from tutor.engines.lexicon import stem, terms
@@ -101,3 +101,52 @@ async def test_level_three_still_works_a_step_and_names_the_one_left(seed_tutor:
     assert "Step 2" not in reply.hint  # the step that chooses the fine-tuned model
     assert reply.hint.endswith("Now take the next step yourself: choose the best method.")
     assert reply.leak_blocked
+
+
+# Level 1 is a nudge: which concept, what to consider. It "names the answer" when a sentence
+# uses any of the correct option's own words: those neither the stem nor another option uses
+# (stemmed), which are what picks that option out. A sentence naming every concept of the
+# item names each option's idea alike, so in it the concepts' own words do not count.
+
+
+def answer_bearing(item: Item) -> set[str]:
+    others = [o.text for o in item.options if o.key != item.answer_key]
+    return terms(item.answer) - terms(item.stem) - set().union(*(terms(o) for o in others))
+
+
+def names_the_answer(hint: str, item: Item, concepts: list[str]) -> set[str]:
+    """The answer-bearing words the hint uses (empty when it only nudges)."""
+    names = [terms(name) for name in concepts]
+    used: set[str] = set()
+    for sentence in split_sentences(hint):
+        words = terms(sentence)
+        neutral = set().union(*names) if all(n <= words for n in names) else set()
+        used |= (answer_bearing(item) - neutral) & words
+    return used
+
+
+def test_the_judge_catches_every_seed_hint_as_the_page_wrote_it(seed_tutor: Tutor) -> None:
+    lesson = seed_tutor.corpus.lessons[LESSON]
+    for item in lesson.items:
+        concepts = [c.name for c in lesson.concepts if c.id in item.concepts]
+        # What level 1 said before: the page's hint, then the concepts.
+        old = f"{item.hints[0]}. This question is about {', '.join(concepts)}."
+        assert names_the_answer(old, item, concepts), item.id
+    # ... and lets a nudge through that names the concepts without picking one.
+    first = lesson.items[0]
+    concepts = [c.name for c in lesson.concepts if c.id in first.concepts]
+    assert len(concepts) == 2
+    assert not names_the_answer(f"Think about {', '.join(concepts)}.", first, concepts)
+
+
+async def test_level_one_hints_of_the_seed_items_nudge_without_naming_the_answer(
+    seed_tutor: Tutor,
+) -> None:
+    lesson = seed_tutor.corpus.lessons[LESSON]
+    for item in lesson.items:
+        concepts = [c.name for c in lesson.concepts if c.id in item.concepts]
+        reply = await seed_tutor.hint(item.id, 1)
+        nudge = reply.hint.split("): ", 1)[1]
+        assert not names_the_answer(nudge, item, concepts), (item.id, nudge)
+        assert all(name in nudge for name in concepts), nudge  # still says which concepts
+        assert item.hints[0] not in nudge, item.id

@@ -1,15 +1,18 @@
 """Hints made from an item's own material: its hints, solution steps and common mistakes.
 
 ``ladder`` lists candidate hints for a level, most helpful first; a later candidate gives away
-less. The offline engine answers with the first one, and the hint service walks down the list
-when a hint (from any engine) fails the leak check. Level 3 walks through the solution steps
-but never the last one, which is where an item's answer usually is, then fewer of them (an
-imported item's step before a closing recap may choose the answer), then their titles.
+less. Level 1 is a nudge: the item's first hint unless it points at the answer (``nudges``),
+with the concepts involved. The offline engine answers with the first candidate, and the hint
+service walks down the list when a hint (from any engine) fails the leak check. Level 3 walks
+through the solution steps but never the last one, which is where an item's answer usually
+is, then fewer of them (an imported item's step before a closing recap may choose the
+answer), then their titles.
 """
 
 from __future__ import annotations
 
-from tutor.corpus import Item, Lesson
+from tutor.corpus import Item, ItemType, Lesson
+from tutor.engines.nudges import points_at_answer
 
 LEVEL_NAMES = {1: "a nudge", 2: "a strategy", 3: "a worked step"}
 
@@ -27,14 +30,31 @@ def concept_names(lesson: Lesson, item: Item) -> str:
 def pointer(lesson: Lesson, item: Item) -> str:
     """The most general hint: where to look. It names the lesson and the concepts only."""
     return (
-        f'Look back at the lesson "{lesson.title}", on {concept_names(lesson, item)}, and ask '
-        "yourself which idea the question is testing."
+        f'Look back at the lesson "{lesson.title}", on {concept_names(lesson, item)}, and work '
+        "out which idea is being tested."
     )
 
 
 def _nudges(lesson: Lesson, item: Item) -> list[str]:
-    about = f"This question is about {concept_names(lesson, item)}."
-    return [f"{_sentence(item.hints[0])} {about}" if item.hints else about, pointer(lesson, item)]
+    """The item's first hint, unless it points at the answer (an imported page's hint often
+    restates it: "If prompts fail, fine-tune with data"), then the concepts involved; else
+    what to consider, then the concepts."""
+    about = f"Concepts involved: {concept_names(lesson, item)}."
+    first = _sentence(item.hints[0]) if item.hints else None
+    if first is None or points_at_answer(lesson, item, first):
+        first = _CONSIDER[item.type]
+    return [f"{first} {about}", pointer(lesson, item)]
+
+
+_CONSIDER = {
+    ItemType.MULTIPLE_CHOICE: (
+        "For each option, work out what it would change, and whether the situation described "
+        "needs that."
+    ),
+    ItemType.FREE_TEXT: (
+        "Before you write, name the idea the situation turns on and what it implies here."
+    ),
+}
 
 
 def _strategies(lesson: Lesson, item: Item, mistake: str | None) -> list[str]:

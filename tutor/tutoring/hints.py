@@ -1,10 +1,12 @@
 """Hints in three levels that never give the answer away.
 
 Every hint, from either engine, goes through the item's :class:`AnswerGuard` before it is
-returned. A leaking hint is replaced by the first safe candidate from the item's own material
-(``hint_ladder``), or by a pointer to the lesson, and counted (``leaks_blocked``, a log line,
-``leak_blocked`` in the reply). With a session, the hint sees the learner's latest attempt at
-the item and is added to the session's messages, so a follow-up "why?" can build on it.
+returned, and a level-1 hint (a nudge) must not point at the answer either
+(``tutor.engines.nudges``). A leaking hint is replaced by the first safe candidate from the
+item's own material (``hint_ladder``), or by a pointer to the lesson, and counted
+(``leaks_blocked``, a log line, ``leak_blocked`` in the reply). With a session, the hint sees
+the learner's latest attempt at the item and is added to the session's messages, so a
+follow-up "why?" can build on it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from tutor.corpus import Corpus
 from tutor.engines import Draft, Engine, HintRequest, OfflineEngine, hint_ladder
+from tutor.engines.nudges import points_at_answer
 from tutor.errors import BadRequestError
 from tutor.retrieval import Embedder
 from tutor.store import ChatSessionRecord, Database, add_message
@@ -77,23 +80,35 @@ class Hinter:
             guard = guard_for(request.lesson, request.item, self.embedder)
             self._guards[request.item.id] = guard
         text = draft.text.strip()
-        verdict = guard.check(text) if text else None
-        if verdict is not None and not verdict.leaked:
+        reason = self._leak(request, guard, text)
+        if reason is None:
             item_id, level = request.item.id, request.level
             return HintReply(item_id, level, text, draft.engine, draft.prompt, False)
         self.leaks_blocked += 1
         logger.warning(
             "hint blocked item=%s level=%d engine=%s prompt=%s reason=%s",
-            request.item.id, request.level, draft.engine, draft.prompt,
-            verdict.reason if verdict else "empty hint",
+            request.item.id, request.level, draft.engine, draft.prompt, reason,
         )  # fmt: skip
         offline = draft.engine == OfflineEngine.name
         candidates = hint_ladder.ladder(request.lesson, request.item, request.level)
         safe = next(
-            (c for c in candidates if not guard.check(c).leaked),
+            (c for c in candidates if self._leak(request, guard, c) is None),
             "Re-read the question and make a first attempt; then ask for the next hint level.",
         )
         label = hint_ladder.label(request.level, offline=offline)
         return HintReply(
             request.item.id, request.level, label + safe, draft.engine, SAFE_PROMPT, True
         )
+
+    @staticmethod
+    def _leak(request: HintRequest, guard: AnswerGuard, text: str) -> str | None:
+        """Why ``text`` may not be this hint, or None: it leaks the answer, or, at level 1 (a
+        nudge), it points at it."""
+        if not text:
+            return "empty hint"
+        verdict = guard.check(text)
+        if verdict.leaked:
+            return verdict.reason
+        if request.level == 1 and points_at_answer(request.lesson, request.item, text):
+            return "the nudge points at the answer"
+        return None
