@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+import uvloop
 
 from tutor.errors import OverloadedError
 from tutor.offload import WorkerPool, offload
@@ -38,9 +39,23 @@ def test_a_full_queue_refuses_the_next_call_at_once() -> None:
 
 
 async def test_offload_gives_up_on_a_call_that_waits_past_the_timeout() -> None:
+    await _gives_up_in_time()
+
+
+def test_offload_gives_up_in_time_on_uvloop_too() -> None:
+    """uvicorn runs uvloop, whose loop has no ``_default_executor`` to find the pool by: the
+    queue timeout did not apply in ``tutor serve`` (offload fell back to to_thread)."""
+    loop = uvloop.new_event_loop()
+    try:
+        loop.run_until_complete(_gives_up_in_time())
+    finally:
+        loop.close()
+
+
+async def _gives_up_in_time() -> None:
     pool = WorkerPool(threads=1, queue_limit=10, queue_timeout=0.2)
     pool.install()
-    gate, ran = threading.Event(), []
+    gate, ran = threading.Event(), list[str]()
     try:
         busy = asyncio.ensure_future(offload(gate.wait, 5))
         await asyncio.sleep(0.05)

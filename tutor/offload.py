@@ -12,16 +12,23 @@ once with :class:`OverloadedError` (HTTP 503 with ``Retry-After``), and a call t
 ``TUTOR_QUEUE_TIMEOUT`` seconds without a worker is dropped the same way (:func:`offload`
 drops it when the time is up; a plain ``asyncio.to_thread`` call when a worker reaches it).
 Nothing piles up without bound, and no request waits longer than that for a worker.
+
+Background calls (:meth:`WorkerPool.background`: cache writes a reply need not wait for, see
+:mod:`tutor.write_behind`) run one at a time in the pool's own writer thread, not in its workers:
+a write stuck on a database lock must not take the threads requests need. At most
+``queue_limit`` are pending; the service waits for them at shutdown (:meth:`WorkerPool.drain`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import math
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +40,7 @@ from tutor.metrics import WORKER_BUSY, WORKER_REFUSED, WORKER_THREADS, WORKER_WA
 
 P = ParamSpec("P")
 T = TypeVar("T")
+logger = logging.getLogger("tutor.offload")
 
 
 def default_threads() -> int:
@@ -60,6 +68,9 @@ class WorkerPool(ThreadPoolExecutor):
         self.threads, self.queue_limit, self.queue_timeout = threads, queue_limit, queue_timeout
         self._lock = threading.Lock()
         self._waiting = self._running = self._refused = 0
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tutor-write")
+        self._behind: set[Future[Any]] = set()  # background calls not finished yet
+        self.background_limit = queue_limit
         WORKER_THREADS.inc(threads)
 
     @classmethod
@@ -120,23 +131,73 @@ class WorkerPool(ThreadPoolExecutor):
                 self._waiting -= 1
             WORKER_WAITING.dec()
 
+    def background(self, fn: Callable[..., Any], /, *args: Any) -> bool:
+        """``fn(*args)`` in the writer thread, awaited by nobody; an error is logged. False
+        (and nothing runs) when ``background_limit`` calls are pending: the caller then does
+        the work itself, so the backlog stays bounded and nothing is lost."""
+        with self._lock:
+            if len(self._behind) >= self.background_limit or self._shutdown:
+                return False
+            # in the caller's context, as offload() does (its request id in log lines)
+            future = self._writer.submit(contextvars.copy_context().run, fn, *args)
+            self._behind.add(future)
+        future.add_done_callback(self._background_done)
+        return True
+
+    def _background_done(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._behind.discard(future)
+        if not future.cancelled() and (error := future.exception()) is not None:
+            logger.warning("a background call failed (%s: %s)", type(error).__name__, error)
+
+    def pending_background(self) -> int:
+        with self._lock:
+            return len(self._behind)
+
+    async def drain(self, timeout: float = 30.0) -> int:
+        """Wait (at most ``timeout`` seconds) for the background calls still pending, as a
+        service shuts down; how many did not finish (logged)."""
+        with self._lock:
+            pending = [asyncio.wrap_future(f) for f in self._behind]
+        if not pending:
+            return 0
+        _, late = await asyncio.wait(pending, timeout=timeout)
+        if late:
+            logger.warning("%d background calls (cache writes) did not finish within %g s of "
+                           "shutting down; they are lost", len(late), timeout)  # fmt: skip
+        return len(late)
+
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if not self._shutdown:  # the threads leave the metrics once
             WORKER_THREADS.dec(self.threads)
+        self._writer.shutdown(wait=wait, cancel_futures=cancel_futures)
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
     def install(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Make this pool the loop's default executor (``asyncio.to_thread`` runs here)."""
-        (loop or asyncio.get_running_loop()).set_default_executor(self)
+        loop = loop or asyncio.get_running_loop()
+        loop.set_default_executor(self)
+        _INSTALLED[loop] = self
+
+
+# The pool installed on each loop: loops have no getter for their default executor, and
+# uvloop's (what uvicorn runs) has no ``_default_executor`` attribute to read either.
+_INSTALLED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WorkerPool] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def current_pool() -> WorkerPool | None:
+    """The running loop's :class:`WorkerPool`, if one is installed (in the service)."""
+    return _INSTALLED.get(asyncio.get_running_loop())
 
 
 async def offload(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """``fn(*args, **kwargs)`` in a worker thread of the running loop's pool; a call still
     waiting for a worker after the pool's ``queue_timeout`` is dropped with
     :class:`OverloadedError`. Without a :class:`WorkerPool` it is ``asyncio.to_thread``."""
-    loop = asyncio.get_running_loop()
-    pool = getattr(loop, "_default_executor", None)  # what set_default_executor set (no getter)
-    if not isinstance(pool, WorkerPool):
+    pool = current_pool()
+    if pool is None:
         return await asyncio.to_thread(fn, *args, **kwargs)
     started, context = threading.Event(), contextvars.copy_context()
 

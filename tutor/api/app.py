@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         services.workers.install()  # asyncio.to_thread and offload() run in the bounded pool
         yield
+        await services.workers.drain()  # the cache writes still pending reach the database
         services.close()
         forget_process(os.getpid())  # this worker's gauges leave the other workers' sums
 

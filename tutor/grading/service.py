@@ -70,6 +70,7 @@ from tutor.metrics import CACHE_REQUESTS, GRADE_STAND_INS, GRADES
 from tutor.offload import offload
 from tutor.retrieval.embedder import Embedder, embedder_named
 from tutor.store import Database, teacher_graded_answers
+from tutor.write_behind import WriteBehind
 
 MAX_ANSWER_CHARS = 5_000
 OFFLINE_BATCH = 32  # answers per offline pass when concurrent requests are coalesced
@@ -97,6 +98,8 @@ class GradingService:
             raise ConfigurationError(offline_problem or "no grader: set TUTOR_MODEL or install "
                                      "the offline grader artifact")  # fmt: skip
         self.offline, self.llm, self.cache = offline, llm, cache
+        # new grades are cached after the reply, readable here until written
+        self._writes = WriteBehind(cache.put_many) if cache is not None else None
         self.ranker = ranker or ExampleRanker(None)
         self.concurrency = concurrency
         self.database = database  # teacher-graded attempts become an item's graded examples
@@ -193,8 +196,11 @@ class GradingService:
         keys = [grade_key(self.version, r) for r in requests]
         cache = self.cache
         grades: list[Grade | None] = [None] * len(keys)
-        if cache is not None:
-            grades = await offload(cache.get_many, keys)
+        if cache is not None and self._writes is not None:
+            grades = [self._writes.get(key) for key in keys]
+            if any(g is None for g in grades):
+                stored = await offload(cache.get_many, keys)
+                grades = [g if g is not None else s for g, s in zip(grades, stored, strict=True)]
         todo = [i for i, g in enumerate(grades) if g is None]
         # in flight: one grade per key, shared with whoever asks for it meanwhile (a stand-in
         # for the model's grade only with callers that accept one)
@@ -206,8 +212,8 @@ class GradingService:
             _measure(fresh)
             keep = [(f.removesuffix(mode), g) for f, g in zip(flights, fresh, strict=True)
                     if Flag.LLM_UNAVAILABLE not in g.flags]  # fmt: skip
-            if cache is not None and keep:
-                await offload(cache.put_many, keep)
+            if self._writes is not None:
+                await self._writes.put(keep)  # in the background in the service
             return fresh
 
         shared = await self._flights.run([keys[i] + mode for i in todo], grade_fresh)

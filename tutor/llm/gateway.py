@@ -1,7 +1,9 @@
 """The LLM gateway: every model call in tutor goes through one :class:`Gateway`.
 
 A call is looked up in the cache, sent with bounded retries and fallbacks, priced, recorded
-in the usage ledger (one log line each) and cached once accepted.
+in the usage ledger (one log line each) and cached once accepted. The cache write does not hold
+up the reply: in the service it runs in the background (:mod:`tutor.write_behind`), and the
+reply is served from memory to identical requests until it is written.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tutor.llm.usage import UsageLedger, UsageRecord, add_costs
 from tutor.metrics import CACHE_REQUESTS
 from tutor.offload import offload
 from tutor.store import Database
+from tutor.write_behind import WriteBehind
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -60,6 +63,7 @@ class Gateway:
         self.api_base = api_base
         self.timeout = timeout
         self.cache = cache
+        self._writes = WriteBehind(self._put_many) if cache is not None else None
         self.ledger = ledger if ledger is not None else UsageLedger()
         self.policy = RetryPolicy(max_retries, base_delay=base_delay, max_delay=max_delay)
         self._dispatch = Dispatcher(
@@ -210,7 +214,9 @@ class Gateway:
         if self.cache is None:
             return None
         started = time.perf_counter()
-        hit = await offload(self.cache.get, key)
+        hit = self._writes.get(key) if self._writes is not None else None
+        if hit is None:
+            hit = await offload(self.cache.get, key)
         CACHE_REQUESTS.labels("llm", "miss" if hit is None else "hit").inc()
         if hit is None:
             return None
@@ -236,9 +242,15 @@ class Gateway:
         )
 
     async def _store(self, key: str, reply: Completion) -> None:
-        if self.cache is not None:
+        """Cached in the background; read from memory by identical requests until written."""
+        if self._writes is not None:
             cached = CachedReply(text=reply.text, model=reply.model, usage=reply.usage)
-            await offload(self.cache.put, key, cached)
+            await self._writes.put([(key, cached)])
+
+    def _put_many(self, entries: Sequence[tuple[str, CachedReply]]) -> None:
+        assert self.cache is not None
+        for key, reply in entries:
+            self.cache.put(key, reply)
 
 
 def _structured(
