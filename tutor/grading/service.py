@@ -8,9 +8,10 @@
 Without ``TUTOR_MODEL`` the offline grader grades. With it, the model grades (majority vote of
 ``TUTOR_GRADE_SAMPLES``) and the offline grader, when its artifact is installed, grades the same
 answer as the second opinion the injection defence needs (:mod:`tutor.grading.attacks.guard`)
-wherever that opinion can change the outcome: when the model awards the answer something or
-the answer is flagged (:func:`~tutor.grading.attacks.guard.needs_offline`); a model's
-``incorrect`` for an unflagged answer stands without it, as that is most of the grader's CPU.
+wherever that opinion can change the outcome: when the model calls the answer correct or the
+answer is flagged (:func:`~tutor.grading.attacks.guard.needs_offline`); a model's ``incorrect``
+or ``partially_correct`` for an unflagged answer stands without it, as that is most of the
+grader's CPU.
 Every grade goes through the cache first (:mod:`tutor.grading.cache`), and identical requests
 (the cache's key) graded at the same time are graded once, with or without the cache
 (:class:`~tutor.llm.flight.SharedFlights`). The offline grades of concurrent requests run as
@@ -74,7 +75,7 @@ from tutor.write_behind import WriteBehind
 
 MAX_ANSWER_CHARS = 5_000
 OFFLINE_BATCH = 32  # answers per offline pass when concurrent requests are coalesced
-DETECTOR = "attacks@2"  # bump when the detector or the guard changes what a grade may be
+DETECTOR = "attacks@3"  # bump when the detector or the guard changes what a grade may be
 logger = logging.getLogger("tutor.grading")
 # What the model failing looks like: the offline grade stands in. Configuration errors are
 # the provider refusing the credentials or the model (a setting to fix, logged as an error);
@@ -249,7 +250,7 @@ class GradingService:
         answered = await asyncio.gather(*(one(requests[i]) for i in live))
         replies = dict(zip(live, answered, strict=True))
         # The offline grader runs only where its grade can change the outcome: the guard's
-        # second opinion on a grade the model awards or on a flagged answer, or a stand-in.
+        # second opinion on a model's correct or on a flagged answer, or a stand-in.
         second = [
             i
             for i, reply in replies.items()

@@ -11,8 +11,10 @@
 A strong disagreement on an answer nobody flagged keeps the model's grade, for review.
 
 The offline grade is asked for only where it can change the outcome (:func:`needs_offline`):
-a fooled model raises a grade, so an unflagged answer the model grades ``incorrect`` keeps that
-grade without a second opinion (which is most of the CPU an LLM-graded answer costs).
+a flagged answer, or one the model calls ``correct``. A fooled model raises a grade, and what
+must never happen without a teacher's review is a wrong answer graded correct; so an unflagged
+answer the model grades ``incorrect`` or ``partially_correct`` keeps that grade without a second
+opinion (which is most of the CPU an LLM-graded answer costs).
 """
 
 from __future__ import annotations
@@ -58,9 +60,12 @@ def flagged(detection: Detection, llm: Grade) -> bool:
 
 def needs_offline(llm: Grade, detection: Detection) -> bool:
     """Whether :func:`guard_llm` needs the offline grade to judge the model's: the answer is
-    flagged, or the model awards it something (a verdict above incorrect). So a model fooled
-    into raising a wrong answer is always checked, and no correct answer goes to review."""
-    return flagged(detection, llm) or llm.verdict is not Verdict.INCORRECT
+    flagged, or the model calls it correct. So a model fooled into calling a wrong answer
+    correct is always checked, and no answer goes to review for a grade the model withheld.
+
+    Given up: an unflagged ``partially_correct`` on which the offline grade is more than
+    ``GAP`` away (either way) is no longer sent to review."""
+    return flagged(detection, llm) or llm.verdict is Verdict.CORRECT
 
 
 def guard_offline(raw: Grade, cleaned: Grade | None, detection: Detection) -> Grade:
