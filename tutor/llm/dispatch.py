@@ -55,7 +55,8 @@ class Dispatcher:
             return model, reply
 
         model, reply = await self._with_fallbacks(call, request, started)
-        return self._account(request, model, reply.text, reply.usage, started, kind)
+        cost = reply.cost_usd if reply.priced else provider.cost_usd(model, reply.usage)
+        return self._account(request, model, reply.text, reply.usage, started, kind, cost)
 
     async def stream(
         self,
@@ -106,7 +107,8 @@ class Dispatcher:
         finally:  # also when the reader stops early: release the connection now
             if (close := getattr(chunks, "aclose", None)) is not None:
                 await close()
-        on_done(self._account(request, model, "".join(parts), usage, started, "stream"))
+        cost = provider.cost_usd(model, usage) if usage is not None else None
+        on_done(self._account(request, model, "".join(parts), usage, started, "stream", cost))
 
     async def _with_fallbacks(
         self, call: Callable[[str], Awaitable[R]], request: ChatRequest, started: float
@@ -140,9 +142,9 @@ class Dispatcher:
         usage: TokenUsage | None,
         started: float,
         kind: str,
+        cost: float | None,
     ) -> Completion:
-        """Price and record a reply; a stream that reported no usage has an unknown cost."""
-        cost = provider.cost_usd(model, usage) if usage is not None else None
+        """Record a priced reply; a stream that reported no usage has an unknown cost."""
         usage = usage or TokenUsage()
         self.ledger.record(
             UsageRecord(
