@@ -23,6 +23,7 @@ from tutor.retrieval.exact_search import DEFAULT_PASSAGES, PassageBlocks, rank
 from tutor.retrieval.filters import PassageFilter
 from tutor.retrieval.manifests import ManifestStore, build_manifests, concept_key, lesson_key
 from tutor.retrieval.query_cache import DEFAULT_SIZE, QueryEmbeddingCache
+from tutor.retrieval.result_cache import SearchResultCache
 
 Progress = Callable[[int, int], None]
 
@@ -85,7 +86,8 @@ def open_client(settings: Settings, *, fresh: bool = False) -> ClientAPI:
 class PassageIndex:
     """Passages of a corpus in one Chroma collection, keyed by stable passage id.
 
-    Query vectors are kept in a :class:`QueryEmbeddingCache` of ``query_cache`` entries (0: off).
+    Query vectors are kept in a :class:`QueryEmbeddingCache` of ``query_cache`` entries (0: off),
+    and as many search results in a :class:`SearchResultCache` (cleared when this index changes).
     A search filtered by lesson or concept ranks the passages of that filter's manifest
     (:mod:`tutor.retrieval.manifests`), whose vectors are cached for up to ``block_passages``
     passages; ``manifests=False``, an index without manifests and a filter on the kind alone
@@ -105,6 +107,7 @@ class PassageIndex:
     ):
         self.embedder = embedder
         self.queries = QueryEmbeddingCache(embedder, query_cache)
+        self.results: SearchResultCache[Hit] = SearchResultCache(query_cache)
         self.manifests = ManifestStore(client, collection)
         self.use_manifests = manifests
         self.paths: Counter[str] = Counter()
@@ -159,6 +162,7 @@ class PassageIndex:
 
     def sync(self, corpus: Corpus, progress: Progress | None = None) -> SyncReport:
         """Embed new and changed passages only, and remove passages no longer in the corpus."""
+        self.results.clear()  # also if the sync fails halfway
         wanted = {lesson.passage_id(p): (lesson, p) for lesson, p in corpus.passages()}
         stored = self.collection.get(include=["metadatas"])
         stored_hash = {
@@ -204,6 +208,14 @@ class PassageIndex:
         if not 1 <= k <= 100:
             raise BadRequestError("k must be between 1 and 100")
         chosen = PassageFilter(lesson or None, concept or None, kind or None)
+        key = (query, k, chosen)
+        found = self.results.get(key)
+        if found is None:
+            found = self._search(query, k, chosen)
+            self.results.put(key, found)
+        return found
+
+    def _search(self, query: str, k: int, chosen: PassageFilter) -> list[Hit]:
         vector = self.queries.embed([query])
         if chosen:
             hits = self._from_manifest(vector, k, chosen)
