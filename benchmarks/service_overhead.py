@@ -446,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'':32} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'ratio':>5} "
               f"{'CPU ms':>6} {'done':>6} {'err':>4}   (latency over the LLM's)")  # fmt: skip
         for clients in args.clients:
-            print(f"{clients} concurrent clients")
+            print(f"{clients} concurrent clients (load average {os.getloadavg()[0]:.1f})")
             direct = measured(api_base, table["direct"], clients,
                               args.seconds, 0, [])  # fmt: skip
             direct_rate = direct.done / direct.seconds
@@ -502,7 +502,8 @@ async def soak(
     print(f"soak: {seconds:.0f} s, {sum(mix.values())} clients "
           f"({', '.join(f'{c} {n}' for n, c in mix.items())}), {len(keys) or 1} learners: "
           f"{served} answered, errors {errors}")  # fmt: skip
-    print(f"  {'at s':>6} {'RSS MiB':>8} {'attempts':>8}   (every tutor process together)")
+    print(f"  {'at s':>6} {'RSS MiB':>8} {'attempts':>8}   (every tutor process together; "
+          f"load average {os.getloadavg()[0]:.1f} at the end)")  # fmt: skip
     for at, rss, done in samples:
         print(f"  {at:6.0f} {rss:8.1f} {done:8d}")
     if len(samples) >= 3:
