@@ -7,7 +7,7 @@ import pytest
 
 from tutor.corpus import Corpus, Item, ItemType
 from tutor.retrieval import PassageIndex
-from tutor.variants import Thresholds, VariantService, build_candidates, text
+from tutor.variants import Thresholds, VariantService, build_candidates, quantities, text
 
 MULTIPLE_CHOICE = ["pb-01", "ctx-01", "pi-01", "eval-05"]
 FREE_TEXT = ["ctx-02", "ctx-04", "samp-04", "so-02"]
@@ -42,7 +42,10 @@ async def test_variants_are_valid_new_grounded_items_on_the_same_concepts(
         assert provenance["parent"] == item_id and provenance["prompt"] == "offline-templates@1"
         assert provenance["engine"] == "offline" and provenance["seed"] == 0
         assert provenance["difficulty"]["label"] == variant.difficulty.value
-        assert provenance["validation"]["key"]["method"] == "embedding"
+        scaled = provenance["transformation"] == "new_quantities"
+        assert provenance["validation"]["key"]["method"] == (
+            "recomputed" if scaled else "embedding"
+        )
         assert provenance["validation"]["grounding"]["score"] >= Thresholds().grounding
 
 
@@ -60,6 +63,11 @@ def test_every_template_variant_keeps_a_correct_key(item_id: str, starter_corpus
         elif kind == "to_free_text":
             assert variant.type is ItemType.FREE_TEXT and not variant.options
             assert variant.answer == _correct_text(parent)
+        elif kind == "new_quantities":
+            assert quantities.check(variant)[0]  # every equation recomputed holds
+            assert quantities.masked(_correct_text(variant)) == quantities.masked(
+                _correct_text(parent)
+            )
         else:
             assert _correct_text(variant) == _correct_text(parent)
         if parent.type is ItemType.MULTIPLE_CHOICE and variant.options:
@@ -80,7 +88,7 @@ def test_forms_change_both_ways(starter_corpus: Corpus) -> None:
         c.item for c in build_candidates(lesson, choice) if c.transformation == "to_free_text"
     ]
     assert opened and opened[0] is not None
-    assert opened[0].stem.startswith("What kind of prompt gives")
+    assert "What kind of prompt gives" in opened[0].stem
     assert not any("option" in h.lower() for h in opened[0].hints)
     assert opened[0].difficulty.value == "medium"  # recall is harder than recognition
 
