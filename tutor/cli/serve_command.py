@@ -46,6 +46,9 @@ def serve(
     """Run the HTTP service (JSON API, docs at /docs, and the web page at /).
 
     With no API key yet it runs in single-user local mode and only on a loopback address."""
+    from tutor.malloc_arenas import limit_arenas
+
+    limit_arenas()  # before any worker thread: memory that stops growing (malloc_arenas.py)
     import uvicorn
 
     from tutor.api import create_app
