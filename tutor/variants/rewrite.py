@@ -39,7 +39,7 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     (
         "An online bookshop run by three engineers sells second-hand and rare books to "
         "collectors in Europe and North America.",
-        "the bookshop's engineers",
+        "the bookshop's lead engineer",
     ),
     (
         "An insurance firm's claims department handles motor, home and travel claims, and "
@@ -59,10 +59,10 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     (
         "A bank's compliance group monitors payments and customer messages, and regulators "
         "can ask it to explain any automated decision.",
-        "the bank's compliance engineers",
+        "the bank's compliance-technology team",
     ),
 )
-_ACTOR = re.compile(r"^(?:A|Your) (?:team|developer|engineer)(?P<poss>'s)?\b")
+_ACTOR = re.compile(r"^(?:An?|Your) (?:team|developer|engineer)(?P<poss>'s)?\b")
 
 # (kind, pattern on the ask) in the order they are tried.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -171,7 +171,8 @@ def scene(scenario: Sequence[str], place: int) -> list[str]:
     moved = [
         _ACTOR.sub(lambda m: actor[0].upper() + actor[1:] + (m["poss"] or ""), s) for s in scenario
     ]
-    return [sentence, *moved]
+    asks = f"{actor[0].upper()}{actor[1:]} asks you this."
+    return [sentence, *moved] if moved else [sentence, asks]
 
 
 def setting(stem: str, place: int) -> str:
