@@ -127,3 +127,20 @@ def test_a_leaking_hint_is_blocked(llm: tuple[httpx.Client, FakeOpenAI]) -> None
 
     assert body["leak_blocked"] is True and body["engine"] == MODEL
     assert body["prompt"] == "safe_hint@1" and "(C)" not in body["hint"]
+
+
+def test_a_model_nudge_that_points_at_the_answer_is_replaced_at_level_one(
+    llm: tuple[httpx.Client, FakeOpenAI],
+) -> None:
+    http, fake = llm
+    # samp-03's answer: "the smallest top set whose probabilities reach at least 0.9". The leak
+    # check lets this through (two of its words), but as a nudge it names the deciding idea.
+    pointed = "Keep adding tokens until the running total reaches at least the threshold."
+    fake.texts.append(pointed)
+    nudge = http.post("/v1/items/samp-03/hints", json={"level": 1}).json()
+    fake.texts.append(pointed)
+    strategy = http.post("/v1/items/samp-03/hints", json={"level": 2}).json()
+
+    assert nudge["leak_blocked"] is True and nudge["prompt"] == "safe_hint@1"
+    assert pointed not in nudge["hint"] and "running total first reaches" in nudge["hint"]
+    assert strategy["leak_blocked"] is False and strategy["hint"] == pointed  # level 2 may
