@@ -3,13 +3,15 @@ store; the API tests use the real uvicorn server of tests/api."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.api.conftest import client, server_url
-from tutor.config import Settings
+from tutor.config import Settings, get_settings
 from tutor.corpus import Corpus, Item
 from tutor.retrieval import MiniLMEmbedder, PassageIndex
 from tutor.store import Database, open_database
@@ -35,6 +37,16 @@ class ScriptedGenerator:
 
     async def candidates(self, request: GenerationRequest) -> Sequence[Candidate]:
         return self._candidates
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, indexed_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data folder holding a copy of the session's passage index."""
+    target = tmp_path / "data"
+    shutil.copytree(indexed_data_dir / "chroma", target / "chroma")
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(target))
+    get_settings.cache_clear()
+    return target
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ fresh data dir."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +15,6 @@ from tutor.config import get_settings
 from tutor.store import list_variants, open_database
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, indexed_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh data folder holding a copy of the session's passage index."""
-    target = tmp_path / "data"
-    shutil.copytree(indexed_data_dir / "chroma", target / "chroma")
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(target))
-    get_settings.cache_clear()
-    return target
 
 
 def run_json(*args: str) -> Any:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,22 +16,12 @@ from typer.testing import CliRunner
 
 from tests.variants.conftest import variant_of
 from tutor.cli import app
-from tutor.config import get_settings
 from tutor.corpus import Corpus, Item, ItemType
 from tutor.engines.extractive import split_sentences
 from tutor.variants import Candidate, VariantService
 from tutor.variants.rewrite import claim, setting
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, indexed_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(indexed_data_dir / "chroma", target / "chroma")
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(target))
-    get_settings.cache_clear()
-    return target
 
 
 def generate(item_id: str, n: int) -> list[dict[str, Any]]:
