@@ -46,9 +46,9 @@ def serve(
     """Run the HTTP service (JSON API, docs at /docs, and the web page at /).
 
     With no API key yet it runs in single-user local mode and only on a loopback address."""
-    from tutor.malloc_arenas import limit_arenas
+    from tutor.malloc_arenas import with_capped_arenas
 
-    limit_arenas()  # before any worker thread: memory that stops growing (malloc_arenas.py)
+    with_capped_arenas()  # runs this command again with MALLOC_ARENA_MAX=2 (malloc_arenas.py)
     import uvicorn
 
     from tutor.api import create_app
