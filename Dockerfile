@@ -24,5 +24,9 @@ RUN useradd --system --uid 10001 --no-create-home --home-dir /app --shell /usr/s
 USER tutor:tutor
 
 ENV TUTOR_CORPUS_DIR=/app/corpus TUTOR_PROMPTS_DIR=/app/prompts TUTOR_DATA_DIR=/data
+# Two glibc malloc arenas: without the cap a service's RSS grew ~67 KiB per graded answer with
+# no plateau (docs/design/serving.md). tutor serve sets it itself by starting again; set here,
+# it starts once, and the Chroma server run from this image gets it too.
+ENV MALLOC_ARENA_MAX=2
 EXPOSE 8000
 CMD ["tutor", "serve", "--host", "0.0.0.0", "--port", "8000"]
