@@ -1,11 +1,12 @@
-"""Fewer glibc malloc arenas for ``tutor serve``: memory that stops growing.
+"""Fewer glibc malloc arenas for ``tutor serve``: less freed memory stranded between threads.
 
 glibc gives threads that allocate at once arenas of their own, up to 8 per core, and memory
 freed in one arena is not reused by another. The service's worker threads (embedding, Chroma,
 the offline grader, the database) allocate and free short-lived arrays all day, so freed memory
 piled up in many arenas: a 5-minute soak (``benchmarks/service_overhead.py``, 20 clients) grew
 67 KiB per graded attempt with no plateau. ``MALLOC_ARENA_MAX=2``, the usual setting for
-long-running Python services, took that to 19.5-32 KiB (the grader's bounded tables filling).
+long-running Python services, took that to 19.5-37 KiB (mostly the grader's bounded tables
+filling).
 
 glibc reads ``MALLOC_ARENA_MAX`` once, when the process starts; ``mallopt`` later did less (42
 against 32 KiB per attempt, side by side). So :func:`with_capped_arenas` runs ``tutor serve``
