@@ -10,13 +10,14 @@ import numpy as np
 from tutor.grading import artifact
 from tutor.grading.cross_encoder import CrossEncoder
 from tutor.grading.features import ALL_FEATURES, BASE_FEATURES
+from tutor.retrieval.embedder import QINT8
 
 
 def test_shipped_artifact_loads_and_is_small() -> None:
     shipped = artifact.load()
     assert shipped.models.base.features == BASE_FEATURES
     assert shipped.models.neighbour.features == ALL_FEATURES
-    assert shipped.embedder == "minilm-l6-v2-int8"
+    assert shipped.embedder == QINT8  # the int8-compute embedder retrieval uses: one MiniLM
     assert shipped.prompt == f"offline-grader@{shipped.version}"
     assert (artifact.MODEL_DIR / artifact.ARRAYS_FILE).stat().st_size < 5 * 1024 * 1024
     t = shipped.thresholds

@@ -104,6 +104,11 @@ class EmbeddingTable:
         return len(self._rows)
 
     @property
+    def embedder_name(self) -> str:
+        """The embedder whose vectors the table holds (part of what fitted trees depend on)."""
+        return self._embedder.name
+
+    @property
     def nbytes(self) -> int:
         """The memory the vectors take (a text's token vectors take ~40x its pooled vector)."""
         return self._vectors.nbytes + self._token_bytes

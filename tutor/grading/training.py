@@ -87,13 +87,14 @@ def oof_examples(
 def fit_cached(
     rows: Sequence[AsagRow], table: EmbeddingTable, config: TrainConfig, cache: Path | None
 ) -> GraderModels:
-    """``fit``, or the trees a previous run fitted on the same rows and settings (``cache`` is
-    a folder under build/; the trees hold no rows, only splits and leaf values)."""
+    """``fit``, or the trees a previous run fitted on the same rows, settings and embedder
+    (``cache`` is a folder under build/; the trees hold no rows, only splits and leaf values)."""
     if cache is None:
         return fit(rows, table, config)
     from tutor.grading import artifact as artifacts
 
     digest = hashlib.sha256(repr(asdict(config)).encode())
+    digest.update(f"\x00{table.embedder_name}\x00".encode())
     for r in rows:
         digest.update(f"{r.question_id}\x00{r.answer}\x00{r.target}\x00".encode())
     folder = cache / f"trees-{digest.hexdigest()[:12]}"
