@@ -182,3 +182,16 @@ def test_threads_grading_at_once_get_the_grades_of_one_at_a_time(
         together = list(pool.map(lambda r: shared.grade_many([r])[0], requests * 2))
     assert [g.score for g in together] == [g.score for g in alone] * 2
     assert [g.verdict for g in together] == [g.verdict for g in alone] * 2
+
+
+def test_a_shared_table_is_filled_even_when_it_starts_empty(
+    grader_embedder: MiniLMEmbedder,
+) -> None:
+    """An empty EmbeddingTable is falsy; the grader used to make its own in its place."""
+    from tutor.grading import artifact
+    from tutor.grading.features import EmbeddingTable
+
+    table = EmbeddingTable(grader_embedder)
+    shared = OfflineGrader(grader_embedder, artifact.load(), table=table)
+    shared.grade(FEW_SHOT.question, [FEW_SHOT.reference], "A few worked examples in the prompt.")
+    assert len(table) > 0

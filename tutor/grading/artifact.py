@@ -41,7 +41,7 @@ class Thresholds:
     correct: float = 0.65  # verdict correct at or above
     incorrect: float = 0.35  # verdict incorrect below
     off_topic: float = 0.2  # off topic when similarity to question and references is below
-    mistake: float = 0.6  # a common mistake is shown from this cross-encoder probability on
+    mistake: float = 0.6  # a common mistake is named from this similarity of the whole answer
     review: float = 0.6  # needs_review below this confidence
 
 

@@ -268,6 +268,11 @@ def overlap(answer: frozenset[T], reference: frozenset[T]) -> tuple[float, float
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+def sentences(text: str) -> list[str]:
+    """The text's non-empty sentences, stripped."""
+    return [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+
+
 def deduplicated(text: str) -> str:
     """The text with each repeated sentence kept once (case and spacing ignored): padding an
     answer with copies of itself must not change its grade."""

@@ -34,6 +34,7 @@ from tutor.grading.cross_encoder import CrossEncoder
 from tutor.grading.features import BASE_FEATURES, EmbeddingTable, GradingCase, extract
 from tutor.grading.feedback import compose, coverage, key_phrases
 from tutor.grading.lexical import contradicts, deduplicated, keyword_list, reverses, words
+from tutor.grading.mistakes import Stated, stated_mistakes
 from tutor.grading.models import Feedback, Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.grading.readable import unreadable
 from tutor.retrieval.embedder import Embedder
@@ -114,7 +115,8 @@ class OfflineGrader:
             )
         self._embedder, self.artifact = embedder, artifact
         self.cross_encoder = cross_encoder or CrossEncoder()
-        self._table = table or EmbeddingTable(embedder)
+        # a shared table that is still empty is still the one to fill (an empty table is falsy)
+        self._table = table if table is not None else EmbeddingTable(embedder)
         self._lock = threading.Lock()
 
     @classmethod
@@ -171,7 +173,7 @@ class OfflineGrader:
         requests: Sequence[GradeRequest],
         cases: Sequence[GradingCase],
         table: EmbeddingTable,
-    ) -> tuple[Scores, Scores, list[list[str]], npt.NDArray[np.bool_]]:
+    ) -> tuple[Scores, Scores, list[Stated], npt.NDArray[np.bool_]]:
         """Stacked P(correct), base features, the common mistakes each answer states and
         whether it says the reference's points with the opposite polarity."""
         table.add([deduplicated(r.answer) for r in requests])
@@ -189,26 +191,18 @@ class OfflineGrader:
         scores[flipped] = np.minimum(scores[flipped], self.thresholds.incorrect - 0.05)
         return scores, base, [self._mistakes(r, table) for r in requests], flipped
 
-    def _mistakes(self, request: GradeRequest, table: EmbeddingTable) -> list[str]:
-        """The common mistakes the answer is closer to than to any reference (sentence
-        vectors). Scoring each mistake with the cross-encoder instead was measured on
-        evals/mistakes.yaml and found worse (precision 0.25, recall 0.06, against 0.67 and
-        0.10), so the similarity stays until the cross-encoder is trained on mistakes."""
-        if not request.common_mistakes:
-            return []
-        t = self.thresholds
-        answer_vec = table[[deduplicated(request.answer)]][0]
-        best_ref = float((table[request.references] @ answer_vec).max())
-        sims = table[request.common_mistakes] @ answer_vec
-        return [m for m, s in zip(request.common_mistakes, sims, strict=True)
-                if s >= t.mistake and s > best_ref]  # fmt: skip
+    def _mistakes(self, request: GradeRequest, table: EmbeddingTable) -> Stated:
+        """The common mistakes the answer states (:mod:`tutor.grading.mistakes`)."""
+        references = [*request.references, *request.solution_steps]
+        return stated_mistakes(request.answer, request.common_mistakes, references, table,
+                               whole_similarity=self.thresholds.mistake)  # fmt: skip
 
     def _finish(
         self,
         request: GradeRequest,
         score: float,
         base: Scores,
-        mistakes: list[str],
+        mistakes: Stated,
         table: EmbeddingTable,
         *,
         reversed_: bool,
@@ -218,7 +212,7 @@ class OfflineGrader:
         answer_vec = table[[deduplicated(request.answer)]][0]
         ref_sims = table[request.references] @ answer_vec
         listed = keyword_list(request.question, request.answer)
-        if mistakes or listed:  # a known wrong answer, or terms with no explanation
+        if mistakes.whole or listed:  # a known wrong answer, or terms with no explanation
             score = min(score, (t.correct + t.incorrect) / 2)
         if max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic:
             flags.append(Flag.OFF_TOPIC)
@@ -230,6 +224,7 @@ class OfflineGrader:
         if cannot_read:
             flags.append(Flag.UNREADABLE)
         verdict, confidence = verdict_for(score, t)
+        named = [*mistakes.whole, *(mistakes.part if verdict is not Verdict.CORRECT else [])]
         if cannot_read:
             confidence = min(confidence, 0.5)
         if flags or listed or confidence < t.review:
@@ -238,7 +233,7 @@ class OfflineGrader:
         reference = request.references[int(np.argmax(ref_sims))]
         points = request.solution_steps or key_phrases(reference, request.question)
         covered, missing = coverage(request.answer, points, request.question, table, steps=steps)
-        feedback = compose(verdict, covered, missing, mistakes, steps=steps, contradicts=reversed_)
+        feedback = compose(verdict, covered, missing, named, steps=steps, contradicts=reversed_)
         if cannot_read:
             note = (f"This answer looks {cannot_read}; the grader reads English only, so a "
                     "teacher will check it.")  # fmt: skip
@@ -249,7 +244,7 @@ class OfflineGrader:
             feedback = feedback.model_copy(update={"text": f"{note} {feedback.text}"})
         return Grade(
             verdict=verdict, score=round(score, 4), feedback=feedback,
-            mistakes=mistakes, confidence=confidence, flags=flags, engine=ENGINE,
+            mistakes=named, confidence=confidence, flags=flags, engine=ENGINE,
             prompt=self.prompt,
         )  # fmt: skip
 

@@ -1,0 +1,82 @@
+"""Naming the common mistakes an answer states (tutor.grading.mistakes), through the grader."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.grading import GradeRequest, OfflineGrader
+from tutor.grading.mistakes import parts, proposition, rejects
+
+QUESTION = (
+    "Explain why a language model cannot reliably tell the developer's instructions from "
+    "instructions hidden in the data it processes."
+)
+REFERENCE = (
+    "Instructions and data arrive as one sequence of tokens with no enforced boundary, and the "
+    "model is trained to follow instructions wherever they appear. Delimiters and system prompts "
+    "are conventions the model usually respects, not a mechanism it must obey."
+)
+CHANNEL = (
+    "Claiming the model has a separate protected channel for system instructions that data "
+    "cannot affect."
+)
+DELIMITERS = "Claiming delimiters fully solve the problem."
+
+
+def named(grader: OfflineGrader, answer: str) -> list[str]:
+    request = GradeRequest(question=QUESTION, references=[REFERENCE], answer=answer,
+                           common_mistakes=[CHANNEL, DELIMITERS])  # fmt: skip
+    return grader.grade_many([request])[0].mistakes
+
+
+def test_a_mistake_is_the_claim_without_the_teachers_lead_in() -> None:
+    assert proposition(DELIMITERS) == "delimiters fully solve the problem"
+    assert proposition("Thinking that the window covers input only.") == (
+        "the window covers input only"
+    )
+    assert proposition("Delimiters fully solve it.") == "Delimiters fully solve it"
+
+
+def test_a_long_sentence_is_read_in_its_parts() -> None:
+    found = parts("Everything is one token stream, so the model obeys it; delimiters help a bit.")
+    assert "Everything is one token stream, so the model obeys it; delimiters help a bit." in found
+    assert "delimiters help a bit." in found
+    assert "Everything is one token stream" in found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "rejected"),
+    [
+        ("There is no protected channel for the system prompt.", True),
+        ("A common belief is that delimiters solve it, and that belief is wrong.", True),
+        ("The system prompt has a protected channel of its own.", False),
+    ],
+)
+def test_a_sentence_that_negates_or_calls_a_claim_wrong_rejects_it(
+    sentence: str, rejected: bool
+) -> None:
+    assert rejects(sentence, proposition(CHANNEL)) is rejected
+
+
+def test_a_mistake_stated_in_one_clause_of_a_longer_answer_is_named(
+    grader: OfflineGrader,
+) -> None:
+    """The whole answer's vector is closer to the reference (it was missed before)."""
+    answer = (
+        "Everything the model reads arrives as one stream of tokens. But the system prompt "
+        "travels on its own protected channel, which text in the data cannot reach."
+    )
+    assert named(grader, answer) == [CHANNEL]
+
+
+def test_naming_a_mistake_to_reject_it_is_not_stating_it(grader: OfflineGrader) -> None:
+    answer = (
+        "There is no protected channel for the system prompt: it, the user's text and the "
+        "documents all become one token stream, and the model follows instructions wherever "
+        "they appear."
+    )
+    assert named(grader, answer) == []
+
+
+def test_the_reference_states_no_mistake(grader: OfflineGrader) -> None:
+    assert named(grader, REFERENCE) == []
