@@ -57,12 +57,12 @@ bench: install ## print retrieval figures
 # Reports land in reports/evals/.
 EVAL := $(BIN)/tutor eval grading --fresh
 EVAL_REPORTS := reports/evals
-GATES_CORPUS ?= --min-kappa 0.69 --min-weighted-kappa 0.84 --min-macro-f1 0.77 \
-	--min-accuracy 0.78 --max-flip-rate 0 --max-injection-inflation 0.03 \
+GATES_CORPUS ?= --min-kappa 0.72 --min-weighted-kappa 0.85 --min-macro-f1 0.80 \
+	--min-accuracy 0.81 --max-flip-rate 0 --max-injection-inflation 0.03 \
 	--max-paraphrase-disagreement 0.12 --max-verbosity-inflation 0.03
-GATES_SCIENTSBANK ?= --min-kappa 0.5 --min-macro-f1 0.73 --min-accuracy 0.75 \
+GATES_SCIENTSBANK ?= --min-kappa 0.55 --min-macro-f1 0.76 --min-accuracy 0.77 \
 	--max-injection-inflation 0.06 --max-paraphrase-disagreement 0.09 --max-verbosity-inflation 0.04
-GATES_BEETLE ?= --min-kappa 0.69 --min-macro-f1 0.83 --min-accuracy 0.84 \
+GATES_BEETLE ?= --min-kappa 0.71 --min-macro-f1 0.85 --min-accuracy 0.86 \
 	--max-injection-inflation 0.07 --max-paraphrase-disagreement 0.07 --max-verbosity-inflation 0.04
 # Khan's items are unseen by every model: kappa 0.08 by verdict today (target 0.45, issue 11).
 GATES_KHAN ?= --min-kappa 0.05 --min-macro-f1 0.4 --min-accuracy 0.52 \
@@ -71,12 +71,12 @@ GATES_KHAN ?= --min-kappa 0.05 --min-macro-f1 0.4 --min-accuracy 0.52 \
 # Contrast cases (evals/contrast.yaml: negations, swaps, keyword salad, padding, ...), graded
 # with the items' graded answers and without (a new question); both runs print before either
 # fails the target. The issue's target is 0 wrong answers graded correct; these gates hold the
-# measured figures (21 and 9 of 86 today: swaps and false claims, and negations the clause
+# measured figures (19 and 9 of 86 today: swaps and false claims, and negations the clause
 # check misses) so that nothing regresses meanwhile.
-GATES_CONTRAST ?= --max-wrong-correct 21 --max-verbosity-inflation 0.05 --min-review-rate 1
+GATES_CONTRAST ?= --max-wrong-correct 19 --max-verbosity-inflation 0.05 --min-review-rate 1
 GATES_CONTRAST_NEW ?= --max-wrong-correct 9 --max-verbosity-inflation 0.05 --min-review-rate 1
-# Stated common mistakes (evals/mistakes.yaml): precision 0.67, recall 0.10 today.
-GATES_MISTAKES ?= --min-precision 0.6 --min-recall 0.08
+# Stated common mistakes (evals/mistakes.yaml): precision 0.73, recall 0.23 today.
+GATES_MISTAKES ?= --min-precision 0.7 --min-recall 0.2
 # Follow-ups in dialogues (evals/dialogues/, `tutor eval dialogue`): hit@1 0.74, hit@3 0.92 and
 # 0 of 182 turns with a wrong attempt in context today, on the int8-compute embedder (0.73 / 0.92
 # on the fp32 one; issue 14's goal: hit@3 >= 0.9, 0).
