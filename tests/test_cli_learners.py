@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,17 @@ def test_fit_with_no_attempts_keeps_defaults(data_dir: Path) -> None:
     assert json.loads(result.stdout) == {}
 
 
-def test_serve_refuses_a_network_address_while_no_key_exists(data_dir: Path) -> None:
+def test_serve_refuses_a_network_address_while_no_key_exists(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In-process, serve never replaces the process (it did: the malloc-arena re-exec turned
+    the test run itself into a new pytest run)."""
+
+    def replaced(*args: object) -> None:
+        raise AssertionError("tutor serve replaced the calling process")
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.setattr(os, "execve", replaced)
     refused = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--port", "1"])
     assert refused.exit_code == 1
     assert "refusing to serve on 0.0.0.0 without API keys" in refused.output

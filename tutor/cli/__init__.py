@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from tutor.cli import (
     corpus_commands,
     eval_commands,
@@ -33,4 +35,17 @@ __all__ = [
 
 
 def main() -> None:
+    """The ``tutor`` console script. ``tutor serve`` first re-runs itself in place with fewer
+    malloc arenas (:mod:`tutor.malloc_arenas`); that happens here, in the process's own entry
+    point, never when the app is invoked in-process (tests, embedding), where replacing the
+    process would replace its host."""
+    if _command(sys.argv[1:]) == "serve":
+        from tutor.malloc_arenas import with_capped_arenas
+
+        with_capped_arenas()
     app()
+
+
+def _command(args: list[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is not an option)."""
+    return next((a for a in args if not a.startswith("-")), None)

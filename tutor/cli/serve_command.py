@@ -46,9 +46,7 @@ def serve(
     """Run the HTTP service (JSON API, docs at /docs, and the web page at /).
 
     With no API key yet it runs in single-user local mode and only on a loopback address."""
-    from tutor.malloc_arenas import with_capped_arenas
-
-    with_capped_arenas()  # runs this command again with MALLOC_ARENA_MAX=2 (malloc_arenas.py)
+    # MALLOC_ARENA_MAX=2 is set by the console entry point (tutor.cli.main) before this runs
     import uvicorn
 
     from tutor.api import create_app
