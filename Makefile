@@ -64,8 +64,8 @@ GATES_SCIENTSBANK ?= --min-kappa 0.55 --min-macro-f1 0.76 --min-accuracy 0.77 \
 	--max-injection-inflation 0.06 --max-paraphrase-disagreement 0.09 --max-verbosity-inflation 0.04
 GATES_BEETLE ?= --min-kappa 0.71 --min-macro-f1 0.85 --min-accuracy 0.86 \
 	--max-injection-inflation 0.07 --max-paraphrase-disagreement 0.07 --max-verbosity-inflation 0.04
-# Khan's items are unseen by every model: kappa 0.08 by verdict today (target 0.45, issue 11).
-GATES_KHAN ?= --min-kappa 0.05 --min-macro-f1 0.4 --min-accuracy 0.52 \
+# Khan's items are unseen by every model: kappa 0.135 by verdict today (target 0.45, issue 11).
+GATES_KHAN ?= --min-kappa 0.11 --min-macro-f1 0.45 --min-accuracy 0.55 \
 	--max-injection-inflation 0.27 --max-paraphrase-disagreement 0.15 --max-verbosity-inflation 0.23
 
 # Contrast cases (evals/contrast.yaml: negations, swaps, keyword salad, padding, ...), graded

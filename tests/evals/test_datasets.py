@@ -102,5 +102,9 @@ def test_public_sets_are_read_in_place_or_skipped(tmp_path: Path) -> None:
         pytest.skip("../shared/data is absent")
     khan = load_public("khan", shared)
     assert len(khan) == 800 and set(khan[0].raters) == {"human_1", "human_2", "human_3"}
+    # the criteria, then each paragraph of example answers as a reference of its own
+    first = khan[0].references
+    assert first[0].startswith("Correct answers will recognize") and len(first) == 4
+    assert first[1].startswith("Synonyms of deleterious") and "\n\n" not in "".join(first)
     scientsbank = load_public("asag:scientsbank", shared)
     assert len(scientsbank) == 540 and all(c.examples for c in scientsbank[:20])

@@ -98,6 +98,16 @@ def test_key_phrases_are_runs_of_content_words_beyond_the_question() -> None:
     assert "model" not in phrases
 
 
+def test_key_phrases_skip_a_rubrics_abbreviations() -> None:
+    """A rubric-style key (Khan's items) lists examples with "e.g." and "etc."; the learner
+    was told "Missing: synonyms; e; g; harmful" before."""
+    phrases = key_phrases(
+        "Synonyms of deleterious, e.g., harmful, damaging, i.e. bad, etc. Not vs. cf. beneficial",
+        "What is the meaning of deleterious?",
+    )
+    assert phrases == ["synonyms", "harmful", "damaging", "bad", "beneficial"]
+
+
 @pytest.mark.parametrize(
     "answer",
     [

@@ -87,21 +87,28 @@ def _khan(folder: Path) -> list[EvalCase]:
     cases = []
     for row in _csv(folder / "human_labels.csv"):
         item = items[row["item"]]
-        refs = [item["criteria_for_scoring"].strip(), item["correct_answer_examples"].strip()]
-        mistakes = [p.strip() for p in item["incorrect_answer_examples"].split("\n\n")]
+        # Each paragraph of the examples is one kind of answer ("Synonyms of deleterious, ...",
+        # "Antonyms with not, ..."): a reference of its own, matched at its best like
+        # Beetle's several references, not one blended text (kappa 0.084 -> 0.135).
+        refs = [item["criteria_for_scoring"], *_paragraphs(item["correct_answer_examples"])]
+        mistakes = _paragraphs(item["incorrect_answer_examples"])
         cases.append(
             EvalCase(
                 id=f"khan:{row['response_id']}",
                 question_id=f"khan:item{row['item']}",
                 question=item["question"].strip(),
-                references=[r for r in refs if r],
+                references=[r.strip() for r in refs if r.strip()],
                 answer=row["response"],
                 label=row["human_avg"],
                 raters={k: row[k] for k in ("human_1", "human_2", "human_3")},
-                common_mistakes=[m for m in mistakes if m],
+                common_mistakes=mistakes,
             )
         )
     return cases
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.split("\n\n") if p.strip()]
 
 
 def _csv(path: Path) -> list[dict[str, str]]:

@@ -18,13 +18,16 @@ WORD_MATCH = 0.6  # word-vector cosine from which a key word counts as said (sho
 STEP_SIMILARITY = 0.7  # a solution step is covered from this sentence similarity on
 MAX_POINTS = 6
 _PUNCTUATION = re.compile(r"[,.;:!?()]")
+# Latin abbreviations a rubric uses ("synonyms, e.g., harmful, damaging, etc."): not points,
+# and their dots would otherwise leave single letters ("e", "g") as phrases.
+_ABBREVIATIONS = re.compile(r"\b(?:e\.\s?g|i\.\s?e|etc|cf|viz|vs)\b\.?", re.IGNORECASE)
 
 
 def key_phrases(reference: str, question: str) -> list[str]:
     """Runs of content words of the reference, without those the question already states."""
     asked = words(question).stems
     phrases: list[str] = []
-    for clause in _PUNCTUATION.split(reference):
+    for clause in _PUNCTUATION.split(_ABBREVIATIONS.sub(" ", reference)):
         run: list[str] = []
         for token in (*words(clause).tokens, "."):
             if token in STOPWORDS or token in NEGATIONS or token == ".":
