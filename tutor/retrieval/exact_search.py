@@ -13,8 +13,6 @@ again).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +21,7 @@ import numpy as np
 from chromadb.api.models.Collection import Collection
 
 from tutor.retrieval.embedder import Vectors
+from tutor.retrieval.lru import LruTable
 from tutor.retrieval.manifests import Manifest
 
 DEFAULT_PASSAGES = 50_000
@@ -42,23 +41,17 @@ class Block:
 
 
 class PassageBlocks:
-    """Blocks by manifest digest, least recently used first out; safe across threads."""
+    """Blocks by manifest digest, least recently used first out, bounded by the passages they
+    hold; safe across threads."""
 
     def __init__(self, max_passages: int = DEFAULT_PASSAGES) -> None:
         self.max_passages = max_passages
-        self._blocks: OrderedDict[str, Block] = OrderedDict()
-        self._held = 0
-        self._lock = threading.Lock()
+        self._blocks: LruTable[str, Block] = LruTable(max_passages, lambda b: len(b.ids))
 
     def cached(self, digest: str, collection: Collection) -> Block | None:
         # Keyed by the collection too: `tutor index --rebuild` makes a new one whose vectors
         # may differ a little for the same texts (and so the same digests).
-        key = f"{collection.id}:{digest}"
-        with self._lock:
-            found = self._blocks.get(key)
-            if found is not None:
-                self._blocks.move_to_end(key)
-            return found
+        return self._blocks.get(f"{collection.id}:{digest}")
 
     def block(self, manifest: Manifest, collection: Collection) -> Block:
         """The manifest's block, fetched from ``collection`` unless it is cached."""
@@ -66,20 +59,10 @@ class PassageBlocks:
         if found is not None:
             return found
         block = self._fetch(manifest, collection)
-        key = f"{collection.id}:{manifest.digest}"
-        with self._lock:
-            if key not in self._blocks and len(block.ids) <= self.max_passages:
-                self._blocks[key] = block
-                self._held += len(block.ids)
-                while self._held > self.max_passages:
-                    _, old = self._blocks.popitem(last=False)
-                    self._held -= len(old.ids)
-        return block
+        return self._blocks.put(f"{collection.id}:{manifest.digest}", block)
 
     def clear(self) -> None:
-        with self._lock:
-            self._blocks.clear()
-            self._held = 0
+        self._blocks.clear()
 
     @staticmethod
     def _fetch(manifest: Manifest, collection: Collection) -> Block:

@@ -21,9 +21,9 @@ from tutor.retrieval.chroma_function import TutorEmbeddingFunction
 from tutor.retrieval.embedder import Embedder, Vectors, make_embedder
 from tutor.retrieval.exact_search import DEFAULT_PASSAGES, PassageBlocks, rank
 from tutor.retrieval.filters import PassageFilter
+from tutor.retrieval.lru import LruTable
 from tutor.retrieval.manifests import ManifestStore, build_manifests, concept_key, lesson_key
 from tutor.retrieval.query_cache import DEFAULT_SIZE, QueryEmbeddingCache
-from tutor.retrieval.result_cache import SearchResultCache
 
 Progress = Callable[[int, int], None]
 
@@ -87,7 +87,8 @@ class PassageIndex:
     """Passages of a corpus in one Chroma collection, keyed by stable passage id.
 
     Query vectors are kept in a :class:`QueryEmbeddingCache` of ``query_cache`` entries (0: off),
-    and as many search results in a :class:`SearchResultCache` (cleared when this index changes).
+    and as many search results in an :class:`~tutor.retrieval.lru.LruTable` (cleared when this index
+    changes).
     A search filtered by lesson or concept ranks the passages of that filter's manifest
     (:mod:`tutor.retrieval.manifests`), whose vectors are cached for up to ``block_passages``
     passages; ``manifests=False``, an index without manifests and a filter on the kind alone
@@ -107,7 +108,9 @@ class PassageIndex:
     ):
         self.embedder = embedder
         self.queries = QueryEmbeddingCache(embedder, query_cache)
-        self.results: SearchResultCache[Hit] = SearchResultCache(query_cache)
+        self.results: LruTable[tuple[str, int, PassageFilter], tuple[Hit, ...]] = LruTable(
+            query_cache
+        )
         self.manifests = ManifestStore(client, collection)
         self.use_manifests = manifests
         self.paths: Counter[str] = Counter()
@@ -211,9 +214,8 @@ class PassageIndex:
         key = (query, k, chosen)
         found = self.results.get(key)
         if found is None:
-            found = self._search(query, k, chosen)
-            self.results.put(key, found)
-        return found
+            found = self.results.put(key, tuple(self._search(query, k, chosen)))
+        return list(found)  # the caller's own list: the cached tuple stays as it was
 
     def _search(self, query: str, k: int, chosen: PassageFilter) -> list[Hit]:
         vector = self.queries.embed([query])

@@ -11,12 +11,10 @@ not go through it: they are embedded once and would only push questions out.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import numpy as np
 
 from tutor.retrieval.embedder import Embedder, Vectors
+from tutor.retrieval.lru import LruTable
 
 DEFAULT_SIZE = 1024
 
@@ -28,46 +26,44 @@ class QueryEmbeddingCache:
         if size < 0:
             raise ValueError("the query cache size cannot be negative")
         self.embedder = embedder
-        self.size = size
-        self._vectors: OrderedDict[tuple[str, str], Vectors] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        self._vectors: LruTable[tuple[str, str], Vectors] = LruTable(size)
 
     @property
     def name(self) -> str:
         return self.embedder.name
+
+    @property
+    def size(self) -> int:
+        return self._vectors.capacity
+
+    @property
+    def hits(self) -> int:
+        return self._vectors.hits
+
+    @property
+    def misses(self) -> int:
+        return self._vectors.misses
 
     def __len__(self) -> int:
         return len(self._vectors)
 
     def embed(self, texts: list[str]) -> Vectors:
         """One row per text, as the embedder would return them."""
-        name = self.embedder.name
-        rows: dict[int, Vectors] = {}
-        with self._lock:
-            for i, text in enumerate(texts):
-                vector = self._vectors.get((name, text))
-                if vector is not None:
-                    self._vectors.move_to_end((name, text))
-                    rows[i] = vector
-            self.hits += len(rows)
-            self.misses += len(texts) - len(rows)
-        missing = [i for i in range(len(texts)) if i not in rows]
-        if missing:
-            # Outside the lock: two threads may embed the same new text at once, which is
-            # cheaper than making every other question wait for this one's embedding.
-            fresh = self.embedder.embed([texts[i] for i in missing])
-            with self._lock:
-                for i, vector in zip(missing, fresh, strict=True):
-                    kept = np.array(vector, dtype=np.float32)
-                    kept.flags.writeable = False
-                    rows[i] = kept
-                    if self.size:
-                        self._vectors[(name, texts[i])] = kept
-                        self._vectors.move_to_end((name, texts[i]))
-                while len(self._vectors) > self.size:
-                    self._vectors.popitem(last=False)
         if not texts:
             return self.embedder.embed([])
+        name = self.embedder.name
+        rows: dict[int, Vectors] = {}
+        for i, text in enumerate(texts):
+            vector = self._vectors.get((name, text))
+            if vector is not None:
+                rows[i] = vector
+        missing = [i for i in range(len(texts)) if i not in rows]
+        if missing:
+            # Not under a lock: two threads may embed the same new text at once, which is
+            # cheaper than making every other question wait for this one's embedding.
+            fresh = self.embedder.embed([texts[i] for i in missing])
+            for i, vector in zip(missing, fresh, strict=True):
+                kept = np.array(vector, dtype=np.float32)
+                kept.flags.writeable = False
+                rows[i] = self._vectors.put((name, texts[i]), kept)
         return np.stack([rows[i] for i in range(len(texts))])
