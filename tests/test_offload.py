@@ -10,7 +10,7 @@ import pytest
 import uvloop
 
 from tutor.errors import OverloadedError
-from tutor.offload import WorkerPool, offload
+from tutor.offload import WorkerPool, offload, waiting_budget
 
 
 def _until(condition: object, seconds: float = 5) -> None:
@@ -84,3 +84,22 @@ async def test_asyncio_to_thread_runs_in_the_installed_pool() -> None:
 
 async def test_without_a_pool_offload_is_a_plain_thread() -> None:
     assert await offload(lambda: threading.current_thread() is threading.main_thread()) is False
+
+
+async def test_a_call_gets_only_the_waiting_time_its_request_has_left() -> None:
+    pool = WorkerPool(threads=1, queue_limit=4, queue_timeout=1)
+    pool.install()
+    try:
+
+        async def request(waited: float) -> int:
+            waiting_budget().add(waited)  # what its earlier calls waited for a worker
+            return await offload(sum, [1, 2])
+
+        assert await asyncio.ensure_future(request(0.5)) == 3
+        started = time.monotonic()
+        with pytest.raises(OverloadedError):
+            await asyncio.ensure_future(request(1.0))  # its time is up: refused at once
+        assert time.monotonic() - started < 0.5
+        assert await offload(sum, [3, 4]) == 7  # no request's budget here: the full timeout
+    finally:
+        pool.shutdown()

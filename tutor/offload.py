@@ -11,7 +11,11 @@ Back-pressure: at most ``TUTOR_QUEUE_LIMIT`` calls wait for a worker. One more i
 once with :class:`OverloadedError` (HTTP 503 with ``Retry-After``), and a call that has waited
 ``TUTOR_QUEUE_TIMEOUT`` seconds without a worker is dropped the same way (:func:`offload`
 drops it when the time is up; a plain ``asyncio.to_thread`` call when a worker reaches it).
-Nothing piles up without bound, and no request waits longer than that for a worker.
+The timeout bounds a request's waiting, not each call's: a request makes several calls (its
+key, the attempt, the grader, the learner update), and within :func:`waiting_budget` (the
+service opens one per request) what they waited is added up, so a call gets only what its
+request has left. Nothing piles up without bound, and no request waits longer than that for a
+worker, however many calls it makes.
 
 Background calls (:meth:`WorkerPool.background`: cache writes a reply need not wait for, see
 :mod:`tutor.write_behind`) run one at a time in the pool's own writer thread, not in its workers:
@@ -60,6 +64,35 @@ class Load:
     refused: int  # calls refused or dropped since the start
 
 
+class WaitBudget:
+    """What one request's calls have waited for a worker, added up (calls a request makes at
+    once are counted each, so it errs towards refusing early)."""
+
+    __slots__ = ("_lock", "waited")
+
+    def __init__(self) -> None:
+        self.waited = 0.0
+        self._lock = threading.Lock()
+
+    def add(self, seconds: float) -> None:
+        with self._lock:  # worker threads add what their calls waited
+            self.waited += seconds
+
+
+_BUDGET: contextvars.ContextVar[WaitBudget | None] = contextvars.ContextVar(
+    "tutor_wait_budget", default=None
+)
+
+
+def waiting_budget() -> WaitBudget:
+    """Start counting, in this context (a request's), what its calls wait for a worker: from
+    now on the calls made here, and in tasks and threads started from here, share
+    ``queue_timeout`` seconds of waiting."""
+    budget = WaitBudget()
+    _BUDGET.set(budget)
+    return budget
+
+
 class WorkerPool(ThreadPoolExecutor):
     """A thread pool whose queue is bounded in length and in waiting time."""
 
@@ -104,6 +137,8 @@ class WorkerPool(ThreadPoolExecutor):
                 WORKER_WAITING.inc()
         if full:
             raise self.overloaded(f"{self.queue_limit} calls are already waiting")
+        budget = _BUDGET.get()  # the caller's request's, if any (submit runs in its context)
+        allowed = self.wait_allowed(budget)
         queued = time.monotonic()
 
         def job() -> T:
@@ -113,7 +148,10 @@ class WorkerPool(ThreadPoolExecutor):
             WORKER_WAITING.dec()
             WORKER_BUSY.inc()
             try:
-                if time.monotonic() - queued > self.queue_timeout:
+                waited = time.monotonic() - queued
+                if budget is not None:
+                    budget.add(waited)
+                if waited > allowed:
                     raise self.overloaded(f"no worker within {self.queue_timeout:g} s")
                 return fn(*args, **kwargs)
             finally:
@@ -124,6 +162,11 @@ class WorkerPool(ThreadPoolExecutor):
         future = super().submit(job)
         future.add_done_callback(self._forget_if_cancelled)
         return future
+
+    def wait_allowed(self, budget: WaitBudget | None = None) -> float:
+        """Seconds a call may wait for a worker: ``queue_timeout``, less what the calls of
+        ``budget``'s request have waited already."""
+        return self.queue_timeout - (budget.waited if budget is not None else 0.0)
 
     def _forget_if_cancelled(self, future: Future[Any]) -> None:
         if future.cancelled():  # it never started: it is no longer waiting
@@ -199,6 +242,10 @@ async def offload(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T
     pool = current_pool()
     if pool is None:
         return await asyncio.to_thread(fn, *args, **kwargs)
+    budget = _BUDGET.get()
+    allowed = pool.wait_allowed(budget)
+    if allowed <= 0:  # the request has waited its time already
+        raise pool.overloaded(f"no worker within {pool.queue_timeout:g} s")
     started, context = threading.Event(), contextvars.copy_context()
 
     def run() -> T:
@@ -208,10 +255,12 @@ async def offload(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T
     future = pool.submit(run)
     waiting = asyncio.wrap_future(future)
     try:
-        done, _ = await asyncio.wait({waiting}, timeout=pool.queue_timeout)
+        done, _ = await asyncio.wait({waiting}, timeout=allowed)
     except asyncio.CancelledError:
         waiting.cancel()  # the request is gone: a call not started yet never runs
         raise
     if not done and not started.is_set() and future.cancel():
+        if budget is not None:
+            budget.add(allowed)
         raise pool.overloaded(f"no worker within {pool.queue_timeout:g} s")
     return await waiting

@@ -1,5 +1,8 @@
 """What every request leaves behind: its id, its latency in the metrics, one access line.
 
+(Also what it carries: the id in the log lines, and its budget for waiting on worker threads,
+:func:`tutor.offload.waiting_budget`.)
+
 The request id comes from the ``X-Request-ID`` header when that is a sane id (1-128 letters,
 digits, ``.``, ``_``, ``:``, ``-``: what nginx, load balancers and tracing tools send), else a
 new one is made; it goes back in the response's ``X-Request-ID`` and is in every log line of
@@ -23,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tutor.logs import REQUEST_ID
 from tutor.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from tutor.offload import waiting_budget
 
 HEADER = "x-request-id"
 VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -67,6 +71,7 @@ class Observe:
         # Not reset afterwards: each request runs in its own task (its own context), and the
         # 500 handler outside this middleware logs an unexpected error under the id too.
         REQUEST_ID.set(rid)
+        waiting_budget()  # the request's calls share TUTOR_QUEUE_TIMEOUT of waiting for workers
         started = time.perf_counter()
         status = 500  # unless the app answers: an exception escaping it becomes a 500
         recorded = False
