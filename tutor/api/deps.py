@@ -1,4 +1,9 @@
-"""Dependencies for routes, as ``Annotated`` aliases that tests can override."""
+"""Dependencies for routes, as ``Annotated`` aliases that tests can override.
+
+They are ``async``: FastAPI runs a plain ``def`` dependency in a thread of its own pool, a
+thread hop per request for what is, after the first request, an attribute read. What is not
+built yet (the first request loads models and files) is built in a worker thread.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from fastapi import Depends, Request
 
 from tutor.api.services import Services
 from tutor.corpus import Corpus
+from tutor.offload import offload
 from tutor.retrieval import PassageIndex
 from tutor.tutoring import Tutor
 
@@ -20,15 +26,21 @@ async def get_services(request: Request) -> Services:
     return services
 
 
-def get_corpus(services: Annotated[Services, Depends(get_services)]) -> Corpus:
+async def get_corpus(services: Annotated[Services, Depends(get_services)]) -> Corpus:
+    if not services.built("corpus"):
+        return await offload(lambda: services.corpus)
     return services.corpus
 
 
-def get_index(services: Annotated[Services, Depends(get_services)]) -> PassageIndex:
+async def get_index(services: Annotated[Services, Depends(get_services)]) -> PassageIndex:
+    if not services.built("index"):
+        return await offload(lambda: services.index)
     return services.index
 
 
-def get_tutor(services: Annotated[Services, Depends(get_services)]) -> Tutor:
+async def get_tutor(services: Annotated[Services, Depends(get_services)]) -> Tutor:
+    if not services.built("tutor"):
+        return await offload(lambda: services.tutor)
     return services.tutor
 
 

@@ -170,6 +170,10 @@ class Services:
             engine=self.engine,
         )
 
+    def built(self, name: str) -> bool:
+        """Whether the attribute ``name`` (built on first use) is built already."""
+        return name in self.__dict__
+
     @property
     def engine_name(self) -> str:
         """ "offline" or the model, without building the engine."""

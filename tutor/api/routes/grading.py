@@ -173,7 +173,7 @@ async def get_grading(request: Request, services: ServicesDep) -> GradingService
         state.grading_lock = asyncio.Lock()
     async with state.grading_lock:
         if getattr(state, "grading", None) is None:
-            embedder = _shared_embedder(services)
+            embedder = await offload(_shared_embedder, services)  # may open the index
             state.grading = await offload(
                 GradingService.from_settings,
                 services.settings,
