@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/service_overhead.py [--latency 0.3] [--clients 20 50]
         [--seconds 20] [--soak 300] [--learners 200] [--workers 1] [--verdict correct]
-        [--endpoints explain chat grade search]
+        [--endpoints explain chat grade search] [--queue-timeout 10]
 
 A starlette app on 127.0.0.1 (its own process) plays an OpenAI-compatible provider that
 answers every chat completion after ``--latency`` seconds: an ``Explanation`` citing the first
@@ -21,14 +21,17 @@ answered) load, for ``--seconds`` each:
   no cache helps) and ``POST /v1/search`` (no LLM: its latency is all overhead).
 
 Per endpoint it prints p50 and p99 latency over the fake's ``--latency`` (search: the whole
-latency), throughput and its ratio to the direct calls, errors, and CPU ms per request: the CPU
-time of every tutor process (``/proc``, so Linux only) over the phase divided by the requests
-answered. Last, a soak at the lowest client count sends mixed traffic for ``--soak`` seconds
-(half the clients grading attempts, a quarter explaining, a quarter chatting, all from the
-learner pool) and prints the RSS of every tutor process together before it and every minute
-(``--soak-interval``), so a plateau shows, and the growth from the first sample to the end (the
-issue's target: at most 5% from minute 1 to minute 5). The load generator and the fake share
-this machine's CPU with the service.
+latency), throughput and its ratio to the direct calls, CPU ms per request (the CPU time of
+every tutor process, from ``/proc``, so Linux only, over the phase divided by the requests
+answered), errors, the 503s of back-pressure apart (``503``; one without ``Retry-After``
+counts as an error) and the slowest answer of any status in seconds (``max s``), to hold
+against the service's ``TUTOR_QUEUE_TIMEOUT`` (``--queue-timeout``: how long a request may
+wait for worker threads in all). Last, a soak at the lowest client count sends mixed traffic
+for ``--soak`` seconds (half the clients grading attempts, a quarter explaining, a quarter
+chatting, all from the learner pool) and prints the RSS of every tutor process together before
+it and every minute (``--soak-interval``), so a plateau shows, and the growth from the first
+sample to the end (the issue's target: at most 5% from minute 1 to minute 5). The load
+generator and the fake share this machine's CPU with the service.
 """
 
 from __future__ import annotations
@@ -166,16 +169,16 @@ def fake_llm(latency: float, verdict: str) -> Iterator[str]:
 
 @contextmanager
 def tutor_serve(
-    api_base: str, workers: int, data_dir: Path, tutor: list[str]
+    api_base: str, workers: int, data_dir: Path, tutor: list[str], queue_timeout: float = 10
 ) -> Iterator[tuple[str, int]]:
     """A fresh data dir, indexed, served by ``tutor serve``; yields its URL and pid."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DISABLE_AIOHTTP_TRANSPORT"},
         "TUTOR_DATA_DIR": str(data_dir), "TUTOR_MODEL": "openai/fake-llm",
         "TUTOR_API_BASE": api_base, "TUTOR_LLM_CACHE": "off", "TUTOR_LLM_MAX_RETRIES": "0",
         "OPENAI_API_KEY": "sk-loopback-benchmark-not-a-real-key",
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True", "DISABLE_AIOHTTP_TRANSPORT": "True",
-    }  # fmt: skip
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True", "TUTOR_QUEUE_TIMEOUT": str(queue_timeout),
+    }  # fmt: skip (litellm's transport is the one tutor serve ships with)
     subprocess.run([*tutor, "index"], env=env, check=True, cwd=REPO,
                    stdout=subprocess.DEVNULL)  # fmt: skip
     port = _free_port()
@@ -289,6 +292,8 @@ def endpoints() -> dict[str, Endpoint]:
 class Result:
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
+    refused: int = 0  # 503 with Retry-After: back-pressure, not an error
+    slowest: float = 0.0  # seconds, any answer (200, 503 or another status)
     seconds: float = 0.0
     cpu: float = 0.0
 
@@ -339,12 +344,18 @@ async def load(
                     ) as reply:
                         await reply.read()
                         status = reply.status
+                        retry_after = "retry-after" in reply.headers
                 except (aiohttp.ClientError, TimeoutError) as exc:
-                    status, error = 0, type(exc).__name__
+                    status, error, retry_after = 0, type(exc).__name__, False
                 else:
                     error = str(status)
+                took = time.perf_counter() - started
+                if status:
+                    result.slowest = max(result.slowest, took)
                 if status == 200:
-                    result.latencies.append(time.perf_counter() - started)
+                    result.latencies.append(took)
+                elif status == 503 and retry_after:
+                    result.refused += 1
                 else:
                     result.errors[error] = result.errors.get(error, 0) + 1
 
@@ -406,7 +417,7 @@ def row(name: str, result: Result, latency: float, calls: int, direct: float | N
     p50, p99 = 1000 * (result.pct(0.5) - over), 1000 * (result.pct(0.99) - over)
     return (
         f"  {name:32} {p50:+8.0f} {p99:+8.0f} {rate:8.1f} {ratio} {cpu} {result.done:6d}"
-        f" {errors:4d}{detail}"
+        f" {errors:4d} {result.refused:4d} {result.slowest:5.1f}{detail}"
     )
 
 
@@ -421,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learners", type=int, default=200,
                         help="learner keys taken in turn (0: keyless, one learner)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=1, help="tutor serve --workers")
+    parser.add_argument("--queue-timeout", type=float, default=10,
+                        help="the service's TUTOR_QUEUE_TIMEOUT (seconds)")  # fmt: skip
     parser.add_argument("--tutor", default=str(TUTOR),
                         help="the command that runs tutor (e.g. another checkout's)")  # fmt: skip
     parser.add_argument("--verdict", default="correct",
@@ -433,18 +446,20 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"service overhead: fake LLM {args.latency * 1000:.0f} ms, tutor serve --workers "
         f"{args.workers}, LLM cache off, {args.seconds:.0f} s per phase, grader says "
-        f"{args.verdict}, {args.learners or 'one (local mode)'} learners, "
-        f"{os.cpu_count()} CPUs shared with the clients and the fake"
+        f"{args.verdict}, {args.learners or 'one (local mode)'} learners, queue timeout "
+        f"{args.queue_timeout:g} s, {os.cpu_count()} CPUs shared with the clients and the fake"
     )
     command = args.tutor.split()
     with fake_llm(args.latency, args.verdict) as api_base, \
             tempfile.TemporaryDirectory() as tmp, \
-            tutor_serve(api_base, args.workers, Path(tmp), command) as (base, pid):  # fmt: skip
+            tutor_serve(api_base, args.workers, Path(tmp), command,
+                        args.queue_timeout) as (base, pid):  # fmt: skip
         keys = asyncio.run(learner_keys(base, args.learners))
         for name in args.endpoints:  # warm up: models load on first use
             asyncio.run(warm_up(base, table[name], keys))
         print(f"  {'':32} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'ratio':>5} "
-              f"{'CPU ms':>6} {'done':>6} {'err':>4}   (latency over the LLM's)")  # fmt: skip
+              f"{'CPU ms':>6} {'done':>6} {'err':>4} {'503':>4} {'max s':>5}   "
+              "(latency over the LLM's)")  # fmt: skip
         for clients in args.clients:
             print(f"{clients} concurrent clients (load average {os.getloadavg()[0]:.1f})")
             direct = measured(api_base, table["direct"], clients,
@@ -498,10 +513,11 @@ async def soak(
     if samples[-1][0] < seconds - 1:
         samples.append((time.perf_counter() - started, end, attempts))
     errors = {name: sum(r.errors.values()) for name, r in results.items()}
+    refused = {name: r.refused for name, r in results.items()}
     served = ", ".join(f"{r.done} {name}" for name, r in results.items())
     print(f"soak: {seconds:.0f} s, {sum(mix.values())} clients "
           f"({', '.join(f'{c} {n}' for n, c in mix.items())}), {len(keys) or 1} learners: "
-          f"{served} answered, errors {errors}")  # fmt: skip
+          f"{served} answered, errors {errors}, 503 {refused}")  # fmt: skip
     print(f"  {'at s':>6} {'RSS MiB':>8} {'attempts':>8}   (every tutor process together; "
           f"load average {os.getloadavg()[0]:.1f} at the end)")  # fmt: skip
     for at, rss, done in samples:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# litellm's calls through httpx, not its default aiohttp transport, so that respx (which sees
+# httpx only) stands in for providers; set before anything imports litellm
+os.environ["DISABLE_AIOHTTP_TRANSPORT"] = "True"
+
 import shutil
 import uuid
 from collections.abc import Iterator
