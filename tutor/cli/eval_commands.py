@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 from pathlib import Path
@@ -16,17 +17,19 @@ from tutor.cli.corpus_commands import JsonFlag
 from tutor.cli.output import console, err_console, print_json
 from tutor.config import get_settings
 from tutor.errors import BadRequestError
-from tutor.evals.cases import SchemeKind
+from tutor.evals.cases import EvalCase, SchemeKind
 from tutor.evals.compare import compare as compare_runs
 from tutor.evals.datasets import parse_map
 from tutor.evals.gates import GATES, suggest
-from tutor.evals.graders import grader_for
-from tutor.evals.harness import Options, evaluate, load_cases
+from tutor.evals.graders import Grader, grader_for, grading_worker
+from tutor.evals.harness import Options, Outcome, evaluate, load_cases
 from tutor.evals.labels import label_agreement
 from tutor.evals.public import SHARED_DATA, DatasetAbsent
 from tutor.evals.results import FIGURES, REPORT, RESULTS, RunDir
 from tutor.evals.tables import agreement_table, compare_table, run_table
 from tutor.evals.variants import CHECKS
+from tutor.grading.batch.processes import OFFLINE_PROCESSES, WorkerPool, Workers
+from tutor.llm import UsageLedger
 
 eval_app = typer.Typer(
     help="Measure the grader against people, and against itself.", no_args_is_help=True
@@ -78,6 +81,14 @@ def grading(
     repeats: Annotated[int, typer.Option(min=1, help="Grade everything N times.")] = 1,
     report: ReportOption = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Grading calls in flight.")] = 8,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes that grade, this one included (default with --engine llm: one "
+            "per core, at most one per 200 answers to grade; offline: 1).",
+        ),
+    ] = None,
     column_map: MapOption = None,
     checks: ChecksOption = ALL_CHECKS,
     sample: Annotated[int, typer.Option(help="Answers per robustness check (0: all).")] = 200,
@@ -124,38 +135,28 @@ def grading(
             soft_wrap=True,
         )
         return
-    grader = grader_for(engine, settings, model=model, version=prompt_version)
-    values = (
-        min_kappa,
-        min_weighted_kappa,
-        min_macro_f1,
-        min_accuracy,
-        max_flip_rate,
-        max_injection_inflation,
-        max_paraphrase_disagreement,
-        max_verbosity_inflation,
+    ledger = UsageLedger() if engine == "llm" else None  # tokens and cost on the bar
+    if processes is None and engine == "offline":
+        processes = OFFLINE_PROCESSES
+    workers = Workers(
+        functools.partial(grading_worker, engine, model, prompt_version), processes, ledger
     )
-    options = Options(
-        repeats=repeats, concurrency=concurrency, checks=chosen, sample=sample or None,
-        per_attack=per_attack, seed=seed, scheme=_scheme(scheme), scale=scale, fresh=fresh,
-        limits={g.option: v for g, v in zip(GATES, values, strict=True)},
-    )  # fmt: skip
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{Path(dataset).stem}-{grader.name}").strip("-")
-    run_dir = RunDir(report or Path("reports") / "evals" / slug)
-    version = getattr(grader, "version", grader.name)
-    ledger = getattr(grader, "ledger", None)  # an LLM grader's: tokens and cost on the bar
-    title = f"grading {Path(dataset).name}"  # a long path would squeeze the bar out
-    with batch_progress(title, total=None, ledger=ledger, quiet=as_json) as bar:
-        outcome = asyncio.run(
-            evaluate(grader, version, dataset, cases, run_dir, options, bar.update)
-        )
+    grader = grader_for(engine, settings, model=model, version=prompt_version, ledger=ledger)
+    with WorkerPool(workers, len(cases) * repeats) as pool:  # before the bar's thread
+        outcome = _evaluate(grader, dataset, cases, report, pool, ledger, as_json, Options(
+            repeats=repeats, concurrency=concurrency, checks=chosen, sample=sample or None,
+            per_attack=per_attack, seed=seed, scheme=_scheme(scheme), scale=scale, fresh=fresh,
+            limits=_limits(min_kappa, min_weighted_kappa, min_macro_f1, min_accuracy,
+                           max_flip_rate, max_injection_inflation, max_paraphrase_disagreement,
+                           max_verbosity_inflation),
+        ))  # fmt: skip
     if as_json:
         print_json(outcome.figures)
     else:
         console.print(run_table(outcome.figures))
         console.print(
-            f"report: {run_dir.file(REPORT)}  figures: {run_dir.file(FIGURES)}  "
-            f"answers: {run_dir.file(RESULTS)}",
+            f"report: {outcome.run_dir.file(REPORT)}  figures: {outcome.run_dir.file(FIGURES)}  "
+            f"answers: {outcome.run_dir.file(RESULTS)}",
             highlight=False,
             soft_wrap=True,
         )
@@ -163,6 +164,30 @@ def grading(
         (console if gate.passed else err_console).print(gate.line, highlight=False, soft_wrap=True)
     if not outcome.passed:
         raise typer.Exit(1)
+
+
+def _limits(*values: float | None) -> dict[str, float | None]:
+    return {g.option: v for g, v in zip(GATES, values, strict=True)}
+
+
+def _evaluate(
+    grader: Grader,
+    dataset: str,
+    cases: list[EvalCase],
+    report: Path | None,
+    pool: WorkerPool,
+    ledger: UsageLedger | None,
+    as_json: bool,
+    options: Options,
+) -> Outcome:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{Path(dataset).stem}-{grader.name}").strip("-")
+    run_dir = RunDir(report or Path("reports") / "evals" / slug)
+    version = getattr(grader, "version", grader.name)
+    title = f"grading {Path(dataset).name}"  # a long path would squeeze the bar out
+    with batch_progress(title, total=None, ledger=ledger, quiet=as_json) as bar:
+        return asyncio.run(
+            evaluate(grader, version, dataset, cases, run_dir, options, bar.update, pool)
+        )
 
 
 MajorityOption = Annotated[

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +18,16 @@ from tutor.cli.corpus_commands import JsonFlag
 from tutor.cli.output import console, err_console, fail, print_json
 from tutor.config import Settings, get_settings
 from tutor.errors import BadRequestError
-from tutor.grading.batch import BatchReport, grade_file, load_examples, read_answers
+from tutor.grading.batch import (
+    BatchReport,
+    WorkerPool,
+    Workers,
+    batch_grader,
+    grade_file,
+    load_examples,
+    read_answers,
+)
+from tutor.grading.batch.processes import OFFLINE_PROCESSES
 from tutor.grading.models import Grade, GradeRequest
 from tutor.grading.service import GradingService
 from tutor.llm import UsageLedger
@@ -28,6 +39,14 @@ USAGE = (
 )
 OfflineFlag = Annotated[
     bool, typer.Option("--offline", help="Use the offline grader even when TUTOR_MODEL is set.")
+]
+ProcessesOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Processes that grade, this one included (default with a model: one per core, "
+        "at most one per 200 answers to grade; offline: 1).",
+    ),
 ]
 
 
@@ -60,6 +79,7 @@ def grade(
         float | None, typer.Option(help="Top of numeric labels (default: read from label_scheme).")
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Grading calls in flight.")] = 8,
+    processes: ProcessesOption = None,
     offline: OfflineFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -67,10 +87,10 @@ def grade(
     if batch is not None or out is not None:
         if batch is None or out is None or item or question or answer is not None:
             raise BadRequestError(f"--batch and --out go together, without the others; {USAGE}")
-        _batch(batch, out, examples or [], label_max, concurrency, offline, as_json)
+        _batch(batch, out, examples or [], label_max, concurrency, processes, offline, as_json)
         return
-    if examples or label_max is not None:
-        raise BadRequestError("--examples and --label-max go with --batch")
+    if examples or label_max is not None or processes is not None:
+        raise BadRequestError("--examples, --label-max and --processes go with --batch")
     if answer is None or bool(item) == bool(question) or bool(item) == bool(reference):
         raise BadRequestError(USAGE)
     text = sys.stdin.read() if answer == "-" else answer
@@ -120,6 +140,7 @@ def _batch(
     example_files: list[Path],
     label_max: float | None,
     concurrency: int,
+    processes: int | None,
     offline: bool,
     as_json: bool,
 ) -> None:
@@ -127,15 +148,33 @@ def _batch(
     bank = load_examples(example_files, label_max)
     ledger = UsageLedger()
     service = _service(offline, ledger=ledger)
-    with batch_progress(
-        f"grading ({service.engine})", total=len(rows), ledger=ledger, quiet=as_json
-    ) as bar:
+    if processes is None and service.llm is None:
+        processes = OFFLINE_PROCESSES
+    workers = Workers(functools.partial(batch_worker, offline), processes, ledger)
+    title = f"grading ({service.engine})"
+    with (
+        WorkerPool(workers, len(rows)) as pool,  # before the bar's thread: see start_method
+        batch_progress(title, total=len(rows), ledger=ledger, quiet=as_json) as bar,
+    ):
         report = asyncio.run(
             grade_file(
-                service, rows, out, examples=bank, concurrency=concurrency, on_graded=bar.advance
+                service,
+                rows,
+                out,
+                examples=bank,
+                concurrency=concurrency,
+                on_graded=bar.advance,
+                pool=pool,
             )
         )
     _report(report, out, bank.size, as_json)
+
+
+def batch_worker(
+    offline: bool, ledger: UsageLedger
+) -> Callable[[list[GradeRequest]], Awaitable[list[Grade]]]:
+    """What a worker process of ``grade --batch`` grades with: the same service, built there."""
+    return batch_grader(_service(offline, ledger=ledger))
 
 
 def _report(report: BatchReport, out: Path, examples: int, as_json: bool) -> None:

@@ -8,13 +8,16 @@ repeats are real samples while a rerun of the same repeat costs nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, runtime_checkable
 
-from tutor.config import Settings
+from tutor.config import Settings, get_settings
 from tutor.errors import BadRequestError
 from tutor.grading.models import Grade, GradeRequest
 from tutor.grading.offline import OfflineGrader
+from tutor.llm import UsageLedger
+
+Job = tuple[list[GradeRequest], int]  # requests and their repeat, as the runner hands them out
 
 
 @runtime_checkable
@@ -45,9 +48,15 @@ class OfflineAdapter:
 
 
 def grader_for(
-    engine: str, settings: Settings, *, model: str | None = None, version: int | None = None
+    engine: str,
+    settings: Settings,
+    *,
+    model: str | None = None,
+    version: int | None = None,
+    ledger: UsageLedger | None = None,
 ) -> Grader:
-    """The offline grader, or the LLM grader on ``model`` (default ``TUTOR_MODEL``)."""
+    """The offline grader, or the LLM grader on ``model`` (default ``TUTOR_MODEL``) recording
+    its calls in ``ledger`` (default: a ledger of its own)."""
     if engine == "offline":
         if model or version is not None:
             raise BadRequestError("--model and --prompt-version go with --engine llm")
@@ -56,7 +65,26 @@ def grader_for(
 
     if model:
         settings = settings.model_copy(update={"model": model})
-    return LLMAdapter(settings, version=version)
+    return LLMAdapter(settings, version=version, ledger=ledger)
+
+
+def job_grader(grader: Grader) -> Callable[[Job], Awaitable[list[Grade]]]:
+    """``grader`` as the runner's processes call it: one job, a batch and its repeat."""
+
+    async def grade(job: Job) -> list[Grade]:
+        requests, repeat = job
+        return await grader.grade(requests, repeat=repeat)
+
+    return grade
+
+
+def grading_worker(
+    engine: str, model: str | None, version: int | None, ledger: UsageLedger
+) -> Callable[[Job], Awaitable[list[Grade]]]:
+    """What a worker process of ``tutor eval grading`` grades with: the same grader, built
+    there from the same settings (``tutor.grading.batch.processes``)."""
+    return job_grader(grader_for(engine, get_settings(), model=model, version=version,
+                                 ledger=ledger))  # fmt: skip
 
 
 def offline_grader() -> OfflineAdapter:

@@ -24,6 +24,7 @@ from tutor.evals.report import render
 from tutor.evals.results import REPORT, Manifest, RunDir
 from tutor.evals.runner import Progress, RunStats, run
 from tutor.evals.variants import CHECKS, Plan, build
+from tutor.grading.batch.processes import WorkerPool
 
 DATASET_SUFFIXES = (".jsonl", ".csv", ".yaml", ".yml")
 
@@ -89,6 +90,7 @@ async def evaluate(
     run_dir: RunDir,
     options: Options,
     progress: Progress | None = None,
+    pool: WorkerPool | None = None,
 ) -> Outcome:
     if not cases:
         raise BadRequestError(f"{dataset} holds no answers")
@@ -122,6 +124,7 @@ async def evaluate(
         repeats=options.repeats,
         concurrency=options.concurrency,
         progress=progress,
+        pool=pool,
     )
     figures = compute(
         cases,

@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tutor.errors import ConfigurationError, TutorError
-from tutor.evals.graders import Grader
+from tutor.evals.graders import Grader, job_grader
 from tutor.evals.results import Result, RunDir
 from tutor.evals.variants import Variant
+from tutor.grading.batch.processes import Spread, WorkerPool
 from tutor.grading.models import Grade
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -64,8 +65,10 @@ async def run(
     repeats: int = 1,
     concurrency: int = 8,
     progress: Progress | None = None,
+    pool: WorkerPool | None = None,
 ) -> tuple[list[Result], RunStats]:
-    """Grades what is not done yet; returns every result of the plan, in plan order."""
+    """Grades what is not done yet, ``concurrency`` batches in flight over this process and
+    the ``pool``'s worker processes; returns every result of the plan, in plan order."""
     started = time.perf_counter()
     stored = run_dir.results()
     plan = [(v, r) for r in range(repeats) for v in variants]
@@ -89,7 +92,7 @@ async def run(
             results: list[Result] = []
             for repeat, group in by_repeat.items():
                 try:
-                    grades = await grader.grade([v.request for v in group], repeat=repeat)
+                    grades = await spread(([v.request for v in group], repeat))
                 except ConfigurationError:
                     raise
                 except TutorError as exc:
@@ -107,14 +110,15 @@ async def run(
             if progress:
                 progress(done, len(plan))
 
-    with run_dir.appending() as append:
-        tasks = [asyncio.create_task(grade_batch(b)) for b in batches]
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+    async with Spread(job_grader(grader), pool) as spread:
+        with run_dir.appending() as append:
+            tasks = [asyncio.create_task(grade_batch(b)) for b in batches]
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
     stats = RunStats(
         len(plan),
         len(plan) - len(todo),
