@@ -31,3 +31,23 @@ def test_a_paraphrase_aligns_better_than_a_wrong_answer(embedder: MiniLMEmbedder
     for name in ("tok_align_recall", "tok_align_key_recall", "tok_align_f1"):
         assert same[name] > paraphrase[name] > wrong[name], name
     assert paraphrase["tok_align_missed"] < wrong["tok_align_missed"]
+
+
+def test_a_texts_token_pass_also_gives_its_sentence_vector(embedder: MiniLMEmbedder) -> None:
+    """The answer, question and references go through MiniLM once: the sentence vector the
+    table keeps from their token pass is the one embed() gives."""
+    table = EmbeddingTable(embedder)
+    table.add_tokens([REFERENCE, QUESTION])
+
+    assert len(table) == 2  # both sentence vectors are held without another embed() call
+    assert np.array_equal(table[[QUESTION, REFERENCE]], embedder.embed([QUESTION, REFERENCE]))
+
+
+def test_rows_added_a_few_at_a_time_read_back_as_the_embedders(embedder: MiniLMEmbedder) -> None:
+    table = EmbeddingTable(embedder)
+    texts = [f"word{i}" for i in range(100)]
+    for start in range(0, len(texts), 7):  # the table grows in place past its first room
+        table.add(texts[start : start + 7])
+
+    assert len(table) == 100 and table.nbytes >= 100 * 384 * 4
+    assert np.array_equal(table[texts[::-1]], embedder.embed(texts[::-1]))

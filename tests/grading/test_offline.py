@@ -195,3 +195,32 @@ def test_a_shared_table_is_filled_even_when_it_starts_empty(
     shared = OfflineGrader(grader_embedder, artifact.load(), table=table)
     shared.grade(FEW_SHOT.question, [FEW_SHOT.reference], "A few worked examples in the prompt.")
     assert len(table) > 0
+
+
+def test_a_grade_is_the_same_whether_the_items_texts_are_warm_or_cold(
+    grader_embedder: MiniLMEmbedder,
+) -> None:
+    """A service's grader keeps every item's texts (question, references, steps, mistakes,
+    graded examples) between answers; what it remembers never changes a grade. Each answer is
+    graded by a fresh grader, and again by one that has graded the item's other answers."""
+    examples = [GradedExample(answer=FEW_SHOT.paraphrase, score=1.0),
+                GradedExample(answer=FEW_SHOT.wrong, score=0.0)]  # fmt: skip
+    answers = [
+        FEW_SHOT.paraphrase, FEW_SHOT.wrong, FEW_SHOT.negated, FEW_SHOT.half,
+        "Adding examples retrains the weights of the model, so it learns the task for good.",
+        "The examples show the format. They also retrain the model's weights permanently.",
+    ]  # fmt: skip
+    requests = [
+        GradeRequest(question=FEW_SHOT.question, references=[FEW_SHOT.reference], answer=a,
+                     examples=examples if n % 2 else [], common_mistakes=FEW_SHOT.mistakes,
+                     solution_steps=FEW_SHOT.steps)
+        for a in answers
+        for n in range(2)
+    ]  # fmt: skip
+    cold = [OfflineGrader.load(grader_embedder).grade_many([r])[0] for r in requests]
+    warm = OfflineGrader.load(grader_embedder)
+    warm.grade_many(requests[::-1])
+
+    assert [warm.grade_many([r])[0] for r in requests] == cold
+    assert warm.grade_many(requests) == cold
+    assert any(g.mistakes for g in cold)  # the check covers named mistakes too

@@ -17,6 +17,7 @@ Two feature groups:
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Sequence
@@ -82,7 +83,7 @@ class EmbeddingTable:
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
         self._rows: dict[str, int] = {}
-        self._vectors = np.zeros((0, 0), dtype=np.float32)
+        self._vectors = np.zeros((0, 0), dtype=np.float32)  # rows past len(self) are room
         self._tokens: dict[str, npt.NDArray[np.float32]] = {}
         self._token_bytes = 0
         self._lock = threading.Lock()
@@ -90,15 +91,22 @@ class EmbeddingTable:
     def add(self, texts: Sequence[str]) -> None:
         with self._lock:
             new = list(dict.fromkeys(t for t in texts if t not in self._rows))
-        if not new:
-            return
-        vectors = self._embedder.embed(new)
+        if new:
+            self._put(new, self._embedder.embed(new))
+
+    def _put(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> None:
+        """Append the sentence vectors of texts not yet held (another thread may have added
+        some meanwhile: the first kept wins)."""
         with self._lock:
-            keep = [i for i, t in enumerate(new) if t not in self._rows]
-            start = len(self._rows)
-            self._rows.update((new[i], start + n) for n, i in enumerate(keep))
-            rows = vectors[keep]
-            self._vectors = rows if start == 0 else np.vstack([self._vectors, rows])
+            keep = [i for i, t in enumerate(texts) if t not in self._rows]
+            start, end = len(self._rows), len(self._rows) + len(keep)
+            if end > len(self._vectors):  # grow by half: appending no longer copies the table
+                grown = np.empty((max(end + end // 2, 64), vectors.shape[1]), dtype=np.float32)
+                if start:
+                    grown[:start] = self._vectors[:start]
+                self._vectors = grown
+            self._vectors[start:end] = vectors[keep]
+            self._rows.update((texts[i], start + n) for n, i in enumerate(keep))
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -110,7 +118,8 @@ class EmbeddingTable:
 
     @property
     def nbytes(self) -> int:
-        """The memory the vectors take (a text's token vectors take ~40x its pooled vector)."""
+        """The memory the vectors take, room to grow included (a text's token vectors take
+        ~40x its pooled vector)."""
         return self._vectors.nbytes + self._token_bytes
 
     def tokens(self, text: str) -> npt.NDArray[np.float32]:
@@ -122,11 +131,15 @@ class EmbeddingTable:
         return found
 
     def add_tokens(self, texts: Sequence[str]) -> None:
+        """Token vectors of texts, and their sentence vectors from the same forward pass (a
+        text the grader compares both ways, such as the answer, goes through MiniLM once)."""
         with self._lock:
             new = sorted({t for t in texts if t not in self._tokens}, key=len)
         for start in range(0, len(new), _TOKEN_BATCH):
             chunk = new[start : start + _TOKEN_BATCH]
-            vectors = _token_vectors(self._embedder, chunk)
+            sentences, vectors = _token_vectors(self._embedder, chunk)
+            if sentences is not None:
+                self._put(chunk, sentences)
             with self._lock:
                 fresh = [(t, v) for t, v in zip(chunk, vectors, strict=True)
                          if t not in self._tokens]  # fmt: skip
@@ -142,18 +155,28 @@ class EmbeddingTable:
 _TOKEN_BATCH = 16
 
 
-def _token_vectors(embedder: Embedder, texts: list[str]) -> list[npt.NDArray[np.float32]]:
-    """The encoder's last hidden states for content word pieces (no [CLS]/[SEP], stopwords or
-    punctuation). Only MiniLM exposes them; another embedder gets one vector per content word."""
+def _token_vectors(
+    embedder: Embedder, texts: list[str]
+) -> tuple[npt.NDArray[np.float32] | None, list[npt.NDArray[np.float32]]]:
+    """The texts' sentence vectors (MiniLM's, pooled from the same pass; None for another
+    embedder) and the encoder's last hidden states for content word pieces (no [CLS]/[SEP],
+    stopwords or punctuation). Only MiniLM exposes them; another embedder gets one vector per
+    content word."""
     if not isinstance(embedder, MiniLMEmbedder):
-        return [_normalised(embedder.embed(list(words(t).content) or [t])) for t in texts]
+        return None, [_normalised(embedder.embed(list(words(t).content) or [t])) for t in texts]
+    sentences, states = embedder.embed_with_tokens(texts)
     out = []
-    for pieces, row in embedder.token_states(texts):
-        keep = [i for i, piece in enumerate(pieces)
-                if piece not in ("[CLS]", "[SEP]")
-                and piece not in STOPWORDS and any(c.isalnum() for c in piece)]  # fmt: skip
+    for pieces, row in states:
+        keep = [i for i, piece in enumerate(pieces) if _content_piece(piece)]
         out.append(_normalised(row[keep] if keep else row[:1]))
-    return out
+    return sentences, out
+
+
+@functools.lru_cache(maxsize=65536)
+def _content_piece(piece: str) -> bool:
+    """A word piece the token alignment compares: not [CLS]/[SEP], a stopword or punctuation."""
+    return (piece not in ("[CLS]", "[SEP]") and piece not in STOPWORDS
+            and any(c.isalnum() for c in piece))  # fmt: skip
 
 
 def _normalised(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -175,8 +198,9 @@ def extract(
     cases: Sequence[GradingCase], table: EmbeddingTable, *, neighbours: bool = True
 ) -> Matrix:
     """One feature row per case: ``ALL_FEATURES`` columns, or ``BASE_FEATURES`` only."""
-    table.add(_texts(cases))
+    # question, answer and references first: their token pass also gives their sentence vectors
     table.add_tokens([t for c in cases for t in (c.question, c.answer, *c.references)])
+    table.add(_texts(cases))
     if neighbours:  # the nearest right and wrong examples are aligned token by token
         table.add_tokens([t for c in cases for t in _nearest_examples(c, table)])
     names = ALL_FEATURES if neighbours else BASE_FEATURES

@@ -110,37 +110,44 @@ def stated_mistakes(
     table: EmbeddingTable,
     *,
     whole_similarity: float = 0.6,
+    parts_too: bool = True,
 ) -> Stated:
     """The mistakes (as listed) that the answer states; ``references`` are the reference
     answers and the solution steps. ``whole_similarity``: the grader's ``Thresholds.mistake``,
-    from which the whole answer's vector alone names a mistake."""
+    from which the whole answer's vector alone names a mistake.
+
+    ``parts_too=False`` is for a caller that wants only ``whole`` for now (the grader, before it
+    knows whether the answer is graded correct): the answer's sentences and clauses, one
+    forward pass each, are then embedded only when the whole answer is close enough to a
+    mistake to name it (its rejection check reads the sentence holding the closest part), and
+    ``part`` may come back empty. ``whole`` is the same either way."""
     if not mistakes:
         return Stated([], [])
     text = deduplicated(answer)
     answer_parts = parts(text)
-    reference_parts = [p for r in references for p in parts(r)] or list(references)
-    claims = [proposition(m) for m in mistakes]
     if not answer_parts:
         return Stated([], [])
-    vectors = table[answer_parts]
-    to_reference = (vectors @ table[reference_parts].T).max(axis=1)
-    to_claims = vectors @ table[claims].T  # parts x mistakes
     whole = table[[text]][0]
     whole_to_mistakes = table[list(mistakes)] @ whole
     whole_to_reference = float((table[list(references)] @ whole).max())
+    in_whole = (whole_to_mistakes >= whole_similarity) & (whole_to_mistakes > whole_to_reference)
+    if not parts_too and not in_whole.any():
+        return Stated([], [])
+    reference_parts = [p for r in references for p in parts(r)] or list(references)
+    claims = [proposition(m) for m in mistakes]
+    vectors = table[answer_parts]
+    to_reference = (vectors @ table[reference_parts].T).max(axis=1)
+    to_claims = vectors @ table[claims].T  # parts x mistakes
     whole_sentences = sentences(text)
     found = Stated([], [])
     for j, mistake in enumerate(mistakes):
         sims = to_claims[:, j]
         k = int(np.argmax(sims))
         in_part = sims[k] >= SIMILARITY and sims[k] - to_reference[k] >= MARGIN
-        in_whole = whole_to_mistakes[j] >= whole_similarity and (
-            whole_to_mistakes[j] > whole_to_reference
-        )
-        if not (in_part or in_whole):
+        if not (in_part or in_whole[j]):
             continue
         part = answer_parts[k]
         sentence = next((s for s in whole_sentences if part in s), part)
         if not rejects(sentence, claims[j]):
-            (found.whole if in_whole else found.part).append(mistake)
+            (found.whole if in_whole[j] else found.part).append(mistake)
     return found

@@ -176,7 +176,8 @@ class OfflineGrader:
     ) -> tuple[Scores, Scores, list[Stated], npt.NDArray[np.bool_]]:
         """Stacked P(correct), base features, the common mistakes each answer states and
         whether it says the reference's points with the opposite polarity."""
-        table.add([deduplicated(r.answer) for r in requests])
+        # the answers' sentence vectors come from the token pass the trees need anyway
+        table.add_tokens([c.answer for c in cases])
         trees, base = tree_scores(self.artifact.models, cases, table)
         ce_ref = self.cross_encoder.score([(c.question, c.references, c.answer) for c in cases])
         has = np.array([bool(c.examples) for c in cases], dtype=bool)
@@ -189,13 +190,18 @@ class OfflineGrader:
         flipped = np.array([_reversed(c, examples=e) for c, e in zip(cases, has, strict=True)],
                            dtype=bool)  # fmt: skip
         scores[flipped] = np.minimum(scores[flipped], self.thresholds.incorrect - 0.05)
-        return scores, base, [self._mistakes(r, table) for r in requests], flipped
+        # part matches wait for the verdict: they are named only on an answer not graded correct
+        mistakes = [self._mistakes(r, table, parts_too=False) for r in requests]
+        return scores, base, mistakes, flipped
 
-    def _mistakes(self, request: GradeRequest, table: EmbeddingTable) -> Stated:
+    def _mistakes(
+        self, request: GradeRequest, table: EmbeddingTable, *, parts_too: bool = True
+    ) -> Stated:
         """The common mistakes the answer states (:mod:`tutor.grading.mistakes`)."""
         references = [*request.references, *request.solution_steps]
         return stated_mistakes(request.answer, request.common_mistakes, references, table,
-                               whole_similarity=self.thresholds.mistake)  # fmt: skip
+                               whole_similarity=self.thresholds.mistake,
+                               parts_too=parts_too)  # fmt: skip
 
     def _finish(
         self,
@@ -224,6 +230,8 @@ class OfflineGrader:
         if cannot_read:
             flags.append(Flag.UNREADABLE)
         verdict, confidence = verdict_for(score, t)
+        if verdict is not Verdict.CORRECT and request.common_mistakes:
+            mistakes = self._mistakes(request, table)  # now with the part matches
         named = [*mistakes.whole, *(mistakes.part if verdict is not Verdict.CORRECT else [])]
         if cannot_read:
             confidence = min(confidence, 0.5)

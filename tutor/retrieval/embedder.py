@@ -130,6 +130,7 @@ class MiniLMEmbedder:
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
+        self._token_types = False  # whether the file takes token_type_ids (read at load)
 
     def _load(self) -> tuple[Any, Any]:
         with self._lock:
@@ -141,59 +142,67 @@ class MiniLMEmbedder:
                 tokenizer.enable_truncation(max_length=MAX_TOKENS)
                 tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in batch
                 self._session = onnx_session(model, self._threads)
+                self._token_types = any(
+                    i.name == "token_type_ids" for i in self._session.get_inputs()
+                )
                 self._tokenizer = tokenizer
             return self._session, self._tokenizer
 
     def embed(self, texts: list[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        session, tokenizer = self._load()
-        # Sort by length so each batch pads to a similar length, then restore the order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
-            chunk = order[start : start + self._batch_size]
-            out[chunk] = self._encode(session, tokenizer, [texts[i] for i in chunk])
-        return out
+        return self.embed_with_tokens(texts, tokens=False)[0]
 
     def token_states(self, texts: list[str]) -> list[tuple[list[str], Vectors]]:
         """Each text's word pieces (with ``[CLS]`` and ``[SEP]``) and their contextual vectors:
         the encoder's last hidden states before pooling, unnormalised, padding dropped."""
-        if not texts:
-            return []
-        session, tokenizer = self._load()
-        out: list[tuple[list[str], Vectors]] = []
-        for start in range(0, len(texts), self._batch_size):  # the batches embed() would run
-            chunk = texts[start : start + self._batch_size]
-            hidden, mask, encodings = self._forward(session, tokenizer, chunk)
-            lengths = mask.sum(axis=1)
-            out.extend(
-                (list(e.tokens[:n]), row[:n])
-                for row, e, n in zip(hidden, encodings, lengths, strict=True)
-            )
-        return out
+        return self.embed_with_tokens(texts)[1]
 
-    @staticmethod
+    def embed_with_tokens(
+        self, texts: list[str], *, tokens: bool = True
+    ) -> tuple[Vectors, list[tuple[list[str], Vectors]]]:
+        """What one forward pass gives: the texts' sentence vectors (:meth:`embed`) and, with
+        ``tokens``, their token states (:meth:`token_states`), in the order of ``texts``. The
+        sentence vectors are pooled from those same hidden states, batch by batch, so a caller
+        that needs both runs the model once per text."""
+        states: list[tuple[list[str], Vectors]] = []
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), states
+        session, tokenizer = self._load()
+        # Sort by length so each batch pads to a similar length, then restore the order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        found: dict[int, tuple[list[str], Vectors]] = {}
+        for start in range(0, len(order), self._batch_size):
+            chunk = order[start : start + self._batch_size]
+            hidden, mask, encodings = self._forward(session, tokenizer, [texts[i] for i in chunk])
+            out[chunk] = pooled(hidden, mask)
+            if tokens:
+                for i, row, e, n in zip(chunk, hidden, encodings, mask.sum(axis=1), strict=True):
+                    found[i] = (list(e.tokens[:n]), row[:n])
+        states = [found[i] for i in range(len(texts))] if tokens else []
+        return out, states
+
     def _forward(
-        session: Any, tokenizer: Any, texts: list[str]
+        self, session: Any, tokenizer: Any, texts: list[str]
     ) -> tuple[Vectors, npt.NDArray[np.int64], list[Any]]:
         """Hidden states, attention mask and encodings of one padded batch."""
         encodings = tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        wanted = {i.name for i in session.get_inputs()}
-        hidden = session.run(None, {k: v for k, v in feeds.items() if k in wanted})[0]
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if self._token_types:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden: Vectors = session.run(None, feeds)[0]
         return hidden, mask, encodings
 
-    @staticmethod
-    def _encode(session: Any, tokenizer: Any, texts: list[str]) -> Vectors:
-        hidden, mask, _ = MiniLMEmbedder._forward(session, tokenizer, texts)
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        result: Vectors = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
-        return result
+
+def pooled(hidden: Vectors, mask: npt.NDArray[np.int64]) -> Vectors:
+    """Sentence vectors from a padded batch's hidden states: the mean over the attention mask,
+    L2-normalised (all-MiniLM-L6-v2's pooling)."""
+    weights = mask[..., None].astype(np.float32)
+    mean = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    norms = np.linalg.norm(mean, axis=1, keepdims=True)
+    result: Vectors = (mean / np.clip(norms, 1e-12, None)).astype(np.float32)
+    return result
 
 
 def embedder_named(name: str) -> MiniLMEmbedder:
