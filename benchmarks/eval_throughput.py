@@ -10,30 +10,36 @@ hash of the request, so a third each is correct, partially correct and incorrect
 real class) and counts the calls it received. In the same run, on the same fake:
 
 1. raw: ``litellm.acompletion`` with ``--concurrency`` in flight, ``--answers`` requests, each
-   the messages and ``response_format`` tutor sends to grade an answer (run before and after
-   the commands, and averaged: the machine is shared);
+   the messages and ``response_format`` tutor sends to grade an answer (run before, between
+   and after the two arms below; each arm is compared with the loop's runs around it: the
+   machine is shared);
 2. ``tutor grade --batch IN --out OUT --concurrency N`` (``TUTOR_MODEL`` set: the LLM engine)
    on ``--answers`` distinct answers (50 questions);
 3. ``tutor eval grading IN --engine llm --checks none --concurrency N`` on the same answers;
 4. ``tutor grade --batch`` on ``--identical`` copies of one answer: the calls the fake got.
 
+Steps 2 and 3 run twice, with ``--processes 1`` (one process, as before the commands spread
+over the cores) and with the commands' default (one process per core for runs this size);
+the CPU figures count the worker processes too.
+
 The two commands run as a user runs them, through the Typer app's own entry point
-(``tutor.cli.app``, with the user's argv), in this process: the process start-up of the
-``tutor`` script (about 2 s of imports, litellm the largest, and 5 s of wall time on a loaded
-2-core machine; printed below) would otherwise be most of a 1,000-answer run at 100 ms.
-Everything after argv parsing is timed: the settings, loading the offline grader, reading
-the file, the grading, writing grades and (eval) figures and the HTML report. A small
-warm-up run of each first pays the imports. Caches are off (``TUTOR_LLM_CACHE=off``,
-``TUTOR_GRADE_CACHE=off``), so every answer is graded.
+(``tutor.cli.app``, with the user's argv), each in a fresh Python process of its own that
+imports tutor and litellm before the clock starts: the process start-up of the ``tutor``
+script (about 2 s of imports, litellm the largest, 3-12 s of wall time on a loaded 2-core
+machine; printed below) would otherwise be most of a 1,000-answer run at 100 ms. Everything
+after argv parsing is timed: the settings, loading the offline grader, reading the file,
+starting worker processes, the grading with litellm's first-call set-up, writing grades and
+(eval) figures and the HTML report. A fresh process, because a process that has already
+called the provider spawns its workers instead of forking them (see
+``tutor.grading.batch.processes.start_method``), which is not what a user's ``tutor`` does.
+Caches are off (``TUTOR_LLM_CACHE=off``, ``TUTOR_GRADE_CACHE=off``), so every answer is graded.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import hashlib
-import io
 import json
 import multiprocessing
 import os
@@ -183,24 +189,40 @@ def write_answers(path: Path, n: int, *, identical: bool = False) -> None:
             out.write(json.dumps(row) + "\n")
 
 
+COMMAND = """
+import contextlib, io, json, resource, sys, time
+
+import litellm  # noqa: F401 (imported before the clock, as tutor.cli is)
+from typer.main import get_command
+
+from tutor.cli import app
+
+
+def spent():
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+argv, code = json.loads(sys.argv[1]), 0
+started, cpu = time.perf_counter(), spent()
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        get_command(app).main(argv, prog_name="tutor", standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code or 0
+print(json.dumps([time.perf_counter() - started, spent() - cpu, code]))
+"""
+
+
 def tutor(*argv: str) -> tuple[float, float]:
-    """``tutor ARGV`` through the Typer app's entry point (stdout discarded): the seconds it
-    took and the CPU seconds this process spent meanwhile (every thread)."""
-    from typer.main import get_command
-
-    from tutor.cli import app
-    from tutor.config import get_settings
-
-    get_settings.cache_clear()
-    sink = io.StringIO()
-    started, cpu = time.perf_counter(), time.process_time()
-    with contextlib.redirect_stdout(sink):
-        try:
-            get_command(app).main(list(argv), prog_name="tutor", standalone_mode=False)
-        except SystemExit as exc:
-            if exc.code:
-                raise RuntimeError(f"tutor {' '.join(argv)} exited {exc.code}") from None
-    return time.perf_counter() - started, time.process_time() - cpu
+    """``tutor ARGV`` through the Typer app's entry point in a fresh process, timed after its
+    imports: the seconds it took and the CPU seconds it spent, with its worker processes."""
+    done = subprocess.run([sys.executable, "-c", COMMAND, json.dumps(argv)], cwd=REPO,
+                          stdout=subprocess.PIPE, check=True)  # fmt: skip
+    seconds, cpu, code = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    if code:
+        raise RuntimeError(f"tutor {' '.join(argv)} exited {code}")
+    return seconds, cpu
 
 
 def startup_seconds() -> float:
@@ -231,21 +253,25 @@ def main(argv: list[str] | None = None) -> int:
             "TUTOR_API_BASE": api_base, "TUTOR_LLM_CACHE": "off", "TUTOR_GRADE_CACHE": "off",
             "TUTOR_LLM_MAX_RETRIES": "0", "TUTOR_DATA_DIR": str(folder / "data"),
         })  # fmt: skip
-        answers, warm, same = folder / "answers.jsonl", folder / "warm.jsonl", folder / "same.jsonl"
+        answers, same = folder / "answers.jsonl", folder / "same.jsonl"
         write_answers(answers, n)
-        write_answers(warm, 20)
         write_answers(same, args.identical, identical=True)
         eval_args = ("--engine", "llm", "--checks", "none", "--concurrency", c, "--fresh")
-        tutor("grade", "--batch", str(warm), "--out", str(folder / "w.jsonl"), "--json")
-        tutor("eval", "grading", str(warm), *eval_args, "--report", str(folder / "w"), "--json")
 
         load = os.getloadavg()[0]
         raws = [asyncio.run(raw_rate(api_base, n, args.concurrency))]
-        grade = tutor("grade", "--batch", str(answers), "--out", str(folder / "out.jsonl"),
-                      "--concurrency", c, "--json")  # fmt: skip
-        evals = tutor("eval", "grading", str(answers), *eval_args, "--report",
-                      str(folder / "run"), "--json")  # fmt: skip
-        figures = json.loads((folder / "run" / "figures.json").read_text(encoding="utf-8"))
+        runs: dict[str, tuple[tuple[float, float], tuple[float, float], float]] = {}
+        for arm, extra in (("1 process", ("--processes", "1")), ("default", ())):
+            if runs:  # the raw loop again between the arms: each is compared with its neighbours
+                raws.append(asyncio.run(raw_rate(api_base, n, args.concurrency)))
+            out, run = folder / f"out-{len(runs)}.jsonl", folder / f"run-{len(runs)}"
+            grade = tutor("grade", "--batch", str(answers), "--out", str(out), "--concurrency",
+                          c, "--json", *extra)  # fmt: skip
+            evals = tutor("eval", "grading", str(answers), *eval_args, "--report", str(run),
+                          "--json", *extra)  # fmt: skip
+            figures = json.loads((run / "figures.json").read_text(encoding="utf-8"))
+            runs[arm] = grade, evals, figures["timing"]["seconds"]
+            load = max(load, os.getloadavg()[0])
         raws.append(asyncio.run(raw_rate(api_base, n, args.concurrency)))
         before = calls(api_base)
         tutor("grade", "--batch", str(same), "--out", str(folder / "same-out.jsonl"),
@@ -259,17 +285,24 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.latency * 1000:.0f} ms ({args.verdicts} verdicts), caches off; "
           f"ceiling {args.concurrency / args.latency:.0f}/s; load average up to {load:.1f} "
           f"on {os.cpu_count()} CPUs")  # fmt: skip
-    print(f"  raw litellm.acompletion loop:      {raw:7.1f} requests/s  (before/after: "
-          f"{raws[0][0]:.1f}/{raws[1][0]:.1f})  {raw_cpu:5.1f} ms CPU per request")  # fmt: skip
-    for name, (seconds, cpu) in (("tutor grade --batch (LLM engine)", grade),
-                                 ("tutor eval grading --engine llm", evals)):  # fmt: skip
-        rate, per = n / seconds, cpu / n * 1000
-        print(f"  {name + ':':34} {rate:7.1f} answers/s   {rate / raw:.2f}x raw  "
-              f"({seconds:.1f} s)  {per:5.1f} ms CPU per answer "
-              f"({per / raw_cpu:.1f}x raw)")  # fmt: skip
-    grading = figures["timing"]["seconds"]
-    print(f"    of which grading {grading:.1f} s ({n / grading:.1f} answers/s, "
-          f"{n / grading / raw:.2f}x raw); loading, figures and report the rest")  # fmt: skip
+    each = "/".join(f"{r:.1f}" for r, _ in raws)
+    print(f"  raw litellm.acompletion loop:      {raw:7.1f} requests/s  (before/between/after: "
+          f"{each})  {raw_cpu:5.1f} ms CPU per request")  # fmt: skip
+    from tutor.grading.batch.processes import processes_for
+
+    for i, (arm, (grade, evals, grading)) in enumerate(runs.items()):
+        processes = 1 if arm == "1 process" else processes_for(n, None)
+        raw = (raws[i][0] + raws[i + 1][0]) / 2
+        print(f"  {arm} ({processes} process{'es' if processes > 1 else ''}; raw loop around "
+              f"it {raw:.1f}/s):")  # fmt: skip
+        for name, (seconds, cpu) in (("tutor grade --batch (LLM engine)", grade),
+                                     ("tutor eval grading --engine llm", evals)):  # fmt: skip
+            rate, per = n / seconds, cpu / n * 1000
+            print(f"    {name + ':':34} {rate:7.1f} answers/s   {rate / raw:.2f}x raw  "
+                  f"({seconds:.1f} s)  {per:5.1f} ms CPU per answer "
+                  f"({per / raw_cpu:.1f}x raw)")  # fmt: skip
+        print(f"      eval's grading phase {grading:.1f} s ({n / grading:.1f} answers/s, "
+              f"{n / grading / raw:.2f}x raw); loading, figures and report the rest")  # fmt: skip
     print(f"  {args.identical} identical answers (grade --batch): {identical_calls} LLM calls")
     print(f"  (not timed above: `tutor --help` process start-up {start:.1f} s)")
     return 0
