@@ -47,9 +47,10 @@ R = TypeVar("R")
 Factory = Callable[[UsageLedger], Callable[[Any], Awaitable[Any]]]
 
 ANSWERS_PER_PROCESS = 200  # a worker's start-up is ~2-6 s of CPU: not worth it for fewer
-# The commands run the offline engine in one process unless told otherwise: its grades move
-# slightly with the batches its embedding tables saw first (the int8 embedder's activation
-# scales are per batch), and the gates of ``make evals`` were set on one process.
+# The commands run the offline engine in one process unless told otherwise: its ONNX passes
+# already run on several threads at once, each process would load its own models, and the
+# gates of ``make evals`` were measured on one process. (Its grades would be the same: the
+# embedder and the cross-encoder run one text per call.)
 OFFLINE_PROCESSES = 1
 
 
