@@ -130,6 +130,17 @@ class WorkerPool:
             if (workers.start or start_method()) == "fork"
             else multiprocessing.get_context("spawn")
         )
+        # A worker ignores Ctrl-C (the parent decides when to stop), but a spawned one needs
+        # seconds of imports before `_work` can say so, and a Ctrl-C then killed it with a
+        # traceback. Started with SIGINT blocked, it inherits the mask through fork and exec
+        # and never sees one; here a Ctrl-C meanwhile waits until the workers have started.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._start(context, workers, answers)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+    def _start(self, context: ForkContext | SpawnContext, workers: Workers, answers: int) -> None:
         for _ in range(processes_for(answers, workers.processes) - 1):
             mine, theirs = context.Pipe()
             # a forked worker holds copies of this process's ends of every pipe so far, and
