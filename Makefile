@@ -73,10 +73,12 @@ GATES_KHAN ?= --min-kappa 0.11 --min-macro-f1 0.45 --min-accuracy 0.55 \
 # Contrast cases (evals/contrast.yaml: negations, swaps, keyword salad, padding, ...), graded
 # with the items' graded answers and without (a new question); both runs print before either
 # fails the target. The issue's target is 0 wrong answers graded correct; these gates hold the
-# measured figures (19 and 9 of 86 today: swaps and false claims, and negations the clause
+# measured figures (19 and 10 of 86 today: swaps and false claims, and negations the clause
 # check misses) so that nothing regresses meanwhile.
 GATES_CONTRAST ?= --max-wrong-correct 19 --max-verbosity-inflation 0.05 --min-review-rate 1
-GATES_CONTRAST_NEW ?= --max-wrong-correct 9 --max-verbosity-inflation 0.05 --min-review-rate 1
+# Without examples 10 since the fresh install of 2026-12-06 (9 before; f54de44 gives 10 there
+# too: one more false-claim case over the band, the dependencies' numerics, not the grader).
+GATES_CONTRAST_NEW ?= --max-wrong-correct 10 --max-verbosity-inflation 0.05 --min-review-rate 1
 # Stated common mistakes (evals/mistakes.yaml): precision 0.73, recall 0.23 today.
 GATES_MISTAKES ?= --min-precision 0.7 --min-recall 0.2
 # Follow-ups in dialogues (evals/dialogues/, `tutor eval dialogue`): hit@1 0.74, hit@3 0.92 and
