@@ -45,8 +45,11 @@ class PassageBlocks:
     hold; safe across threads."""
 
     def __init__(self, max_passages: int = DEFAULT_PASSAGES) -> None:
-        self.max_passages = max_passages
         self._blocks: LruTable[str, Block] = LruTable(max_passages, lambda b: len(b.ids))
+
+    @property
+    def max_passages(self) -> int:
+        return self._blocks.capacity
 
     def cached(self, digest: str, collection: Collection) -> Block | None:
         # Keyed by the collection too: `tutor index --rebuild` makes a new one whose vectors

@@ -23,10 +23,8 @@ class QueryEmbeddingCache:
     """Wraps an :class:`Embedder`; ``embed`` embeds only the texts it has not seen lately."""
 
     def __init__(self, embedder: Embedder, size: int = DEFAULT_SIZE) -> None:
-        if size < 0:
-            raise ValueError("the query cache size cannot be negative")
         self.embedder = embedder
-        self._vectors: LruTable[tuple[str, str], Vectors] = LruTable(size)
+        self._vectors: LruTable[tuple[str, str], Vectors] = LruTable(size)  # size < 0: ValueError
 
     @property
     def name(self) -> str:
