@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import os
 import platform
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CORPUS_DIR
+from tests.ports import free_port, wait_for_port
 
 TUTOR = str(Path(sys.executable).parent / "tutor")
 pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's arenas")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _serving_environ(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -31,18 +23,11 @@ def _serving_environ(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("TUTOR_") and k != "MALLOC_ARENA_MAX"}  # fmt: skip
     env |= {"TUTOR_DATA_DIR": str(tmp_path), "TUTOR_CORPUS_DIR": str(CORPUS_DIR), **extra}
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([TUTOR, "serve", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None and time.monotonic() < deadline
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port, lambda: process.poll() is None, seconds=120)
         raw = Path(f"/proc/{process.pid}/environ").read_bytes()
         return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
     finally:

@@ -10,10 +10,8 @@ import asyncio
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -26,18 +24,12 @@ from starlette.routing import Route
 
 from tests.api.conftest import serve
 from tests.conftest import CORPUS_DIR
+from tests.ports import free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
 
 TUTOR = str(Path(sys.executable).parent / "tutor")
 FAIL = "ZZPROVIDERDOWN"  # a question holding this gets the provider's 503
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _provider() -> Starlette:
@@ -73,19 +65,6 @@ def _provider() -> Starlette:
     return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
 
 
-def _wait(port: int, alive: object, log: Path | None = None, seconds: float = 180) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            running = alive()  # type: ignore[operator]
-            if time.monotonic() > deadline or not running:
-                raise AssertionError(log.read_text() if log else "did not start") from None
-            time.sleep(0.2)
-
-
 def test_tutor_serve_talks_to_its_provider_over_litellms_default_transport(
     indexed_data_dir: Path, tmp_path: Path
 ) -> None:
@@ -102,14 +81,14 @@ def test_tutor_serve_talks_to_its_provider_over_litellms_default_transport(
             "TUTOR_MODEL": "openai/fake-llm", "TUTOR_API_BASE": api_base,
             "TUTOR_LLM_MAX_RETRIES": "0", "OPENAI_API_KEY": "sk-loopback-test-not-a-real-key",
         }  # fmt: skip
-        port, log = _free_port(), tmp_path / "serve.log"
+        port, log = free_port(), tmp_path / "serve.log"
         with log.open("wb") as sink:
             process = subprocess.Popen(
                 [TUTOR, "serve", "--port", str(port)], env=env, stdout=sink,
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
             try:
-                _wait(port, lambda: process.poll() is None, log)
+                wait_for_port(port, lambda: process.poll() is None, seconds=180, why=log.read_text)
                 with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
                     question = "Why do examples help a model follow a format?"
                     explained = http.post("/v1/explain", json={"question": question})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -19,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from tests.ports import free_port, wait_for_port
 
 WRONG = "ZZWRONG"
 MODEL = "openai/fake-grader"
@@ -65,9 +66,7 @@ def _serve(port: int, latency: float) -> None:
 @contextmanager
 def loopback_provider(latency: float = 0.0) -> Iterator[str]:
     """The provider's API base (``http://127.0.0.1:PORT/v1``) while the block runs."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     process = multiprocessing.get_context("spawn").Process(
         target=_serve, args=(port, latency), daemon=True
     )
@@ -77,15 +76,8 @@ def loopback_provider(latency: float = 0.0) -> Iterator[str]:
         process.start()
     finally:
         sys.path.remove(root)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            if time.monotonic() > deadline or not process.is_alive():
-                raise RuntimeError("the loopback provider did not start") from None
-            time.sleep(0.05)
+    wait_for_port(port, process.is_alive, seconds=60,
+                  why=lambda: "the loopback provider did not start")  # fmt: skip
     try:
         yield f"http://127.0.0.1:{port}/v1"
     finally:
