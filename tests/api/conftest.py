@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,22 +15,16 @@ import uvicorn
 from fastapi import FastAPI
 
 from tests.conftest import CORPUS_DIR
+from tests.ports import free_port
 from tests.servers import CHROMA_URL, DATABASE_BACKENDS, postgres_database
 from tutor.api import create_app
 from tutor.config import Settings
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serve(app: FastAPI, host: str = "127.0.0.1") -> Iterator[str]:
     """``app`` on a real uvicorn server in a thread, for the duration of the block."""
-    port = _free_port(host)
+    port = free_port(host)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.api.conftest import _free_port, serve, service_settings
+from tests.api.conftest import serve, service_settings
+from tests.ports import free_port
 from tutor.api import create_app
 
 
@@ -18,7 +19,7 @@ def test_ready_when_database_and_index_answer(client: httpx.Client) -> None:
 
 
 def test_not_ready_names_the_chroma_server_that_does_not_answer(tmp_path: Path) -> None:
-    dead = f"http://127.0.0.1:{_free_port('127.0.0.1')}"  # nothing listens there
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     settings = service_settings(tmp_path / "data", tmp_path / "tutor.db", chroma_url=dead)
     with serve(create_app(settings)) as url:
         response = httpx.get(url + "/ready", timeout=60)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import CORPUS_DIR
+from tests.ports import free_port
 from tests.servers import CHROMA_URL, needs_chroma, needs_postgres, postgres_database, servers
 from tutor.corpus import Corpus
 from tutor.learners import Catalog, LearnerConfig, rebuild_mastery
@@ -34,17 +34,10 @@ WRONG = "I am not sure, maybe it just works out by itself."
 CLIENTS = 8
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def replica(env: dict[str, str], data_dir: Path) -> Iterator[str]:
     """One `tutor serve` process; its URL once /health answers."""
-    port = _free_port()
+    port = free_port()
     log = (data_dir / "serve.log").open("wb")
     process = subprocess.Popen(
         [TUTOR, "serve", "--host", "127.0.0.1", "--port", str(port)],

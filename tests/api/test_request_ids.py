@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import _free_port, serve, service_settings
+from tests.api.conftest import serve, service_settings
 from tests.api.log_capture import json_lines
+from tests.ports import free_port
 from tutor.api import create_app
 from tutor.logs import redact
 from tutor.offload import offload
@@ -50,7 +51,7 @@ def test_errors_carry_the_request_id_too(client: httpx.Client) -> None:
 
 def test_every_line_a_request_logs_is_json_with_its_id(tmp_path: Path) -> None:
     """A replica whose Chroma server is gone: /ready logs why, and then its access line."""
-    dead = f"http://127.0.0.1:{_free_port('127.0.0.1')}"
+    dead = f"http://127.0.0.1:{free_port()}"
     settings = service_settings(tmp_path / "data", tmp_path / "tutor.db", chroma_url=dead)
     with serve(create_app(settings)) as url, json_lines() as lines:
         response = httpx.get(url + "/ready", headers={"x-request-id": "probe-1"}, timeout=60)

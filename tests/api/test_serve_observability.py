@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 
 from tests.api.metrics_scrape import scrape, value
 from tests.conftest import CORPUS_DIR
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -25,20 +25,13 @@ THREADS = 3
 REQUESTS = 24
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_two_workers_log_json_and_add_up_their_metrics(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TUTOR_", "PROMETHEUS_"))}
     env |= {
         "TUTOR_DATA_DIR": str(tmp_path), "TUTOR_CORPUS_DIR": str(CORPUS_DIR),
         "TUTOR_LOG_FORMAT": "json", "TUTOR_WORKER_THREADS": str(THREADS),
     }  # fmt: skip
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     with log.open("wb") as sink:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,16 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.ports import free_port
 from tests.retrieval.test_index import COOKING, SAMPLING, corpus_of, lesson
 from tutor.config import Settings
 from tutor.retrieval import MiniLMEmbedder, PassageIndex, open_client
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +23,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
     if not Path(chroma).exists():
         pytest.skip("the chroma command is not installed")
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen(
         [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
@@ -70,7 +63,7 @@ def test_sync_and_search_through_a_chroma_server(
 
 
 def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     settings = Settings(data_dir=tmp_path, chroma_url=url, _env_file=None)  # type: ignore[call-arg]
     with pytest.raises(Exception, match="cannot reach Chroma"):
         open_client(settings)
