@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tutor.grading import GradeRequest, OfflineGrader
-from tutor.grading.mistakes import parts, proposition, rejects
+from tutor.grading.features import EmbeddingTable
+from tutor.grading.mistakes import parts, proposition, rejects, stated_mistakes, with_parts
+from tutor.retrieval import MiniLMEmbedder
 
 QUESTION = (
     "Explain why a language model cannot reliably tell the developer's instructions from "
@@ -80,3 +82,30 @@ def test_naming_a_mistake_to_reject_it_is_not_stating_it(grader: OfflineGrader) 
 
 def test_the_reference_states_no_mistake(grader: OfflineGrader) -> None:
     assert named(grader, REFERENCE) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "pending"),
+    [
+        (  # a part states the delimiters mistake, the whole answer none
+            "Instructions and data are one token sequence with no enforced boundary. Still, "
+            "putting the document between delimiters completely solves the problem.",
+            True,
+        ),
+        ("Delimiters fully solve the problem.", False),  # the whole answer is the mistake
+        (REFERENCE, True),
+    ],
+)
+def test_part_matches_looked_for_after_the_whole_answer_are_the_full_match(
+    grader: OfflineGrader, grader_embedder: MiniLMEmbedder, answer: str, pending: bool
+) -> None:
+    """What the grader does (whole-answer match first, parts once the verdict is known)
+    names the same mistakes as one full match."""
+    table, mistakes = EmbeddingTable(grader_embedder), [CHANNEL, DELIMITERS]
+    at = grader.thresholds.mistake
+    full = stated_mistakes(answer, mistakes, [REFERENCE], table, whole_similarity=at)
+    first = stated_mistakes(answer, mistakes, [REFERENCE], table, whole_similarity=at,
+                            parts_too=False)  # fmt: skip
+    assert first.parts_pending is pending
+    assert first.whole == full.whole
+    assert with_parts(first, answer, mistakes, [REFERENCE], table) == full

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from tutor.grading.features import EmbeddingTable
 from tutor.grading.lexical import NEGATIONS, deduplicated, sentences
@@ -97,10 +98,12 @@ class Stated(NamedTuple):
     """The mistakes an answer states: ``whole`` when the whole answer is the mistake (the
     grader caps its score), ``part`` when one part of it is (named unless the answer is
     otherwise graded correct: on the corpus's right answers a part match alone was too often
-    wrong to let it lower a grade)."""
+    wrong to let it lower a grade). ``parts_pending``: the part matches were not looked for
+    yet (``parts_too=False`` and no whole-answer match); :func:`with_parts` looks for them."""
 
     whole: list[str]
     part: list[str]
+    parts_pending: bool = False
 
 
 def stated_mistakes(
@@ -119,8 +122,9 @@ def stated_mistakes(
     ``parts_too=False`` is for a caller that wants only ``whole`` for now (the grader, before it
     knows whether the answer is graded correct): the answer's sentences and clauses, one
     forward pass each, are then embedded only when the whole answer is close enough to a
-    mistake to name it (its rejection check reads the sentence holding the closest part), and
-    ``part`` may come back empty. ``whole`` is the same either way."""
+    mistake to name it (its rejection check reads the sentence holding the closest part);
+    otherwise the result is ``parts_pending`` and :func:`with_parts` completes it later without
+    matching the whole answer again. ``whole`` is the same either way."""
     if not mistakes:
         return Stated([], [])
     text = deduplicated(answer)
@@ -132,7 +136,36 @@ def stated_mistakes(
     whole_to_reference = float((table[list(references)] @ whole).max())
     in_whole = (whole_to_mistakes >= whole_similarity) & (whole_to_mistakes > whole_to_reference)
     if not parts_too and not in_whole.any():
-        return Stated([], [])
+        return Stated([], [], parts_pending=True)
+    return _named(text, answer_parts, mistakes, references, table, in_whole)
+
+
+def with_parts(
+    stated: Stated,
+    answer: str,
+    mistakes: Sequence[str],
+    references: Sequence[str],
+    table: EmbeddingTable,
+) -> Stated:
+    """``stated`` (from ``parts_too=False``, same arguments) with its part matches: a pending
+    one matched no mistake as a whole, so only the parts are compared now."""
+    if not stated.parts_pending:
+        return stated
+    text = deduplicated(answer)
+    no_whole = np.zeros(len(mistakes), dtype=bool)
+    return _named(text, parts(text), mistakes, references, table, no_whole)
+
+
+def _named(
+    text: str,
+    answer_parts: list[str],
+    mistakes: Sequence[str],
+    references: Sequence[str],
+    table: EmbeddingTable,
+    in_whole: npt.NDArray[np.bool_],
+) -> Stated:
+    """The mistakes that the whole answer (``in_whole``, per mistake) or one of its parts
+    states, less those its sentence rejects."""
     reference_parts = [p for r in references for p in parts(r)] or list(references)
     claims = [proposition(m) for m in mistakes]
     vectors = table[answer_parts]

@@ -34,7 +34,7 @@ from tutor.grading.cross_encoder import CrossEncoder
 from tutor.grading.features import BASE_FEATURES, EmbeddingTable, GradingCase, extract
 from tutor.grading.feedback import compose, coverage, key_phrases
 from tutor.grading.lexical import contradicts, deduplicated, keyword_list, reverses, words
-from tutor.grading.mistakes import Stated, stated_mistakes
+from tutor.grading.mistakes import Stated, stated_mistakes, with_parts
 from tutor.grading.models import Feedback, Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.grading.readable import unreadable
 from tutor.retrieval.embedder import Embedder
@@ -191,17 +191,15 @@ class OfflineGrader:
                            dtype=bool)  # fmt: skip
         scores[flipped] = np.minimum(scores[flipped], self.thresholds.incorrect - 0.05)
         # part matches wait for the verdict: they are named only on an answer not graded correct
-        mistakes = [self._mistakes(r, table, parts_too=False) for r in requests]
+        mistakes = [self._mistakes(r, table) for r in requests]
         return scores, base, mistakes, flipped
 
-    def _mistakes(
-        self, request: GradeRequest, table: EmbeddingTable, *, parts_too: bool = True
-    ) -> Stated:
-        """The common mistakes the answer states (:mod:`tutor.grading.mistakes`)."""
-        references = [*request.references, *request.solution_steps]
-        return stated_mistakes(request.answer, request.common_mistakes, references, table,
-                               whole_similarity=self.thresholds.mistake,
-                               parts_too=parts_too)  # fmt: skip
+    def _mistakes(self, request: GradeRequest, table: EmbeddingTable) -> Stated:
+        """The common mistakes the answer states as a whole (:mod:`tutor.grading.mistakes`);
+        the part matches too only when the whole answer states one."""
+        return stated_mistakes(request.answer, request.common_mistakes, _references(request),
+                               table, whole_similarity=self.thresholds.mistake,
+                               parts_too=False)  # fmt: skip
 
     def _finish(
         self,
@@ -230,8 +228,9 @@ class OfflineGrader:
         if cannot_read:
             flags.append(Flag.UNREADABLE)
         verdict, confidence = verdict_for(score, t)
-        if verdict is not Verdict.CORRECT and request.common_mistakes:
-            mistakes = self._mistakes(request, table)  # now with the part matches
+        if verdict is not Verdict.CORRECT:  # now with the part matches (whole ones kept)
+            mistakes = with_parts(mistakes, request.answer, request.common_mistakes,
+                                  _references(request), table)  # fmt: skip
         named = [*mistakes.whole, *(mistakes.part if verdict is not Verdict.CORRECT else [])]
         if cannot_read:
             confidence = min(confidence, 0.5)
@@ -272,6 +271,11 @@ def _reversed(case: GradingCase, *, examples: bool) -> bool:
     return reverses(case.answer, case.references) or (
         not examples and contradicts(case.answer, case.references)
     )
+
+
+def _references(request: GradeRequest) -> list[str]:
+    """What a stated mistake must be closer to than to any of: references and solution steps."""
+    return [*request.references, *request.solution_steps]
 
 
 def _has_content(answer: str) -> bool:
