@@ -16,7 +16,12 @@ from typing import TypeVar
 T = TypeVar("T", bound=Hashable)
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:[.,]\d+)?")
 RESTATES = (0.6, 0.5)  # content-word precision and recall from which an answer restates
-_CLAUSE = re.compile(r"[.;:!?,]|\b(?:but|because|so|although|though|while|whereas|however)\b")
+_CONJUNCTION = r"\b(?:but|because|so|although|though|while|whereas|however)\b"
+# Where a sentence breaks into clauses that each carry a claim: a conjunction ("but", "so", ...),
+# or a comma before one or before "and", "which", "or". `_CLAUSES` here and the mistake matcher
+# (`mistakes._PART`) split there; `_CLAUSE` splits at every comma.
+CLAUSE_BREAK = r",\s*(?=(?:and|but|so|which|while|whereas|because|or)\b)|" + _CONJUNCTION
+_CLAUSE = re.compile(r"[.;:!?,]|" + _CONJUNCTION)
 _POSSESSIVE = re.compile(r"'s\b")
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
 _NUMBER_WORDS = {
@@ -145,10 +150,7 @@ def contradicts(answer: str, references: Sequence[str]) -> bool:
 # Clauses of a long answer or key: sentences, and the parts joined by a conjunction. Unlike
 # `_CLAUSE` (negated stems of short answers), a bare comma does not split: "Terminals 4, 5 and 6
 # are separated ..." would become two clauses that one answer clause reverses twice.
-_CLAUSES = re.compile(
-    r"[.;:!?]|,\s*(?=(?:and|but|so|which|while|whereas|because|or)\b)"
-    r"|\b(?:but|because|so|although|though|while|whereas|however)\b"
-)
+_CLAUSES = re.compile(r"[.;:!?]|" + CLAUSE_BREAK)
 _REPLY = re.compile(r"^\s*(?:no|yes)\s*,")  # "No, X is not Y": the "no" answers, negates nothing
 REVERSED_CLAUSES = 2  # clauses of a reference restated with the opposite polarity
 

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tutor.grading.features import EmbeddingTable
-from tutor.grading.lexical import NEGATIONS, deduplicated, sentences
+from tutor.grading.lexical import CLAUSE_BREAK, NEGATIONS, deduplicated, sentences
 
 SIMILARITY = 0.35  # an answer part this close to the mistake's proposition may state it ...
 MARGIN = 0.05  # ... when it is this much closer to it than to every part of the reference
@@ -46,12 +46,9 @@ _LEAD = re.compile(
     r"(?:\s+that)?\s*",
     re.IGNORECASE,
 )
-# Where a sentence splits into parts that can each carry a claim.
-_PART = re.compile(
-    r"[;:]|,\s+(?=(?:and|but|so|because|which|while|although|though)\b)"
-    r"|\b(?:but|because|so|although|though|while|whereas|however)\b",
-    re.IGNORECASE,
-)
+# Where a sentence splits into parts that can each carry a claim: lexical's clause breaks, less
+# the sentence ends (`parts` splits sentences first, and "0.7" is one number), in any case.
+_PART = re.compile(r"[;:]|" + CLAUSE_BREAK, re.IGNORECASE)
 # Words that call what the sentence states wrong: it names a mistake only to reject it.
 _REJECTS = re.compile(
     r"\b(?:wrong|myths?|misconceptions?|mistaken|mistakes?|false|untrue|belief|fallacy)\b",
