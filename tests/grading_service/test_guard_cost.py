@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -13,7 +14,9 @@ from tutor.corpus import Corpus, Item
 from tutor.grading.attacks.guard import GAP
 from tutor.grading.models import Flag, Grade, Verdict
 from tutor.grading.offline import OfflineGrader
+from tutor.grading.service import GradingService
 from tutor.retrieval import MiniLMEmbedder
+from tutor.retrieval.embedder import Vectors
 
 WRONG = "Bananas turn brown because they are left in the fruit bowl for a week."
 ModelGrades = Callable[[str, str, float], Awaitable[Grade]]
@@ -82,3 +85,38 @@ async def test_a_flagged_answer_the_model_calls_partially_correct_is_still_check
     grade = await model_grades(attacked, "partially_correct", 0.79)
     assert grade.verdict is Verdict.INCORRECT and grade.score < 0.35
     assert {Flag.INJECTION_SUSPECTED, Flag.NEEDS_REVIEW} <= set(grade.flags)
+
+
+class CountingMiniLM(MiniLMEmbedder):
+    """MiniLM that counts each text it runs through the model."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name=name)
+        self.passes: Counter[str] = Counter()
+
+    def embed_with_tokens(
+        self, texts: list[str], *, tokens: bool = True
+    ) -> tuple[Vectors, list[tuple[list[str], Vectors]]]:
+        self.passes.update(texts)
+        return super().embed_with_tokens(texts, tokens=tokens)
+
+
+async def test_ranking_examples_and_the_second_opinion_share_the_answers_pass(
+    llm_settings: Settings,
+    offline: OfflineGrader,
+    grader_embedder: MiniLMEmbedder,
+    provider: respx.MockRouter,
+    item: Item,
+) -> None:
+    """The item's graded answers are ranked by the answer before the model grades it, and the
+    model's correct then gets the offline second opinion: both read the answer's MiniLM pass,
+    which the service makes once. The grade is the one two passes gave: held for review."""
+    assert len(item.graded_answers) > 1  # so they are ranked
+    provider.post(CHAT_URL).mock(return_value=chat(grade_json("correct", 0.97)))
+    minilm = CountingMiniLM(offline.artifact.embedder)
+    service = GradingService.from_settings(llm_settings, embedder=minilm)
+    grade = await service.grade_item(item, WRONG)
+    assert minilm.passes[WRONG] == 1
+    assert Flag.NEEDS_REVIEW in grade.flags
+    two_passes = llm_service(llm_settings, offline, grader_embedder)  # the ranker's own pass
+    assert await two_passes.grade_item(item, WRONG) == grade

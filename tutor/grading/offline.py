@@ -152,10 +152,7 @@ class OfflineGrader:
         """Grades in request order; every text of the batch is embedded once. Calls from
         several threads run at once (the models are stateless, the embedding table is
         thread-safe), so a service's workers grade on every core."""
-        with self._lock:
-            if len(self._table) > _TABLE_LIMIT or self._table.nbytes > _TABLE_BYTES:
-                self._table = EmbeddingTable(self._embedder)
-            table = self._table
+        table = self._bounded_table()
         live = [i for i, r in enumerate(requests) if _has_content(r.answer)]
         cases = [_case(requests[i]) for i in live]
         table.add(_feedback_texts([requests[i] for i in live]))  # one embedding pass
@@ -167,6 +164,23 @@ class OfflineGrader:
                 reversed_=bool(flipped[row]),
             )  # fmt: skip
         return grades
+
+    def answer_vectors(self, answers: Sequence[str]) -> npt.NDArray[np.float32]:
+        """The answers' sentence vectors, from the pass :meth:`grade_many` makes over them: an
+        answer it grades as written (no repeated sentence) gets its token pass now, kept in the
+        grader's table, so grading it afterwards runs MiniLM over it no more. The grading
+        service ranks graded examples by these before the model grades, and the guard's second
+        opinion on the model's grade then reuses the pass."""
+        table = self._bounded_table()
+        table.add_tokens([a for a in answers if deduplicated(a) == a])
+        return table[list(answers)]
+
+    def _bounded_table(self) -> EmbeddingTable:
+        """The embedding table, started afresh once past its bounds."""
+        with self._lock:
+            if len(self._table) > _TABLE_LIMIT or self._table.nbytes > _TABLE_BYTES:
+                self._table = EmbeddingTable(self._embedder)
+            return self._table
 
     def _score(
         self,

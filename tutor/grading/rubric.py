@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -127,10 +127,21 @@ def within_rubric(grade: Grade, request: GradeRequest) -> Grade:
 
 
 class ExampleRanker:
-    """Picks the graded examples nearest to an answer by embedding similarity (thread-safe)."""
+    """Picks the graded examples nearest to an answer by embedding similarity (thread-safe).
 
-    def __init__(self, embedder: Embedder | None, limit: int = 20_000) -> None:
-        self._embedder, self._limit = embedder, limit
+    ``answers`` (optional) embeds the answers themselves, with the same embedder: the offline
+    grader's :meth:`~tutor.grading.offline.OfflineGrader.answer_vectors`, so that an answer the
+    guard then grades offline goes through MiniLM once, not twice. The examples' vectors are
+    kept here (they come back with every answer to the item); the answers' are not."""
+
+    def __init__(
+        self,
+        embedder: Embedder | None,
+        limit: int = 20_000,
+        *,
+        answers: Callable[[list[str]], np.ndarray] | None = None,
+    ) -> None:
+        self._embedder, self._limit, self._answers = embedder, limit, answers
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
@@ -149,6 +160,10 @@ class ExampleRanker:
     ) -> list[GradedExample]:
         if len(examples) <= 1 or self._embedder is None:
             return list(examples[:k])
-        vectors = self._embed([answer, *(e.answer for e in examples)])
-        order = np.argsort(-(vectors[1:] @ vectors[0]), kind="stable")
+        if self._answers is None:
+            vectors = self._embed([answer, *(e.answer for e in examples)])
+            mine, theirs = vectors[0], vectors[1:]
+        else:
+            mine, theirs = self._answers([answer])[0], self._embed([e.answer for e in examples])
+        order = np.argsort(-(theirs @ mine), kind="stable")
         return [examples[int(i)] for i in order[:k]]

@@ -131,9 +131,13 @@ class GradingService:
             logger.warning("the offline grader is unavailable: %s", problem)
         llm = (LLMGrader.from_settings(settings, ledger=ledger, database=database)
                if settings.model else None)  # fmt: skip
+        # the answer's MiniLM pass for ranking examples is the one the guard's second opinion
+        # needs: made once, in the offline grader's table
+        answers = offline.answer_vectors if offline is not None else None
         return cls(
             offline=offline, llm=llm, cache=cache_from_settings(settings, database),
-            ranker=ExampleRanker(embedder), offline_problem=problem, database=database,
+            ranker=ExampleRanker(embedder, answers=answers), offline_problem=problem,
+            database=database,
         )  # fmt: skip
 
     @property
