@@ -156,15 +156,29 @@ async def grade_attempt(
 ) -> Outcome:
     """Grade a stored attempt; if the grader raises, the attempt is marked ``failed``."""
     attempt = await offload(store_attempts.get_attempt, database, attempt_id)
+    return await _grade(database, corpus, attempt, grader, config=config, now=now)
+
+
+async def _grade(
+    database: Database,
+    corpus: Corpus,
+    attempt: AttemptRecord,
+    grader: Grader,
+    *,
+    config: LearnerConfig | None,
+    now: datetime | None,
+) -> Outcome:
+    """``attempt`` as stored (its item and answer never change, so the record ``answer_item``
+    has just submitted serves: no second read)."""
     _, item = corpus.item(attempt.item_id)
     try:
         grade = await grader(item, attempt.answer)
         return await offload(
-            record_outcome, database, corpus, attempt_id, grade, config=config, now=now
+            record_outcome, database, corpus, attempt.id, grade, config=config, now=now
         )
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
-        await offload(store_attempts.record_failure, database, attempt_id, error)
+        await offload(store_attempts.record_failure, database, attempt.id, error)
         raise
 
 
@@ -188,7 +202,7 @@ async def answer_item(
     )  # fmt: skip
     if attempt.status is AttemptStatus.GRADED:
         return Outcome(attempt, None)
-    return await grade_attempt(database, corpus, attempt.id, grader, config=config, now=now)
+    return await _grade(database, corpus, attempt, grader, config=config, now=now)
 
 
 async def regrade_pending(
