@@ -14,6 +14,7 @@ import typer
 from tutor.cli.app import app
 from tutor.cli.batch_progress import batch_progress
 from tutor.cli.corpus_commands import JsonFlag
+from tutor.cli.interrupt import interruptible
 from tutor.cli.output import console, err_console, print_json
 from tutor.config import get_settings
 from tutor.errors import BadRequestError
@@ -142,7 +143,9 @@ def grading(
         functools.partial(grading_worker, engine, model, prompt_version), processes, ledger
     )
     grader = grader_for(engine, settings, model=model, version=prompt_version, ledger=ledger)
-    with WorkerPool(workers, len(cases) * repeats) as pool:  # before the bar's thread
+    # Ctrl-C stops the run even if this process started ignoring it; the workers start
+    # before the bar's thread
+    with interruptible(), WorkerPool(workers, len(cases) * repeats) as pool:
         outcome = _evaluate(grader, dataset, cases, report, pool, ledger, as_json, Options(
             repeats=repeats, concurrency=concurrency, checks=chosen, sample=sample or None,
             per_attack=per_attack, seed=seed, scheme=_scheme(scheme), scale=scale, fresh=fresh,

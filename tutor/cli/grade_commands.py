@@ -15,6 +15,7 @@ import typer
 from tutor.cli.app import app
 from tutor.cli.batch_progress import batch_progress
 from tutor.cli.corpus_commands import JsonFlag
+from tutor.cli.interrupt import interruptible
 from tutor.cli.output import console, err_console, fail, print_json
 from tutor.config import Settings, get_settings
 from tutor.errors import BadRequestError
@@ -153,6 +154,7 @@ def _batch(
     workers = Workers(functools.partial(batch_worker, offline), processes, ledger)
     title = f"grading ({service.engine})"
     with (
+        interruptible(),  # Ctrl-C stops the run, even if this process started ignoring it
         WorkerPool(workers, len(rows)) as pool,  # before the bar's thread: see start_method
         batch_progress(title, total=len(rows), ledger=ledger, quiet=as_json) as bar,
     ):

@@ -132,13 +132,21 @@ class WorkerPool:
         )
         # A worker ignores Ctrl-C (the parent decides when to stop), but a spawned one needs
         # seconds of imports before `_work` can say so, and a Ctrl-C then killed it with a
-        # traceback. Started with SIGINT blocked, it inherits the mask through fork and exec
-        # and never sees one; here a Ctrl-C meanwhile waits until the workers have started.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # traceback. So workers start with SIGINT ignored, which they inherit through fork and
+        # exec (the mask alone was not enough: multiprocessing's resource tracker, started by
+        # the first spawned worker, unblocks SIGINT in this thread before the worker is
+        # spawned); here SIGINT is blocked meanwhile, so a Ctrl-C waits until the workers
+        # have started, and then reaches this process's own handler.
+        main = threading.current_thread() is threading.main_thread()
+        handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self._start(context, workers, answers)
         finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            if main and handler is not None:
+                signal.signal(signal.SIGINT, handler)
+            if signal.SIGINT not in blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def _start(self, context: ForkContext | SpawnContext, workers: Workers, answers: int) -> None:
         for _ in range(processes_for(answers, workers.processes) - 1):
