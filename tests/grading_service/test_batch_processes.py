@@ -3,6 +3,7 @@ against a loopback provider (the workers are other processes: respx cannot reach
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -83,6 +84,15 @@ def test_grades_from_several_processes_are_those_of_one_in_input_order(
     assert [json.loads(line)["id"] for line in outputs[1]] == [r["id"] for r in rows]
     assert reports[0] == {**reports[1], "out": reports[0]["out"]}
     assert reports[1]["verdicts"] == {"incorrect": 14, "partially_correct": 28}
+
+
+def test_a_run_puts_the_garbage_collector_back(llm_env: str, tmp_path: Path) -> None:
+    """A batch run freezes what is alive and collects less often (batch_gc); a process that
+    goes on afterwards (a test run, a program embedding the CLI) gets its settings back."""
+    source = _write(tmp_path / "in.jsonl", [_row(i) for i in range(4)])
+    before = gc.get_threshold(), gc.get_freeze_count()
+    _run("grade", "--batch", str(source), "--out", str(tmp_path / "out.jsonl"), "--json")
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
 
 
 def test_a_bad_line_is_named_before_any_process_grades(llm_env: str, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from tutor.evals.public import SHARED_DATA, DatasetAbsent
 from tutor.evals.results import FIGURES, REPORT, RESULTS, RunDir
 from tutor.evals.tables import agreement_table, compare_table, run_table
 from tutor.evals.variants import CHECKS
-from tutor.grading.batch.processes import OFFLINE_PROCESSES, WorkerPool, Workers
+from tutor.grading.batch.processes import OFFLINE_PROCESSES, WorkerPool, Workers, batch_gc
 from tutor.llm import UsageLedger
 
 eval_app = typer.Typer(
@@ -143,9 +143,9 @@ def grading(
         functools.partial(grading_worker, engine, model, prompt_version), processes, ledger
     )
     grader = grader_for(engine, settings, model=model, version=prompt_version, ledger=ledger)
-    # Ctrl-C stops the run even if this process started ignoring it; the workers start
-    # before the bar's thread
-    with interruptible(), WorkerPool(workers, len(cases) * repeats) as pool:
+    # Ctrl-C stops the run even if this process started ignoring it; the collector is set
+    # once the grader is built, before the workers fork; they start before the bar's thread
+    with interruptible(), batch_gc(), WorkerPool(workers, len(cases) * repeats) as pool:
         outcome = _evaluate(grader, dataset, cases, report, pool, ledger, as_json, Options(
             repeats=repeats, concurrency=concurrency, checks=chosen, sample=sample or None,
             per_attack=per_attack, seed=seed, scheme=_scheme(scheme), scale=scale, fresh=fresh,

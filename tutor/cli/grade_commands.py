@@ -28,7 +28,7 @@ from tutor.grading.batch import (
     load_examples,
     read_answers,
 )
-from tutor.grading.batch.processes import OFFLINE_PROCESSES
+from tutor.grading.batch.processes import OFFLINE_PROCESSES, batch_gc
 from tutor.grading.models import Grade, GradeRequest
 from tutor.grading.service import GradingService
 from tutor.llm import UsageLedger
@@ -155,6 +155,7 @@ def _batch(
     title = f"grading ({service.engine})"
     with (
         interruptible(),  # Ctrl-C stops the run, even if this process started ignoring it
+        batch_gc(),  # once the grader is built, before the workers fork
         WorkerPool(workers, len(rows)) as pool,  # before the bar's thread: see start_method
         batch_progress(title, total=len(rows), ledger=ledger, quiet=as_json) as bar,
     ):
