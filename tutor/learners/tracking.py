@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tutor.corpus import Corpus, Item
@@ -32,13 +32,13 @@ from tutor.learners.config import LearnerConfig
 from tutor.learners.knowledge import Knowledge, Observation
 from tutor.learners.policy import NextItem, choose
 from tutor.learners.replay import rebuild_mastery
-from tutor.learners.stored import catalog_of, load_knowledge
+from tutor.learners.stored import catalog_of, load_for_answer, load_knowledge
 from tutor.offload import offload
 from tutor.store import AttemptRecord, AttemptStatus, Database, models
 from tutor.store import attempts as store_attempts
 from tutor.store.attempts import GradePayload
 from tutor.store.locks import lock_learner
-from tutor.store.upsert import upsert
+from tutor.store.upsert import upsert_rows
 
 Grader = Callable[[Item, str], Awaitable[GradePayload]]
 
@@ -66,31 +66,32 @@ class ConceptProgress:
     last_practiced: datetime | None
 
 
+_MASTERY_FIELDS = ("p_known", "attempts", "streak", "updated_at")
+_RATED = models.ItemStats.__table__.c
+_RATING_MOVE = {  # relative, so concurrent learners on the same item both count
+    "rating": _RATED.rating + bindparam("change"),
+    "attempts": _RATED.attempts + 1,
+}
+
+
 def _save(session: Session, learner_id: str, knowledge: Knowledge, seen: Observation) -> None:
     """Write the observed concepts' mastery and move the item's rating, as upserts: two
     transactions may both be the first to write a row (a new learner on two replicas, two
-    learners' first answers to an item) and neither may fail on the key."""
+    learners' first answers to an item) and neither may fail on the key. Two statements (the
+    concepts' rows in one executemany), Core, nothing read back."""
+    mastery = []
     for concept_id in seen.p_known:
         state = knowledge.state(concept_id)
-        fields = {
-            "p_known": state.p_known, "attempts": state.attempts, "streak": state.streak,
+        mastery.append({
+            "learner_id": learner_id, "concept_id": concept_id, "p_known": state.p_known,
+            "attempts": state.attempts, "streak": state.streak,
             "updated_at": state.last_practiced or datetime.now(UTC),
-        }  # fmt: skip
-        upsert(
-            session, models.Mastery, {"learner_id": learner_id, "concept_id": concept_id, **fields},
-            update=fields,
-        )  # fmt: skip
+        })  # fmt: skip
+    upsert_rows(session, models.Mastery, mastery, replace=_MASTERY_FIELDS)
     change, now = seen.rating[1] - seen.rating[0], datetime.now(UTC)
-    upsert(  # relative, so concurrent learners on the same item both count
-        session,
-        models.ItemStats,
-        {"item_id": seen.item_id, "rating": seen.rating[1], "attempts": 1, "updated_at": now},
-        update={
-            "rating": models.ItemStats.rating + change,
-            "attempts": models.ItemStats.attempts + 1,
-            "updated_at": now,
-        },
-    )
+    rating = {"item_id": seen.item_id, "rating": seen.rating[1], "attempts": 1, "updated_at": now}
+    upsert_rows(session, models.ItemStats, [rating | {"change": change}],
+                replace=("updated_at",), update=_RATING_MOVE)  # fmt: skip
 
 
 def record_outcome(
@@ -109,37 +110,44 @@ def record_outcome(
     learner_config = config or LearnerConfig()
 
     def work(session: Session) -> Outcome:  # run again if Postgres reports a deadlock
-        row = store_attempts.load_attempt(session, attempt_id)
-        first = store_attempts.mark_graded(session, row, fields, now)
-        seen = None
-        if first and row.item_id in catalog.items:
-            lock_learner(session, row.learner_id)  # one mastery update per learner at a time
-            knowledge = load_knowledge(session, catalog, row.learner_id, learner_config)
-            seen = knowledge.observe(row.item_id, fields.score, now)
-            row.item_rating = seen.rating[0]
-            _save(session, row.learner_id, knowledge, seen)
-            later = _concepts_graded_after(session, catalog, row)
-            if later is not None:  # a late grade (``tutor regrade``, replicas): replay in order
-                concepts = set(catalog.items[row.item_id].concepts) | later
-                rebuild_mastery(session, catalog, row.learner_id, learner_config, concepts=concepts)
-        return Outcome(AttemptRecord.of(row), seen)
+        attempt = store_attempts.attempt_for_grade(session, attempt_id)
+        if attempt.status is AttemptStatus.GRADED or attempt.item_id not in catalog.items:
+            return Outcome(store_attempts.store_grade(session, attempt, fields, now), None)
+        learner_id = attempt.learner_id
+        if not database.is_sqlite:  # SQLite: BEGIN IMMEDIATE, one writer at a time already
+            lock_learner(session, learner_id)  # one mastery update per learner at a time
+        knowledge = load_for_answer(session, catalog, learner_id, attempt.item_id, learner_config)
+        seen = knowledge.observe(attempt.item_id, fields.score, now)
+        stored = store_attempts.store_grade(
+            session, attempt, fields, now, item_rating=seen.rating[0]
+        )
+        _save(session, learner_id, knowledge, seen)
+        later = _concepts_graded_after(session, catalog, attempt)
+        if later is not None:  # a late grade (``tutor regrade``, replicas): replay in order
+            concepts = set(catalog.items[attempt.item_id].concepts) | later
+            rebuild_mastery(session, catalog, learner_id, learner_config, concepts=concepts)
+        return Outcome(stored, seen)
 
     return database.transaction(work)
 
 
+_ATTEMPTS = models.Attempt.__table__.c
+_GRADED_AFTER = select(_ATTEMPTS.item_id).where(
+    _ATTEMPTS.learner_id == bindparam("learner"),
+    _ATTEMPTS.status == AttemptStatus.GRADED.value,
+    _ATTEMPTS.id != bindparam("attempt"),
+    _ATTEMPTS.created_at > bindparam("created", type_=models.Attempt.__table__.c.created_at.type),
+)
+
+
 def _concepts_graded_after(
-    session: Session, catalog: Catalog, attempt: models.Attempt
+    session: Session, catalog: Catalog, attempt: AttemptRecord
 ) -> set[str] | None:
     """The concepts of the learner's graded attempts submitted after this one (None: there
     are none). Their updates used the concepts they share an item with, which this late
     answer changes, so they are replayed along with its own concepts."""
-    later = select(models.Attempt.item_id).where(
-        models.Attempt.learner_id == attempt.learner_id,
-        models.Attempt.status == AttemptStatus.GRADED.value,
-        models.Attempt.id != attempt.id,
-        models.Attempt.created_at > attempt.created_at,
-    )
-    items = set(session.scalars(later))
+    params = {"learner": attempt.learner_id, "attempt": attempt.id, "created": attempt.created_at}
+    items = set(session.connection().execute(_GRADED_AFTER, params).scalars())
     if not items:
         return None
     return {c for item in items if item in catalog.items for c in catalog.items[item].concepts}

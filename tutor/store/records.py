@@ -6,6 +6,7 @@ model) touches the ORM classes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -124,6 +125,17 @@ class AttemptRecord:
             AttemptStatus(row.status), row.verdict, row.score,
             dict(row.grade) if row.grade is not None else None, row.engine, row.error,
             row.created_at, row.graded_at,
+        )  # fmt: skip
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> AttemptRecord:
+        """From an ``attempts`` row read with Core (column name -> value)."""
+        grade = row["grade"]
+        return cls(
+            row["id"], row["learner_id"], row["item_id"], row["answer"], row["idempotency_key"],
+            AttemptStatus(row["status"]), row["verdict"], row["score"],
+            dict(grade) if grade is not None else None, row["engine"], row["error"],
+            row["created_at"], row["graded_at"],
         )  # fmt: skip
 
 

@@ -11,10 +11,10 @@ loaded shows the stored values afterwards rather than the ones it read before.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect
+from sqlalchemy import Table, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -47,3 +47,44 @@ def upsert(
         statement.returning(model), execution_options={"populate_existing": True}
     ).one()
     return row
+
+
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def upsert_rows(
+    session: Session,
+    model: type[Base],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    replace: Sequence[str] = (),
+    update: Mapping[str, Any] | None = None,
+) -> None:
+    """The hot path's :func:`upsert`: Core, no ``RETURNING``, no ORM row loaded.
+
+    Each of ``rows`` (all with the same keys) is inserted or, when its primary key exists,
+    the stored row gets the ``replace`` columns from the row given (``excluded``) and the
+    ``update`` expressions, which may use ``bindparam``\\ s whose values each row carries
+    besides its columns. The statement is built once per model, dialect and shape and sent
+    as one executemany. ``update`` must be the same expressions on every call that names
+    the same ``replace`` columns (the statement is cached on their names)."""
+    if not rows:
+        return
+    table = model.__table__
+    assert isinstance(table, Table)
+    dialect = session.get_bind().dialect.name
+    shape = (dialect, table.name, tuple(replace), tuple(update or ()))
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        keys = [column.name for column in table.primary_key]
+        if dialect == "postgresql":
+            insert: Any = postgresql.insert(table)
+        elif dialect == "sqlite":
+            insert = sqlite.insert(table)
+        else:
+            raise NotImplementedError(f"no upsert for the {dialect} dialect (SQLite or Postgres)")
+        set_ = {name: insert.excluded[name] for name in replace} | dict(update or {})
+        statement = _STATEMENTS.setdefault(
+            shape, insert.on_conflict_do_update(index_elements=keys, set_=set_)
+        )
+    session.connection().execute(statement, [dict(row) for row in rows])
