@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 from pydantic import BaseModel
-from sqlalchemy import Select, Table, bindparam, func, select, update
+from sqlalchemy import Integer, Select, String, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,22 @@ from tutor.store.records import AttemptRecord, AttemptStatus, OverrideRecord
 
 GradePayload = Mapping[str, Any] | BaseModel
 UNFINISHED = (AttemptStatus.PENDING.value, AttemptStatus.FAILED.value)
+_ATTEMPTS = cast(Table, models.Attempt.__table__)
+_LEARNERS = cast(Table, models.Learner.__table__)
+# the learner's id (None: no such learner) and the attempt stored under the key (None: none)
+_LEARNER_AND_KEYED = (
+    select(_LEARNERS.c.id.label("learner"), *_ATTEMPTS.c)
+    .select_from(_LEARNERS)
+    .outerjoin(
+        _ATTEMPTS,
+        (_ATTEMPTS.c.learner_id == _LEARNERS.c.id)
+        & (_ATTEMPTS.c.idempotency_key == bindparam("key", type_=String)),
+    )
+    .where(_LEARNERS.c.id == bindparam("learner"))
+)
+# item_rating stays NULL until the first grade, as the ORM insert left it
+_INSERTED = ("id", "learner_id", "item_id", "answer", "idempotency_key", "status", "created_at")
+_INSERT_ATTEMPT = insert(_ATTEMPTS)
 
 
 @dataclass(frozen=True)
@@ -87,33 +103,30 @@ def _submit(
     key: str | None,
     now: datetime | None,
 ) -> AttemptRecord:
-    with database.session() as session:
-        if session.get(models.Learner, learner_id) is None:
+    """Two Core statements in one transaction: the learner with the attempt already stored
+    under ``key`` (if any), then the new attempt's insert."""
+    with database.writes() as connection:
+        found = connection.execute(
+            _LEARNER_AND_KEYED, {"learner": learner_id, "key": key}
+        ).first()  # fmt: skip
+        if found is None:
             raise NotFoundError(f"no learner {learner_id!r}")
-        if key is not None:
-            existing = session.scalar(
-                select(models.Attempt).where(
-                    models.Attempt.learner_id == learner_id, models.Attempt.idempotency_key == key
+        if found.id is not None:  # the key was used: that attempt, if it is the same answer
+            existing = AttemptRecord.from_row(found._mapping)
+            if existing.item_id != item_id or existing.answer != answer:
+                raise ConflictError(
+                    f"idempotency key {key!r} was already used for another answer "
+                    f"(attempt {existing.id}); send a new key for a new answer"
                 )
-            )
-            if existing is not None:
-                if existing.item_id != item_id or existing.answer != answer:
-                    raise ConflictError(
-                        f"idempotency key {key!r} was already used for another answer "
-                        f"(attempt {existing.id}); send a new key for a new answer"
-                    )
-                return AttemptRecord.of(existing)
-        row = models.Attempt(
-            learner_id=learner_id,
-            item_id=item_id,
-            answer=answer,
-            idempotency_key=key,
-            status=AttemptStatus.PENDING.value,
-            created_at=now or models.utcnow(),
-        )
-        session.add(row)
-        session.flush()
-        return AttemptRecord.of(row)
+            return existing
+        values: dict[str, Any] = {
+            "id": models.new_id(), "learner_id": learner_id, "item_id": item_id,
+            "answer": answer, "idempotency_key": key, "status": AttemptStatus.PENDING.value,
+            "verdict": None, "score": None, "grade": None, "engine": None, "error": None,
+            "created_at": now or models.utcnow(), "graded_at": None,
+        }  # fmt: skip
+        connection.execute(_INSERT_ATTEMPT, {k: values[k] for k in _INSERTED})
+        return AttemptRecord.from_row(values)
 
 
 def load_attempt(session: Session, attempt_id: str) -> models.Attempt:
@@ -139,7 +152,6 @@ def mark_graded(
     return first
 
 
-_ATTEMPTS = cast(Table, models.Attempt.__table__)
 _FOR_GRADE = select(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt")).with_for_update()
 _STORE_GRADE = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt"))
 
@@ -327,20 +339,36 @@ def effective_scores(session: Session, learner_id: str | None = None) -> list[Ef
     ]  # fmt: skip
 
 
+_OVERRIDES = cast(Table, models.GradeOverride.__table__)
+_NEWER = _OVERRIDES.alias("newer")
+_TEACHER_GRADED = (
+    select(_ATTEMPTS.c.answer, _OVERRIDES.c.score)
+    .join(_OVERRIDES, _OVERRIDES.c.attempt_id == _ATTEMPTS.c.id)
+    .where(
+        _ATTEMPTS.c.item_id == bindparam("item"),
+        ~select(_NEWER.c.id)  # each attempt's newest override only
+        .where(_NEWER.c.attempt_id == _OVERRIDES.c.attempt_id, _NEWER.c.id > _OVERRIDES.c.id)
+        .exists(),
+    )
+    .order_by(_OVERRIDES.c.id.desc())
+)
+_TEACHER_GRADED_FIRST = _TEACHER_GRADED.limit(bindparam("limit", type_=Integer))
+
+
 def teacher_graded_answers(
     database: Database, item_id: str, *, limit: int | None = None
 ) -> list[tuple[str, float]]:
     """``(answer, score)`` of the attempts at ``item_id`` whose grade a teacher overrode.
 
     Each attempt's newest override gives its score; the most recently overridden come first.
-    These are graded examples for grading other answers to the item.
+    These are graded examples for grading other answers to the item. One prepared Core
+    statement over the item's attempts (read once per graded answer, outside a transaction:
+    no write lock).
     """
-    query = (
-        select(models.Attempt.answer, models.GradeOverride.score)
-        .join(models.GradeOverride, models.GradeOverride.attempt_id == models.Attempt.id)
-        .where(models.Attempt.item_id == item_id, models.GradeOverride.id.in_(newest_overrides()))
-        .order_by(models.GradeOverride.id.desc())
-        .limit(limit)
-    )
-    with database.read_session() as session:  # one read per graded answer: no write lock
-        return [(answer, float(score)) for answer, score in session.execute(query)]
+    params: dict[str, Any] = {"item": item_id}
+    if limit is None:
+        query = _TEACHER_GRADED
+    else:
+        query, params["limit"] = _TEACHER_GRADED_FIRST, limit
+    with database.reads() as connection:
+        return [(answer, float(score)) for answer, score in connection.execute(query, params)]

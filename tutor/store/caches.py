@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -37,12 +37,13 @@ from tutor.errors import TutorError
 from tutor.store.database import Database
 from tutor.store.migrate import open_database
 from tutor.store.models import GradeCacheEntry, LLMCacheEntry, utcnow
-from tutor.store.upsert import upsert
+from tutor.store.upsert import upsert_rows
 
 PRUNE_EVERY = 500  # writes per process between two prunes
 logger = logging.getLogger("tutor.store.caches")
 
 CacheModel = type[LLMCacheEntry] | type[GradeCacheEntry]
+_LIVE_VALUES: dict[str, Select[str, str]] = {}
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -105,12 +106,17 @@ class CacheTable:
         if not wanted:
             return {}
         model = self.model
-        query = select(model.key, model.value).where(
-            model.key.in_(wanted), model.created_at >= self._oldest_kept()
-        )
+        query = _LIVE_VALUES.get(model.__tablename__)
+        if query is None:  # built once per table; the keys expand per call
+            live = select(model.key, model.value).where(
+                model.key.in_(bindparam("keys", expanding=True)),
+                model.created_at >= bindparam("oldest", type_=model.__table__.c.created_at.type),
+            )
+            query = _LIVE_VALUES.setdefault(model.__tablename__, live)
+        params = {"keys": wanted, "oldest": self._oldest_kept()}
         try:
             with self.database.reads() as connection:
-                return {key: value for key, value in connection.execute(query)}
+                return {key: value for key, value in connection.execute(query, params)}
         except SQLAlchemyError as exc:  # a cache that cannot be read is a miss, not an error
             logger.warning("could not read %s: %s", model.__tablename__, exc)
             return {}
@@ -125,11 +131,12 @@ class CacheTable:
         latest = dict(entries)  # one row per key, the last value given
         now = utcnow()
 
-        def write(session: Session) -> None:
-            for key in sorted(latest):  # one order everywhere: no deadlock between writers
-                values = {"key": key, "value": latest[key], "created_at": now}
-                upsert(session, self.model, values,
-                       update={"value": latest[key], "created_at": now})  # fmt: skip
+        rows = [  # one order everywhere: no deadlock between writers
+            {"key": key, "value": latest[key], "created_at": now} for key in sorted(latest)
+        ]
+
+        def write(session: Session) -> None:  # one executemany, nothing read back
+            upsert_rows(session, self.model, rows, replace=("value", "created_at"))
 
         try:
             self.database.transaction(write)

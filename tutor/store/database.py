@@ -88,6 +88,13 @@ class Database:
             yield session
 
     @contextmanager
+    def writes(self) -> Iterator[Connection]:
+        """One transaction on a Core connection (no ORM session): committed when the block
+        ends, rolled back if it raises. For the hot path's few prepared statements."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
     def reads(self) -> Iterator[Connection]:
         """A connection for single-statement reads outside a transaction (autocommit): no
         BEGIN/COMMIT round trips on Postgres, no write lock on SQLite. For lookups that need
