@@ -153,7 +153,15 @@ def mark_graded(
 
 
 _FOR_GRADE = select(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt")).with_for_update()
-_STORE_GRADE = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt"))
+_GRADED = ("status", "grade", "score", "verdict", "engine", "error", "graded_at")
+_STORE_GRADE = (  # bound as "set_<column>": a column's own name is reserved for its SET
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("attempt"))
+    .values({name: bindparam(f"set_{name}", type_=_ATTEMPTS.c[name].type) for name in _GRADED})
+)
+_STORE_GRADE_RATED = _STORE_GRADE.values(
+    item_rating=bindparam("set_item_rating", type_=_ATTEMPTS.c.item_rating.type)
+)
 
 
 def attempt_for_grade(session: Session, attempt_id: str) -> AttemptRecord:
@@ -176,12 +184,14 @@ def store_grade(
     """Within ``session``: what :func:`mark_graded` stores, as one ``UPDATE`` (plus the item's
     rating the learner model used, when given); the attempt as stored now."""
     values = {
-        "status": AttemptStatus.GRADED.value, "grade": fields.grade, "score": fields.score,
-        "verdict": fields.verdict, "engine": fields.engine, "error": None, "graded_at": now,
+        "attempt": attempt.id, "set_status": AttemptStatus.GRADED.value,
+        "set_grade": fields.grade, "set_score": fields.score, "set_verdict": fields.verdict,
+        "set_engine": fields.engine, "set_error": None, "set_graded_at": now,
     }  # fmt: skip
-    if item_rating is not None:
-        values["item_rating"] = item_rating
-    session.connection().execute(_STORE_GRADE.values(values), {"attempt": attempt.id})
+    if item_rating is None:
+        session.connection().execute(_STORE_GRADE, values)
+    else:
+        session.connection().execute(_STORE_GRADE_RATED, values | {"set_item_rating": item_rating})
     return replace(
         attempt, status=AttemptStatus.GRADED, grade=dict(fields.grade), score=fields.score,
         verdict=fields.verdict, engine=fields.engine, error=None, graded_at=now,
