@@ -11,7 +11,7 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,15 +159,23 @@ def _require_keys(session: Session, now: datetime) -> None:
         pass  # a concurrent first key set it
 
 
+_KEYS = models.ApiKey.__table__.c
+_KEY_BY_HASH = select(
+    _KEYS.id, _KEYS.prefix, _KEYS.role, _KEYS.learner_id, _KEYS.label, _KEYS.created_at,
+    _KEYS.revoked,
+).where(_KEYS.key_hash == bindparam("hash"))  # fmt: skip
+
+
 def find_api_key(database: Database, secret: str) -> ApiKeyRecord | None:
-    """The live key with this secret, or ``None`` (unknown or revoked): the auth layer's lookup."""
-    with database.read_session() as session:
-        row = session.scalar(
-            select(models.ApiKey).where(models.ApiKey.key_hash == hash_key(secret))
-        )
-        if row is None or row.revoked:
-            return None
-        return ApiKeyRecord.of(row)
+    """The live key with this secret, or ``None`` (unknown or revoked): the auth layer's lookup,
+    on every request (one prepared Core statement, no ORM row)."""
+    with database.reads() as connection:
+        row = connection.execute(_KEY_BY_HASH, {"hash": hash_key(secret)}).first()
+    if row is None or row.revoked:
+        return None
+    return ApiKeyRecord(
+        row.id, row.prefix, Role(row.role), row.learner_id, row.label, row.created_at, row.revoked
+    )
 
 
 def revoke_api_key(database: Database, key_id: str, *, now: datetime | None = None) -> ApiKeyRecord:
