@@ -51,3 +51,35 @@ def test_rows_added_a_few_at_a_time_read_back_as_the_embedders(embedder: MiniLME
 
     assert len(table) == 100 and table.nbytes >= 100 * 384 * 4
     assert np.array_equal(table[texts[::-1]], embedder.embed(texts[::-1]))
+
+
+def test_a_view_for_answers_keeps_the_answers_vectors_out_of_the_table(
+    embedder: MiniLMEmbedder,
+) -> None:
+    """The answer's vectors live as long as its view (and in the small recent tier); the
+    reference's are kept in the table. What the view reads is the embedder's either way."""
+    answer = "Heat flows out of the hand more quickly into metal."
+    table = EmbeddingTable(embedder, recent_bytes=0)  # no recent tier: only the view holds them
+    view = table.for_answers([answer])
+    view.add_tokens([answer, REFERENCE])
+
+    assert len(table) == 1 and np.array_equal(table[[REFERENCE]], embedder.embed([REFERENCE]))
+    held = table.nbytes
+    assert np.array_equal(view[[answer, REFERENCE]], embedder.embed([answer, REFERENCE]))
+    assert np.array_equal(view.tokens(answer), EmbeddingTable(embedder).tokens(answer))
+    assert len(table) == 1 and table.nbytes == held  # reading the view kept nothing more
+
+
+def test_the_recent_tier_keeps_answers_up_to_its_bound(embedder: MiniLMEmbedder) -> None:
+    """A recent answer's token pass is found by the next view (a service ranks an answer's
+    examples, then grades it); past the bound the least recently used are dropped."""
+    answers = [f"Metal takes the heat away, reason number {n}." for n in range(6)]
+    one = EmbeddingTable(embedder).for_answers(answers[:1]).tokens(answers[0]).nbytes
+    table = EmbeddingTable(embedder, recent_bytes=3 * one + one // 2)
+    for answer in answers:
+        table.for_answers([answer]).add_tokens([answer])
+
+    assert len(table) == 0 and 2 * one < table.nbytes <= 3 * one + one // 2
+    for answer in answers[-2:]:  # still held: the next view reads them without a pass
+        view = table.for_answers([answer])
+        assert np.array_equal(view.tokens(answer), EmbeddingTable(embedder).tokens(answer))

@@ -224,3 +224,31 @@ def test_a_grade_is_the_same_whether_the_items_texts_are_warm_or_cold(
     assert [warm.grade_many([r])[0] for r in requests] == cold
     assert warm.grade_many(requests) == cold
     assert any(g.mistakes for g in cold)  # the check covers named mistakes too
+
+
+def test_the_answers_vectors_do_not_stay_in_the_grader_table(
+    grader_embedder: MiniLMEmbedder,
+) -> None:
+    """A service's grader keeps the item's texts between answers, not the answers' own vectors
+    (token vectors of the whole answer, of its sentences and clauses and of its words), which
+    are seldom seen twice: after the first answer to an item, more answers do not grow it."""
+    from tutor.grading import artifact
+    from tutor.grading.features import EmbeddingTable
+
+    table = EmbeddingTable(grader_embedder, recent_bytes=0)
+    grader = OfflineGrader(grader_embedder, artifact.load(), table=table)
+    examples = [GradedExample(answer=FEW_SHOT.paraphrase, score=1.0),
+                GradedExample(answer=FEW_SHOT.wrong, score=0.0)]  # fmt: skip
+
+    def request(answer: str) -> GradeRequest:
+        return GradeRequest(question=FEW_SHOT.question, references=[FEW_SHOT.reference],
+                            answer=answer, examples=examples, common_mistakes=FEW_SHOT.mistakes,
+                            solution_steps=FEW_SHOT.steps)  # fmt: skip
+
+    grader.grade_many([request(FEW_SHOT.half)])
+    texts, held = len(table), table.nbytes
+    new_words = "The examples zorble the model. Gleeby gadgets quux the output, so it guesses."
+    grader.grade_many([request(FEW_SHOT.negated), request(new_words)])
+    grader.answer_vectors(["Examples retrain the weights. They teach the task for good."])
+
+    assert (len(table), table.nbytes) == (texts, held)

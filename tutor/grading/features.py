@@ -17,10 +17,12 @@ Two feature groups:
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import threading
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,43 +75,87 @@ class GradingCase:
     examples: tuple[tuple[str, float], ...] = ()  # (graded answer, score 0-1)
 
 
+RECENT_BYTES = 8 * 2**20  # answers' vectors kept between calls, and as much for their words
+
+
 class EmbeddingTable:
     """Embeds each distinct text once and remembers it (one table per batch or training run).
 
     Safe to share between threads: texts are embedded outside the lock (two threads may embed
     the same new text; the first to finish is kept), rows are appended and read under it.
+
+    A view from :meth:`for_answers` shares the table but holds the vectors of the texts it is
+    given (a call's answers and what only they bring) apart: they live as long as the view,
+    and beside it in two small least-recently-used tiers (``recent_bytes`` each: the answers'
+    texts, their single words), since a service's answers are seldom seen twice and would
+    otherwise fill the table.
     """
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, *, recent_bytes: int = RECENT_BYTES) -> None:
         self._embedder = embedder
-        self._rows: dict[str, int] = {}
-        self._vectors = np.zeros((0, 0), dtype=np.float32)  # rows past len(self) are room
-        self._tokens: dict[str, npt.NDArray[np.float32]] = {}
-        self._token_bytes = 0
-        self._lock = threading.Lock()
+        self._store = _Store(recent_bytes)
+        self._answers: frozenset[str] = frozenset()  # what this view holds apart
+        self._own: dict[tuple[bool, str], npt.NDArray[np.float32]] = {}  # (tokens?, text)
+
+    def for_answers(self, texts: Iterable[str]) -> EmbeddingTable:
+        """A view of this table that keeps the vectors of ``texts`` only while it lives (and
+        in the small recent tiers); every other text it embeds is kept in the table, as usual.
+        It reads what the table and the recent tiers already hold."""
+        view = copy.copy(self)
+        view._answers, view._own = frozenset(texts), {}
+        return view
+
+    def _held(self, key: tuple[bool, str]) -> npt.NDArray[np.float32] | None:
+        """The vector(s) of key, wherever held (called under the lock); one found in the
+        recent tiers is now this view's too, so the tier cannot drop it while the view lives."""
+        store = self._store
+        tokens, text = key
+        if tokens:
+            found = store.tokens.get(text)
+        else:
+            row = store.rows.get(text)
+            found = None if row is None else store.vectors[row]
+        if found is None:
+            found = self._own.get(key)
+        if found is None:
+            found = store.recall(key)
+            if found is not None and self._answers:  # a view's (a table's own stays empty)
+                self._own[key] = found
+        return found
 
     def add(self, texts: Sequence[str]) -> None:
-        with self._lock:
-            new = list(dict.fromkeys(t for t in texts if t not in self._rows))
+        with self._store.lock:
+            new = list(dict.fromkeys(t for t in texts if self._held((False, t)) is None))
         if new:
             self._put(new, self._embedder.embed(new))
 
     def _put(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> None:
-        """Append the sentence vectors of texts not yet held (another thread may have added
-        some meanwhile: the first kept wins)."""
-        with self._lock:
-            keep = [i for i, t in enumerate(texts) if t not in self._rows]
-            start, end = len(self._rows), len(self._rows) + len(keep)
-            if end > len(self._vectors):  # grow by half: appending no longer copies the table
+        """Keep the sentence vectors of texts not yet held (another thread may have added
+        some meanwhile: the first kept wins); this view's answers' apart."""
+        store = self._store
+        with store.lock:
+            keep = []
+            for i, text in enumerate(texts):
+                if self._held((False, text)) is not None:
+                    continue
+                if text in self._answers:
+                    self._own[(False, text)] = store.remember((False, text), vectors[i].copy())
+                else:
+                    keep.append(i)
+            if not keep:
+                return
+            start, end = len(store.rows), len(store.rows) + len(keep)
+            if end > len(store.vectors):  # grow by half: appending no longer copies the table
                 grown = np.empty((max(end + end // 2, 64), vectors.shape[1]), dtype=np.float32)
                 if start:
-                    grown[:start] = self._vectors[:start]
-                self._vectors = grown
-            self._vectors[start:end] = vectors[keep]
-            self._rows.update((texts[i], start + n) for n, i in enumerate(keep))
+                    grown[:start] = store.vectors[:start]
+                store.vectors = grown
+            store.vectors[start:end] = vectors[keep]
+            store.rows.update((texts[i], start + n) for n, i in enumerate(keep))
 
     def __len__(self) -> int:
-        return len(self._rows)
+        """Texts whose sentence vectors the table keeps (not a view's answers)."""
+        return len(self._store.rows)
 
     @property
     def embedder_name(self) -> str:
@@ -118,38 +164,116 @@ class EmbeddingTable:
 
     @property
     def nbytes(self) -> int:
-        """The memory the vectors take, room to grow included (a text's token vectors take
-        ~40x its pooled vector)."""
-        return self._vectors.nbytes + self._token_bytes
+        """The memory the vectors kept between calls take, room to grow and the recent tiers
+        included (a text's token vectors take ~40x its pooled vector)."""
+        store = self._store
+        return store.vectors.nbytes + store.token_bytes + store.recent_bytes
 
     def tokens(self, text: str) -> npt.NDArray[np.float32]:
         """L2-normalised contextual vectors of the text's content tokens, one row per token."""
-        found = self._tokens.get(text)
+        with self._store.lock:
+            found = self._held((True, text))
         if found is None:
             self.add_tokens([text])
-            found = self._tokens[text]
+            with self._store.lock:
+                found = self._held((True, text))
+            assert found is not None
         return found
 
     def add_tokens(self, texts: Sequence[str]) -> None:
         """Token vectors of texts, and their sentence vectors from the same forward pass (a
         text the grader compares both ways, such as the answer, goes through MiniLM once)."""
-        with self._lock:
-            new = sorted({t for t in texts if t not in self._tokens}, key=len)
+        store = self._store
+        with store.lock:
+            new = sorted({t for t in texts if self._held((True, t)) is None}, key=len)
         for start in range(0, len(new), _TOKEN_BATCH):
             chunk = new[start : start + _TOKEN_BATCH]
             sentences, vectors = _token_vectors(self._embedder, chunk)
             if sentences is not None:
                 self._put(chunk, sentences)
-            with self._lock:
-                fresh = [(t, v) for t, v in zip(chunk, vectors, strict=True)
-                         if t not in self._tokens]  # fmt: skip
-                self._tokens.update(fresh)
-                self._token_bytes += sum(v.nbytes for _, v in fresh)
+            with store.lock:
+                for text, v in zip(chunk, vectors, strict=True):
+                    if self._held((True, text)) is not None:
+                        continue
+                    if text in self._answers:
+                        self._own[(True, text)] = store.remember((True, text), v)
+                    else:
+                        store.tokens[text] = v
+                        store.token_bytes += v.nbytes
 
     def __getitem__(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.add(texts)
-        with self._lock:
-            return self._vectors[[self._rows[t] for t in texts]]
+        store = self._store
+        with store.lock:
+            if all(t in store.rows for t in texts):  # the usual case: one gather
+                return store.vectors[[store.rows[t] for t in texts]]
+            found = [self._held((False, t)) for t in texts]
+        rows = [v for v in found if v is not None]  # added above, and this view holds them
+        if len(rows) != len(texts):
+            raise AssertionError("a text added to the table was not found in it")
+        return np.stack(rows)
+
+
+class _Store:
+    """What a table and its views share: the kept vectors and the recent tiers."""
+
+    def __init__(self, recent_bytes: int) -> None:
+        self.rows: dict[str, int] = {}
+        self.vectors = np.zeros((0, 0), dtype=np.float32)  # rows past len(rows) are room
+        self.tokens: dict[str, npt.NDArray[np.float32]] = {}
+        self.token_bytes = 0
+        # the answers' vectors, and apart the pooled vectors of their single words (many of
+        # which come back with the next answers, whose token vectors would push them out)
+        self.recent, self.recent_words = _Recent(recent_bytes), _Recent(recent_bytes)
+        self.lock = threading.Lock()
+
+    def tier(self, key: tuple[bool, str]) -> _Recent:
+        tokens, text = key
+        return self.recent if tokens or " " in text.strip() else self.recent_words
+
+    def recall(self, key: tuple[bool, str]) -> npt.NDArray[np.float32] | None:
+        return self.tier(key).recall(key)
+
+    def remember(
+        self, key: tuple[bool, str], vectors: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        return self.tier(key).remember(key, vectors)
+
+    @property
+    def recent_bytes(self) -> int:
+        return self.recent.held + self.recent_words.held
+
+
+class _Recent:
+    """Answers' vectors up to a bound in bytes, least recently used dropped first, keyed
+    (token vectors?, text); used under the store's lock. A view holds its own while it lives,
+    whatever this drops."""
+
+    def __init__(self, limit: int) -> None:
+        self._entries: OrderedDict[tuple[bool, str], npt.NDArray[np.float32]] = OrderedDict()
+        self.held, self.limit = 0, limit
+
+    def recall(self, key: tuple[bool, str]) -> npt.NDArray[np.float32] | None:
+        """The entry, now the most recently used."""
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def remember(
+        self, key: tuple[bool, str], vectors: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        """Keep vectors for key unless it has some (returned then), dropping the least recently
+        used past the bound."""
+        found = self.recall(key)
+        if found is not None:
+            return found
+        self._entries[key] = vectors
+        self.held += vectors.nbytes
+        while self.held > self.limit and self._entries:
+            _, dropped = self._entries.popitem(last=False)
+            self.held -= dropped.nbytes
+        return vectors
 
 
 _TOKEN_BATCH = 16

@@ -34,15 +34,15 @@ from tutor.grading.cross_encoder import CrossEncoder
 from tutor.grading.features import BASE_FEATURES, EmbeddingTable, GradingCase, extract
 from tutor.grading.feedback import compose, coverage, key_phrases
 from tutor.grading.lexical import contradicts, deduplicated, keyword_list, reverses, words
-from tutor.grading.mistakes import Stated, stated_mistakes, with_parts
+from tutor.grading.mistakes import Stated, parts, stated_mistakes, with_parts
 from tutor.grading.models import Feedback, Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.grading.readable import unreadable
 from tutor.retrieval.embedder import Embedder
 
 ENGINE = "offline"
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
-# ... and the memory their vectors take: every graded answer leaves its token vectors (~50 KB),
-# so a count of texts alone let a service grow by that much per answer for 50,000 answers.
+# ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
+# each) are not kept past the table's small recent tier, so only the items' texts fill it.
 _TABLE_BYTES = 64 * 2**20
 _SIM_REF, _SIM_Q = BASE_FEATURES.index("sim_ref_max"), BASE_FEATURES.index("sim_question")
 
@@ -152,8 +152,9 @@ class OfflineGrader:
         """Grades in request order; every text of the batch is embedded once. Calls from
         several threads run at once (the models are stateless, the embedding table is
         thread-safe), so a service's workers grade on every core."""
-        table = self._bounded_table()
         live = [i for i, r in enumerate(requests) if _has_content(r.answer)]
+        # the answers' own vectors live for this call (and in the table's small recent tier)
+        table = self._bounded_table().for_answers(_answer_texts([requests[i] for i in live]))
         cases = [_case(requests[i]) for i in live]
         table.add(_feedback_texts([requests[i] for i in live]))  # one embedding pass
         scores, base, mistakes, flipped = self._score([requests[i] for i in live], cases, table)
@@ -168,10 +169,11 @@ class OfflineGrader:
     def answer_vectors(self, answers: Sequence[str]) -> npt.NDArray[np.float32]:
         """The answers' sentence vectors, from the pass :meth:`grade_many` makes over them: an
         answer it grades as written (no repeated sentence) gets its token pass now, kept in the
-        grader's table, so grading it afterwards runs MiniLM over it no more. The grading
-        service ranks graded examples by these before the model grades, and the guard's second
-        opinion on the model's grade then reuses the pass."""
-        table = self._bounded_table()
+        table's recent tier (:meth:`EmbeddingTable.for_answers`), so grading it soon afterwards
+        runs MiniLM over it no more. The grading service ranks graded examples by these before
+        the model grades, and the guard's second opinion on the model's grade then reuses the
+        pass."""
+        table = self._bounded_table().for_answers(answers)
         table.add_tokens([a for a in answers if deduplicated(a) == a])
         return table[list(answers)]
 
@@ -294,6 +296,23 @@ def _references(request: GradeRequest) -> list[str]:
 
 def _has_content(answer: str) -> bool:
     return any(c.isalnum() for c in answer)
+
+
+def _answer_texts(requests: Sequence[GradeRequest]) -> set[str]:
+    """The texts only the answers bring to the table: each answer as written and deduplicated,
+    its sentences and clauses (the mistake check's parts) and its content words, less every
+    text the rest of the requests bring (question, references, steps, mistakes, graded
+    examples) and their words. Those repeat across learners; an answer seldom does."""
+    answers: set[str] = set()
+    kept: set[str] = set()
+    for r in requests:
+        text = deduplicated(r.answer)
+        answers.update((r.answer, text, *parts(text), *words(r.answer).content))
+        for other in (r.question, *r.references, *r.solution_steps, *r.common_mistakes,
+                      *(e.answer for e in r.examples)):  # fmt: skip
+            kept.add(other)
+            kept.update(words(other).content)
+    return answers - kept
 
 
 def _feedback_texts(requests: Sequence[GradeRequest]) -> list[str]:

@@ -132,7 +132,8 @@ class ExampleRanker:
     ``answers`` (optional) embeds the answers themselves, with the same embedder: the offline
     grader's :meth:`~tutor.grading.offline.OfflineGrader.answer_vectors`, so that an answer the
     guard then grades offline goes through MiniLM once, not twice. The examples' vectors are
-    kept here (they come back with every answer to the item); the answers' are not."""
+    kept here (they come back with every answer to the item); the answers' are not, with or
+    without ``answers`` (they are seldom seen twice, and would fill the cache)."""
 
     def __init__(
         self,
@@ -160,10 +161,10 @@ class ExampleRanker:
     ) -> list[GradedExample]:
         if len(examples) <= 1 or self._embedder is None:
             return list(examples[:k])
-        if self._answers is None:
-            vectors = self._embed([answer, *(e.answer for e in examples)])
-            mine, theirs = vectors[0], vectors[1:]
-        else:
-            mine, theirs = self._answers([answer])[0], self._embed([e.answer for e in examples])
+        theirs = self._embed([e.answer for e in examples])
+        if self._answers is not None:
+            mine = self._answers([answer])[0]
+        else:  # embedded on its own and not kept: answers are seldom seen twice
+            mine = self._embedder.embed([answer])[0]
         order = np.argsort(-(theirs @ mine), kind="stable")
         return [examples[int(i)] for i in order[:k]]
