@@ -19,7 +19,7 @@ from tutor.evals.reliability import (
     pairwise,
 )
 from tutor.evals.results import Result
-from tutor.evals.stats import Statistic, bootstrap_ci
+from tutor.evals.stats import Floats, Index, bootstrap_cis
 
 R = m.rounded
 
@@ -44,26 +44,29 @@ def grader_agreement(
     p = np.array([scheme.level(scheme.predict(r.grade)) for r in rows if r.grade], dtype=np.int64)
     tu = np.array([unit(r.truth or 0.0, scheme) for r in rows])
     ps = np.array([r.grade.score for r in rows if r.grade])
-    stats: dict[str, Statistic] = {
-        "accuracy": lambda i: m.accuracy(m.confusion(t[i], p[i], k)),
-        "macro_f1": lambda i: m.macro_f1(m.confusion(t[i], p[i], k)),
-        "kappa": lambda i: m.kappa(m.confusion(t[i], p[i], k)),
-        "weighted_kappa": lambda i: m.kappa(m.confusion(t[i], p[i], k), "quadratic"),
-        "pearson": lambda i: m.pearson(tu[i], ps[i]),
-        "spearman": lambda i: m.spearman(tu[i], ps[i]),
-    }
-    everything = np.arange(len(rows), dtype=np.int64)
+
+    def figures(i: Index) -> dict[str, Floats]:
+        """The six figures on each row of indices (a resample, or everything)."""
+        cms = m.confusions(t[i], p[i], k)
+        return {
+            "accuracy": m.accuracies(cms),
+            "macro_f1": m.macro_f1s(cms),
+            "kappa": m.kappas(cms),
+            "weighted_kappa": m.kappas(cms, "quadratic"),
+            "pearson": m.pearsons(tu[i], ps[i]),
+            "spearman": m.spearmans(tu, ps, i),
+        }
+
+    everything = np.arange(len(rows), dtype=np.int64)[None]
     out: dict[str, Any] = {"n": len(rows)}
-    out.update({name: R(f(everything)) for name, f in stats.items()})
+    out.update({name: R(float(v[0])) for name, v in figures(everything).items()})
     out["mean_abs_error"] = R(float(np.abs(tu - ps).mean()))
     if scheme.kind == "binary":  # beside the verdict figures, never instead of them
         at_score = m.confusion(t, (ps >= 0.5).astype(np.int64), k)
         out["score_threshold"] = {"macro_f1": R(m.macro_f1(at_score)),
                                   "accuracy": R(m.accuracy(at_score))}  # fmt: skip
-    out["ci"] = {
-        name: [R(x) for x in bootstrap_ci(f, len(rows), resamples=resamples, seed=seed)]
-        for name, f in stats.items()
-    }
+    intervals = bootstrap_cis(figures, len(rows), resamples=resamples, seed=seed)
+    out["ci"] = {name: [R(x) for x in ci] for name, ci in intervals.items()}
     out["confusion"] = {"labels": scheme.names, "matrix": m.confusion(t, p, k).tolist()}
     out["per_question"] = _per_question(rows, t, p, k)
     names = scheme.names

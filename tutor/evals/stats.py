@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import numpy.typing as npt
 
 Index = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 Statistic = Callable[[Index], float]
+# rows of indices (resamples x n) -> each named figure's value on every row
+Statistics = Callable[[Index], Mapping[str, Floats]]
 
 RESAMPLES = 1000
 LEVEL = 0.95
@@ -38,6 +41,38 @@ def bootstrap_ci(
     values = np.array(
         [statistic(idx) for idx in resample_indices(n, resamples=resamples, seed=seed)]
     )
+    return percentile_interval(values, level)
+
+
+def bootstrap_cis(
+    statistics: Statistics,
+    n: int,
+    *,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+    level: float = LEVEL,
+    cells: int = 1 << 20,
+) -> dict[str, tuple[float, float]]:
+    """``bootstrap_ci`` for several figures at once, each computed on blocks of resamples.
+
+    The same draws, hence the same intervals, as ``bootstrap_ci`` with the same seed; the
+    resamples go to ``statistics`` in blocks of about ``cells`` indices to bound memory.
+    """
+    if n < 2:
+        return {
+            name: (math.nan, math.nan) for name in statistics(np.arange(n, dtype=np.int64)[None])
+        }
+    indices = resample_indices(n, resamples=resamples, seed=seed)
+    step = max(1, cells // n)
+    blocks = [statistics(indices[i : i + step]) for i in range(0, resamples, step)]
+    return {
+        name: percentile_interval(np.concatenate([b[name] for b in blocks]), level)
+        for name in blocks[0]
+    }
+
+
+def percentile_interval(values: Floats, level: float = LEVEL) -> tuple[float, float]:
+    """The central ``level`` percentile interval of the values that are not nan."""
     values = values[~np.isnan(values)]
     if len(values) == 0:
         return math.nan, math.nan
