@@ -91,7 +91,14 @@ class Words:
     letters: int
 
 
-@lru_cache(maxsize=65536)
+# The item's texts (question, key, steps, mistakes, examples) come back on every grade and stay
+# recently used; a learner's answer seldom does. Each entry of a paragraph costs ~6 KiB, so the
+# bounds hold memory to ~25 MB and ~10 MB (65,536 let a service grow ~15 KiB per graded answer
+# for some 25,000 answers); a miss costs 40-70 us.
+_RECENT_TEXTS = 4096
+
+
+@lru_cache(maxsize=_RECENT_TEXTS)
 def words(text: str) -> Words:
     lowered = _lowered(text)
     tokens = tuple(_NUMBER_WORDS.get(t, t) for t in _WORD.findall(lowered))
@@ -161,7 +168,7 @@ class Clause:
     negated: frozenset[str]  # stems after a negation cue of the clause
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=_RECENT_TEXTS // 2)
 def clauses(text: str) -> tuple[Clause, ...]:
     """The text's clauses that hold content words, each with the stems a negation governs: a
     cue ("not", "never", "neither ... nor") negates what follows it in its clause."""
