@@ -58,6 +58,13 @@ class Config:
     contrast_weight: float = 0.5
     mohler_weight: float = 1.0
     threads: int = 2
+    # Minimal pairs (a right answer and a wrong version of it, for the same key) trained to
+    # rank right over wrong (RankNet on the logit difference); 0 turns them off.
+    pairwise_weight: float = 0.0
+    pairs_per_question: int = 4
+    # Also train the token-type and position embeddings (the word embeddings stay frozen):
+    # all-MiniLM-L6-v2 was trained on single sentences, so its segment-B embedding is untuned.
+    tune_segment_embeddings: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,38 @@ def contrast(rows: list[AsagRow], rng: random.Random, config: Config) -> list[Ex
     return out
 
 
+def minimal_pairs(
+    rows: list[AsagRow], rng: random.Random, config: Config
+) -> list[tuple[Example, Example]]:
+    """(right, wrong) pairs for the same question and key: a right answer (a reference or an
+    answer graded fully right) and a version of it that shares its words but not its meaning
+    (negated, opposites swapped, cause and effect swapped, salad, one false claim added)."""
+    by_q: dict[str, list[AsagRow]] = {}
+    for r in rows:
+        by_q.setdefault(r.question_id, []).append(r)
+    out: list[tuple[Example, Example]] = []
+    for qid in sorted(by_q):
+        group = by_q[qid]
+        first = group[0]
+        key = first.references[0]
+        rights = [*first.references, *(r.answer for r in group if r.target >= 0.99)]
+        made: list[tuple[str, str]] = []
+        for _ in range(config.pairs_per_question * 2):
+            right = rng.choice(rights)
+            wrongs = [t for _, t in wrong_versions(right, rng)]
+            claim = with_false_claim(right, rng.choice(first.references), rng)
+            if claim:
+                wrongs.append(claim)
+            if wrongs:
+                made.append((right, rng.choice(wrongs)))
+            if len(made) >= config.pairs_per_question:
+                break
+        for right, wrong in made:
+            out.append((Example(first.question, key, right, 1.0),
+                        Example(first.question, key, wrong, 0.0)))  # fmt: skip
+    return out
+
+
 def examples_of(rows: list[AsagRow], rng: random.Random, config: Config) -> list[Example]:
     out = []
     for r in rows:
@@ -143,6 +182,9 @@ class Trainer:
         # The embeddings (half the weights: AdamW on a dense 30522 x 384 gradient dominated
         # the step on 2 cores) and the lowest layers stay frozen: backward stops early.
         model.encoder.embeddings.requires_grad_(False)
+        if self.config.tune_segment_embeddings:
+            model.encoder.embeddings.token_type_embeddings.requires_grad_(True)
+            model.encoder.embeddings.position_embeddings.requires_grad_(True)
         for layer in model.encoder.encoder.layer[: self.config.frozen_layers]:
             layer.requires_grad_(False)
         return model
@@ -155,6 +197,13 @@ class Trainer:
             rng.shuffle(chunks)
         for chunk in chunks:
             yield chunk, self.encode([examples[i] for i in chunk])
+
+    def pair_batches(self, pairs: list[tuple[Example, Example]]) -> Any:
+        """Batches of ``batch // 2`` pairs: the right answers, then the wrong ones."""
+        size = max(1, self.config.batch // 2)
+        for i in range(0, len(pairs), size):
+            part = pairs[i : i + size]
+            yield len(part), self.encode([p[0] for p in part] + [p[1] for p in part])
 
     def encode(self, examples: list[Example]) -> dict[str, Any]:
         firsts, seconds = zip(*(e.text() for e in examples), strict=True)
@@ -184,6 +233,9 @@ class Trainer:
         ]  # fmt: skip
         optimizer = torch.optim.AdamW(params, lr=config.lr)
         per_epoch = math.ceil((len(rows) * 1.1 + 8) / config.batch)
+        if config.pairwise_weight > 0:
+            questions = len({r.question_id for r in rows})
+            per_epoch += math.ceil(questions * config.pairs_per_question / (config.batch // 2))
         total = per_epoch * epochs
         warm = max(1, int(total * config.warmup))
         schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -193,11 +245,21 @@ class Trainer:
         for epoch in range(epochs):
             started, seen, running = time.monotonic(), 0, 0.0
             examples = examples_of(rows, rng, config) + contrast(rows, rng, config)
-            for chunk, batch in self.batches(examples, rng, shuffle=True):
-                target = torch.tensor([examples[i].target for i in chunk], dtype=torch.float32)
-                weight = torch.tensor([examples[i].weight for i in chunk], dtype=torch.float32)
-                logits = model(**batch)
-                loss = (loss_fn(logits, target) * weight).sum() / weight.sum()
+            steps: list[Any] = list(self.batches(examples, rng, shuffle=True))
+            if config.pairwise_weight > 0:
+                steps += list(self.pair_batches(minimal_pairs(rows, rng, config)))
+                rng.shuffle(steps)
+            for chunk, batch in steps:
+                if isinstance(chunk, int):  # a batch of `chunk` minimal pairs
+                    logits = model(**batch)
+                    margin = logits[:chunk] - logits[chunk:]
+                    loss = config.pairwise_weight * torch.nn.functional.softplus(-margin).mean()
+                    chunk = range(chunk)
+                else:
+                    target = torch.tensor([examples[i].target for i in chunk], dtype=torch.float32)
+                    weight = torch.tensor([examples[i].weight for i in chunk], dtype=torch.float32)
+                    logits = model(**batch)
+                    loss = (loss_fn(logits, target) * weight).sum() / weight.sum()
                 optimizer.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -280,6 +342,38 @@ def fold_figures(rows: list[AsagRow], p: np.ndarray) -> dict[str, float]:
     return out
 
 
+def contrast_figures(
+    trainer: Trainer, model: Any, corpus: Path, cases_file: Path, held: set[str]
+) -> dict[str, float]:
+    """ROC AUC of P(correct) on the hand-written contrast cases (right paraphrases against
+    wrong answers, per item's key), over all cases and over those whose item was held out."""
+    import yaml
+
+    from tutor.corpus import load_corpus
+
+    items = {i.id: i for lesson in load_corpus(corpus).lessons.values() for i in lesson.items}
+    cases = [c for c in yaml.safe_load(cases_file.read_text("utf-8"))["cases"]
+             if c["expect"] in ("correct", "not_correct") and c["item"] in items]  # fmt: skip
+    examples = [Example(items[c["item"]].stem, items[c["item"]].answer,
+                        c.get("answer") or " ".join([c["base"]] * c.get("repeat", 1)), 0.0)
+                for c in cases]  # fmt: skip
+    p = trainer.predict(model, examples)
+    right = np.array([c["expect"] == "correct" for c in cases])
+    in_held = np.array([f"corpus:{c['item']}" in held for c in cases])
+    out = {"contrast_auc": _auc(p, right)}
+    if in_held.any() and right[in_held].any() and (~right[in_held]).any():
+        out["contrast_auc_held_out"] = _auc(p[in_held], right[in_held])
+    out["p_right"] = round(float(p[right].mean()), 3)
+    out["p_wrong"] = round(float(p[~right].mean()), 3)
+    return out
+
+
+def _auc(p: np.ndarray, positive: np.ndarray) -> float:
+    pos, neg = p[positive], p[~positive]
+    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return round(float(wins / (len(pos) * len(neg))), 4)
+
+
 # ---------------------------------------------------------------- export
 
 
@@ -332,6 +426,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="rows, for a quick trial")
     parser.add_argument("--contrast-weight", type=float, default=Config.contrast_weight)
     parser.add_argument("--frozen-layers", type=int, default=Config.frozen_layers)
+    parser.add_argument("--pairwise-weight", type=float, default=Config.pairwise_weight)
+    parser.add_argument("--pairs-per-question", type=int, default=Config.pairs_per_question)
+    parser.add_argument("--tune-segment-embeddings", action="store_true")
+    parser.add_argument(
+        "--contrast",
+        type=Path,
+        default=REPO / "evals" / "contrast.yaml",
+        help="hand-written contrast cases scored after each CV epoch",
+    )
     parser.add_argument("--ship-fold", type=int, help="ship the model of this CV fold")
     parser.add_argument(
         "--ship-epoch", type=int, default=0, help="with --ship-fold: after this epoch (0: last)"
@@ -344,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     config = Config(
         seed=args.seed, folds=args.folds, epochs=args.epochs, lr=args.lr,
         contrast_weight=args.contrast_weight, frozen_layers=args.frozen_layers,
+        pairwise_weight=args.pairwise_weight, pairs_per_question=args.pairs_per_question,
+        tune_segment_embeddings=args.tune_segment_embeddings,
     )  # fmt: skip
     rows = load_many(args.data, TRAIN_FILES) + corpus_rows(args.corpus)
     if args.limit:
@@ -389,6 +494,10 @@ def main(argv: list[str] | None = None) -> int:
                 np.savez(args.work / "oof.npz", oof=oof, folds=folds, fingerprint=fingerprint)
                 sub = [rows[i] for i in held]
                 print(f"      held out after epoch {epoch + 1}: {fold_figures(sub, p)}", flush=True)
+                if args.contrast.is_file():
+                    held_q = {r.question_id for r in sub}
+                    figs = contrast_figures(trainer, model, args.corpus, args.contrast, held_q)
+                    print(f"      contrast cases after epoch {epoch + 1}: {figs}", flush=True)
 
             trainer.train(train, config.epochs, on_epoch)
             np.savez(args.work / "oof.npz", oof=oof, folds=folds, fingerprint=fingerprint)
