@@ -21,7 +21,6 @@ import copy
 import functools
 import math
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +37,7 @@ from tutor.grading.lexical import (
     words,
 )
 from tutor.retrieval.embedder import Embedder, MiniLMEmbedder
+from tutor.retrieval.lru import LruTable
 
 Matrix = npt.NDArray[np.float64]
 
@@ -214,6 +214,15 @@ class EmbeddingTable:
         return np.stack(rows)
 
 
+# The answers' vectors up to a bound in bytes, least recently used dropped first, keyed
+# (token vectors?, text). A view holds its own while it lives, whatever the tier drops.
+Recent = LruTable[tuple[bool, str], npt.NDArray[np.float32]]
+
+
+def _nbytes(vectors: npt.NDArray[np.float32]) -> int:
+    return vectors.nbytes
+
+
 class _Store:
     """What a table and its views share: the kept vectors and the recent tiers."""
 
@@ -224,56 +233,25 @@ class _Store:
         self.token_bytes = 0
         # the answers' vectors, and apart the pooled vectors of their single words (many of
         # which come back with the next answers, whose token vectors would push them out)
-        self.recent, self.recent_words = _Recent(recent_bytes), _Recent(recent_bytes)
+        self.recent: Recent = LruTable(recent_bytes, _nbytes)
+        self.recent_words: Recent = LruTable(recent_bytes, _nbytes)
         self.lock = threading.Lock()
 
-    def tier(self, key: tuple[bool, str]) -> _Recent:
+    def tier(self, key: tuple[bool, str]) -> Recent:
         tokens, text = key
         return self.recent if tokens or " " in text.strip() else self.recent_words
 
     def recall(self, key: tuple[bool, str]) -> npt.NDArray[np.float32] | None:
-        return self.tier(key).recall(key)
+        return self.tier(key).get(key)
 
     def remember(
         self, key: tuple[bool, str], vectors: npt.NDArray[np.float32]
     ) -> npt.NDArray[np.float32]:
-        return self.tier(key).remember(key, vectors)
+        return self.tier(key).put(key, vectors)
 
     @property
     def recent_bytes(self) -> int:
         return self.recent.held + self.recent_words.held
-
-
-class _Recent:
-    """Answers' vectors up to a bound in bytes, least recently used dropped first, keyed
-    (token vectors?, text); used under the store's lock. A view holds its own while it lives,
-    whatever this drops."""
-
-    def __init__(self, limit: int) -> None:
-        self._entries: OrderedDict[tuple[bool, str], npt.NDArray[np.float32]] = OrderedDict()
-        self.held, self.limit = 0, limit
-
-    def recall(self, key: tuple[bool, str]) -> npt.NDArray[np.float32] | None:
-        """The entry, now the most recently used."""
-        found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-        return found
-
-    def remember(
-        self, key: tuple[bool, str], vectors: npt.NDArray[np.float32]
-    ) -> npt.NDArray[np.float32]:
-        """Keep vectors for key unless it has some (returned then), dropping the least recently
-        used past the bound."""
-        found = self.recall(key)
-        if found is not None:
-            return found
-        self._entries[key] = vectors
-        self.held += vectors.nbytes
-        while self.held > self.limit and self._entries:
-            _, dropped = self._entries.popitem(last=False)
-            self.held -= dropped.nbytes
-        return vectors
 
 
 _TOKEN_BATCH = 16

@@ -1,10 +1,12 @@
-"""One bounded, least-recently-used table for retrieval's in-process caches.
+"""One bounded, least-recently-used table for the in-process caches.
 
 The query vectors (:mod:`tutor.retrieval.query_cache`), the search results
-(:class:`~tutor.retrieval.index.PassageIndex`) and the passage blocks of filtered searches
-(:mod:`tutor.retrieval.exact_search`) each keep recent entries up to a bound and drop the
-least recently used first. They differ only in what an entry weighs: one query vector or
-result list counts 1, a block counts its passages. Safe to share between worker threads.
+(:class:`~tutor.retrieval.index.PassageIndex`), the passage blocks of filtered searches
+(:mod:`tutor.retrieval.exact_search`) and the offline grader's recent answers' vectors
+(:mod:`tutor.grading.features`) each keep recent entries up to a bound and drop the least
+recently used first. They differ only in what an entry weighs: one query vector or result
+list counts 1, a block counts its passages, an answer's vectors their bytes. Safe to share
+between worker threads.
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ class LruTable(Generic[K, V]):
                 _, dropped = self._entries.popitem(last=False)
                 self._held -= self._weight(dropped)
         return value
+
+    @property
+    def held(self) -> int:
+        """The weight of the entries kept."""
+        return self._held
 
     def clear(self) -> None:
         with self._lock:
