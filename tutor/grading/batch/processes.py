@@ -85,14 +85,20 @@ def batch_gc() -> Iterator[None]:
     every ``YOUNG_GC_THRESHOLD`` allocations, 0.15 ms. Entered once the command has built its
     grader and before its workers start, so that a forked worker inherits it (a spawned one
     does the same itself, :func:`_serve`)."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(YOUNG_GC_THRESHOLD, *thresholds[1:])
+    thresholds = _collect_less()
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
+
+
+def _collect_less() -> tuple[int, int, int]:
+    """Freeze what is alive and collect young objects less often; the thresholds before."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, *thresholds[1:])
+    return thresholds
 
 
 def cores() -> int:
@@ -323,8 +329,7 @@ async def _serve(factory: Factory, conn: Connection) -> None:
     except Exception as exc:
         conn.send(("failed", None, _portable(exc), []))
         return
-    gc.freeze()  # as batch_gc does in the parent (a forked worker has it already)
-    gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
+    _collect_less()  # as batch_gc does in the parent (a forked worker has it already)
     loop = asyncio.get_running_loop()
     jobs: asyncio.Queue[tuple[int, Any] | None] = asyncio.Queue()
     # a thread drains the pipe whatever the loop is doing, so the parent's sends never block
