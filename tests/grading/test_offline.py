@@ -7,7 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.grading.conftest import FEW_SHOT, ITEMS, HandItem
+from tutor.config import PROJECT_ROOT
+from tutor.corpus import Corpus
+from tutor.evals.contrast import load_contrast
 from tutor.grading import Flag, GradedExample, GradeRequest, OfflineGrader, Verdict
+from tutor.grading.rubric import merge_examples, request_for, written_examples
 from tutor.retrieval import MiniLMEmbedder
 
 
@@ -252,3 +256,26 @@ def test_the_answers_vectors_do_not_stay_in_the_grader_table(
     grader.answer_vectors(["Examples retrain the weights. They teach the task for good."])
 
     assert (len(table), table.nbytes) == (texts, held)
+
+
+def test_score_many_gives_the_verdicts_and_scores_of_grade_many(
+    grader_embedder: MiniLMEmbedder, starter_corpus: Corpus
+) -> None:
+    """The guard's cheaper call: on the contrast suite's answers to our items (negated,
+    swapped, salad, padded, a listed mistake, other languages ...), with and without the
+    items' graded examples, and on blank answers, the verdict and score are exactly those of
+    a full grade, cold or warm."""
+    cases = load_contrast(PROJECT_ROOT / "evals" / "contrast.yaml", starter_corpus)
+    requests = []
+    for n, c in enumerate(cases):
+        _, item = starter_corpus.item(c.item)
+        examples = merge_examples(written_examples(item)) if n % 2 else []
+        requests.append(request_for(item, c.text, examples))
+    requests += [requests[0].model_copy(update={"answer": "?!"})]
+    graded = OfflineGrader.load(grader_embedder).grade_many(requests)
+    cold = OfflineGrader.load(grader_embedder)
+    scored = [cold.score_many([r])[0] for r in requests[:20]] + cold.score_many(requests[20:])
+
+    assert [(s.verdict, s.score) for s in scored] == [(g.verdict, g.score) for g in graded]
+    assert cold.score_many(requests[:20]) == scored[:20]  # warm
+    assert {g.verdict for g in graded} == set(Verdict)

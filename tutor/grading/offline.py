@@ -1,12 +1,13 @@
 """The offline grader: a fine-tuned cross-encoder stacked with tree models, no LLM.
 
 ``grade`` scores one answer; ``grade_many`` scores a batch with one embedding pass and one
-cross-encoder pass, which is what batch grading and the eval harness should call. The score is
-a logistic blend (``artifact.Stack``) of the cross-encoder's P(correct), which reads question,
-reference and answer together, and the tree models' P(correct) over embedding and lexical
-features; graded answers to the same question (``examples``) switch the trees to the model that
-also uses the nearest graded answers. What the learner sees is the verdict, cut from the score
-at bands fitted on train data (``artifact.Thresholds``).
+cross-encoder pass, which is what batch grading and the eval harness should call;
+``score_many`` gives the same verdicts and scores without feedback, for the LLM path's guard.
+The score is a logistic blend (``artifact.Stack``) of the cross-encoder's P(correct), which
+reads question, reference and answer together, and the tree models' P(correct) over embedding
+and lexical features; graded answers to the same question (``examples``) switch the trees to
+the model that also uses the nearest graded answers. What the learner sees is the verdict, cut
+from the score at bands fitted on train data (``artifact.Thresholds``).
 
 Repeated sentences are graded once (padding never pays); an answer the models cannot read
 (another language, not words) is flagged for review instead of getting a confident verdict; a
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +100,14 @@ def verdict_for(score: float, t: Thresholds) -> tuple[Verdict, float]:
     return verdict, round(min(1.0, max(0.0, confidence)), 3)
 
 
+@dataclass(frozen=True)
+class Scored:
+    """An answer's offline verdict and score alone (:meth:`OfflineGrader.score_many`)."""
+
+    verdict: Verdict
+    score: float
+
+
 class OfflineGrader:
     """Grades free-text answers with the artifact in ``tutor/grading/model``; thread-safe."""
 
@@ -166,6 +176,24 @@ class OfflineGrader:
             )  # fmt: skip
         return grades
 
+    def score_many(self, requests: Sequence[GradeRequest]) -> list[Scored]:
+        """For the LLM path's guard: the verdict and score :meth:`grade_many` would give each
+        answer (equal to them, every cap that changes either kept: reversed clauses, a listed
+        mistake the whole answer states, a keyword list, off topic), without what only the
+        rest of a grade needs: no feedback (key points and their coverage), no part-by-part
+        mistake naming (it never moves the score), no flags or confidence. The guard compares
+        the model's grade with this when the model calls an answer ``correct``; an answer it
+        may overrule, or that the offline grade stands in for, needs :meth:`grade_many`."""
+        live = [i for i, r in enumerate(requests) if _has_content(r.answer)]
+        table = self._bounded_table().for_answers(_answer_texts([requests[i] for i in live]))
+        cases = [_case(requests[i]) for i in live]
+        scores, base, mistakes, _ = self._score([requests[i] for i in live], cases, table)
+        out = [Scored(Verdict.INCORRECT, 0.0) for _ in requests]  # no answer: as _empty
+        for row, i in enumerate(live):
+            score, _, _ = self._capped(requests[i], float(scores[row]), base[row], mistakes[row])
+            out[i] = Scored(verdict_for(score, self.thresholds)[0], round(score, 4))
+        return out
+
     def answer_vectors(self, answers: Sequence[str]) -> npt.NDArray[np.float32]:
         """The answers' sentence vectors, from the pass :meth:`grade_many` makes over them: an
         answer it grades as written (no repeated sentence) gets its token pass now, kept in the
@@ -217,6 +245,21 @@ class OfflineGrader:
                                table, whole_similarity=self.thresholds.mistake,
                                parts_too=False)  # fmt: skip
 
+    def _capped(
+        self, request: GradeRequest, score: float, base: Scores, mistakes: Stated
+    ) -> tuple[float, bool, bool]:
+        """The stacked score under the caps that read the whole grade: a listed mistake stated
+        by the whole answer or a keyword list (the middle of the partial band), an answer off
+        the topic (a third of the incorrect band); and whether it is a list, and off topic."""
+        t = self.artifact.thresholds
+        listed = keyword_list(request.question, request.answer)
+        if mistakes.whole or listed:  # a known wrong answer, or terms with no explanation
+            score = min(score, (t.correct + t.incorrect) / 2)
+        off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
+        if off_topic:
+            score = min(score, t.incorrect / 3)
+        return score, listed, off_topic
+
     def _finish(
         self,
         request: GradeRequest,
@@ -231,12 +274,9 @@ class OfflineGrader:
         flags: list[Flag] = []
         answer_vec = table[[deduplicated(request.answer)]][0]
         ref_sims = table[request.references] @ answer_vec
-        listed = keyword_list(request.question, request.answer)
-        if mistakes.whole or listed:  # a known wrong answer, or terms with no explanation
-            score = min(score, (t.correct + t.incorrect) / 2)
-        if max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic:
+        score, listed, off_topic = self._capped(request, score, base, mistakes)
+        if off_topic:
             flags.append(Flag.OFF_TOPIC)
-            score = min(score, t.incorrect / 3)
         if suspected(request.answer):  # the one detector (tutor/grading/attacks)
             flags.append(Flag.INJECTION_SUSPECTED)
         context = [request.question, *request.references, *(e.answer for e in request.examples)]
