@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/service_overhead.py [--latency 0.3] [--clients 20 50]
         [--seconds 20] [--soak 300] [--learners 200] [--workers 1] [--verdict correct]
-        [--endpoints explain chat grade search] [--queue-timeout 10]
+        [--endpoints explain chat grade search] [--queue-timeout 10] [--baseline CMD]
 
 A starlette app on 127.0.0.1 (its own process) plays an OpenAI-compatible provider that
 answers every chat completion after ``--latency`` seconds: an ``Explanation`` citing the first
@@ -32,6 +32,11 @@ chatting, all from the learner pool) and prints the RSS of every tutor process t
 it and every minute (``--soak-interval``), so a plateau shows, and the growth from the first
 sample to the end (the issue's target: at most 5% from minute 1 to minute 5). The load
 generator and the fake share this machine's CPU with the service.
+
+On a shared machine figures move with other work from one minute to the next, so a change is
+measured against the code before it in the same run: ``--baseline CMD`` serves a second tutor
+(another checkout's, fresh data dir, its own learner keys) beside the first, and each phase
+loads one and then the other (rows marked ``base``); the soak runs on ``--tutor`` only.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -436,6 +441,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="the service's TUTOR_QUEUE_TIMEOUT (seconds)")  # fmt: skip
     parser.add_argument("--tutor", default=str(TUTOR),
                         help="the command that runs tutor (e.g. another checkout's)")  # fmt: skip
+    parser.add_argument("--baseline", default=None,
+                        help="a second tutor command (the commit before, say: 'env PYTHONPATH=DIR "
+                             ".venv/bin/tutor' with DIR from git archive) served beside --tutor "
+                             "and measured right after it in every phase of the same run, its "
+                             "rows marked 'base'")  # fmt: skip
     parser.add_argument("--verdict", default="correct",
                         choices=["correct", "partially_correct", "incorrect"],
                         help="what the fake grader says")  # fmt: skip
@@ -450,13 +460,20 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.queue_timeout:g} s, {os.cpu_count()} CPUs shared with the clients and the fake"
     )
     command = args.tutor.split()
-    with fake_llm(args.latency, args.verdict) as api_base, \
-            tempfile.TemporaryDirectory() as tmp, \
-            tutor_serve(api_base, args.workers, Path(tmp), command,
-                        args.queue_timeout) as (base, pid):  # fmt: skip
-        keys = asyncio.run(learner_keys(base, args.learners))
-        for name in args.endpoints:  # warm up: models load on first use
-            asyncio.run(warm_up(base, table[name], keys))
+    with ExitStack() as stack:
+        api_base = stack.enter_context(fake_llm(args.latency, args.verdict))
+        services = {"": command, "base ": (args.baseline or "").split()}
+        served: dict[str, tuple[str, int, list[str]]] = {}  # label: URL, pid, learner keys
+        for label, tutor in services.items():
+            if tutor:
+                tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+                base, pid = stack.enter_context(
+                    tutor_serve(api_base, args.workers, tmp, tutor, args.queue_timeout)
+                )
+                served[label] = base, pid, asyncio.run(learner_keys(base, args.learners))
+        for base, _, keys in served.values():
+            for name in args.endpoints:  # warm up: models load on first use
+                asyncio.run(warm_up(base, table[name], keys))
         print(f"  {'':32} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'ratio':>5} "
               f"{'CPU ms':>6} {'done':>6} {'err':>4} {'503':>4} {'max s':>5}   "
               "(latency over the LLM's)")  # fmt: skip
@@ -468,9 +485,11 @@ def main(argv: list[str] | None = None) -> int:
             print(row(table["direct"].name, direct, args.latency, 1, None))
             for name in args.endpoints:
                 endpoint = table[name]
-                result = measured(base, endpoint, clients, args.seconds, pid, keys)
-                print(row(endpoint.name, result, args.latency, endpoint.llm_calls,
-                          direct_rate if endpoint.llm_calls else None))  # fmt: skip
+                for label, (base, pid, keys) in served.items():
+                    result = measured(base, endpoint, clients, args.seconds, pid, keys)
+                    print(row(label + endpoint.name, result, args.latency, endpoint.llm_calls,
+                              direct_rate if endpoint.llm_calls else None))  # fmt: skip
+        base, pid, keys = served[""]
         if args.soak > 0:
             mix = {"grade": clients_share(min(args.clients), 2), "explain": 0, "chat": 0}
             rest = min(args.clients) - mix["grade"]
