@@ -7,7 +7,9 @@ the environment litellm reads at import time.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib
 import logging
 import os
 import warnings
@@ -18,6 +20,7 @@ from typing import Any, cast
 import httpx
 
 from tutor.errors import ConfigurationError, LLMRequestError
+from tutor.llm import direct
 from tutor.llm.messages import ChatRequest, TokenUsage
 from tutor.llm.retry import Transient, retry_after_seconds
 from tutor.logs import redact
@@ -61,6 +64,10 @@ def configure() -> None:
             types.ModelResponseStream,
         ):
             model.model_rebuild()
+        # ... and the first call of any kind imports a module that builds one more such type
+        # (a call that never reaches litellm, as a direct one does, left it to a later test)
+        with contextlib.suppress(ImportError):
+            importlib.import_module("litellm.llms.github_copilot.per_user_auth")
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,9 @@ def _kwargs(
 async def complete(
     model: str, request: ChatRequest, *, api_base: str | None, timeout: float
 ) -> Reply:
+    if api_base and direct.applies(model, api_base):  # an OpenAI-compatible server: no litellm
+        return _direct_reply(await direct.complete(model, request, api_base=api_base,
+                                                   timeout=timeout))  # fmt: skip
     configure()
     import litellm
 
@@ -109,6 +119,22 @@ async def complete(
         cost = hidden["response_cost"]
         return Reply(text, usage, None if cost is None else float(cost), priced=True)
     return Reply(text=text, usage=usage)
+
+
+def _direct_reply(reply: dict[str, Any]) -> Reply:
+    """The text and usage of a chat completion's JSON (priced by the caller)."""
+    choice = reply["choices"][0] if reply["choices"] else {}
+    message = choice.get("message") if isinstance(choice, dict) else None
+    text = message.get("content") if isinstance(message, dict) else None
+    usage = reply.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
+    return Reply(
+        text=text if isinstance(text, str) else "",
+        usage=TokenUsage(
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0),
+        ),
+    )
 
 
 async def open_stream(
@@ -142,6 +168,8 @@ def _usage(usage: Any) -> TokenUsage:
 
 def cost_usd(model: str, usage: TokenUsage) -> float | None:
     """Price from litellm's bundled cost map; None for a model it does not know."""
+    if model in _UNPRICED:
+        return None
     configure()
     import litellm
 
@@ -152,8 +180,13 @@ def cost_usd(model: str, usage: TokenUsage) -> float | None:
             completion_tokens=usage.completion_tokens,
         )
     except Exception:  # litellm raises for unmapped models; an unknown price is fine
+        # and stays unknown: the map is the one bundled (asking again cost ~1 ms a call)
+        _UNPRICED.add(model)
         return None
     return float(prompt_cost) + float(completion_cost)
+
+
+_UNPRICED: set[str] = set()
 
 
 def _key_names(model: str) -> str:
