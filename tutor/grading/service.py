@@ -11,7 +11,9 @@ answer as the second opinion the injection defence needs (:mod:`tutor.grading.at
 wherever that opinion can change the outcome: when the model calls the answer correct or the
 answer is flagged (:func:`~tutor.grading.attacks.guard.needs_offline`); a model's ``incorrect``
 or ``partially_correct`` for an unflagged answer stands without it, as that is most of the
-grader's CPU.
+grader's CPU. For an unflagged answer the guard reads only the offline verdict and score, so
+only those are computed there (:meth:`~tutor.grading.offline.OfflineGrader.score_many`: no
+feedback); a flagged answer, or one the offline grade stands in for, gets the whole grade.
 Every grade goes through the cache first (:mod:`tutor.grading.cache`), and identical requests
 (the cache's key) graded at the same time are graded once, with or without the cache
 (:class:`~tutor.llm.flight.SharedFlights`). The offline grades of concurrent requests run as
@@ -49,12 +51,19 @@ from tutor.errors import (
 )
 from tutor.grading import artifact as artifacts
 from tutor.grading.attacks import Detection, detect, sanitise
-from tutor.grading.attacks.guard import guard_llm, guard_offline, needs_offline, with_flags
+from tutor.grading.attacks.guard import (
+    Opinion,
+    guard_llm,
+    guard_offline,
+    needs_offline,
+    scores_suffice,
+    with_flags,
+)
 from tutor.grading.cache import GradeCache, cache_from_settings, grade_key
 from tutor.grading.coalesce import Coalescer
 from tutor.grading.llm_grader import LLMGrader
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
-from tutor.grading.offline import OfflineGrader
+from tutor.grading.offline import OfflineGrader, Scored
 from tutor.grading.rubric import (
     ITEM_EXAMPLES,
     ExampleRanker,
@@ -105,7 +114,9 @@ class GradingService:
         self.concurrency = concurrency
         self.database = database  # teacher-graded attempts become an item's graded examples
         self._flights: SharedFlights[Grade] = SharedFlights()
-        self._offline_batches = Coalescer(self._offline_batch, limit=OFFLINE_BATCH)
+        self._offline_batches: Coalescer[tuple[GradeRequest, bool], Grade | Scored] = Coalescer(
+            self._offline_batch, limit=OFFLINE_BATCH
+        )
 
     @classmethod
     def from_settings(
@@ -254,21 +265,24 @@ class GradingService:
         answered = await asyncio.gather(*(one(requests[i]) for i in live))
         replies = dict(zip(live, answered, strict=True))
         # The offline grader runs only where its grade can change the outcome: the guard's
-        # second opinion on a model's correct or on a flagged answer, or a stand-in.
+        # second opinion on a model's correct or on a flagged answer, or a stand-in; of an
+        # unflagged answer's the guard reads the verdict and score alone.
         second = [
             i
             for i, reply in replies.items()
             if isinstance(reply, Exception) or needs_offline(reply, detections[i])
         ]
-        offline: dict[int, Grade] = {}
+        only = [isinstance(reply := replies[i], Grade) and scores_suffice(reply, detections[i])
+                for i in second]  # fmt: skip
+        offline: dict[int, Opinion] = {}
         if self.offline is not None and second:
-            graded = await self._offline([requests[i] for i in second],
-                                         [detections[i] for i in second])  # fmt: skip
+            graded = await self._opinions([requests[i] for i in second],
+                                          [detections[i] for i in second], only)  # fmt: skip
             offline = dict(zip(second, graded, strict=True))
         grades = [empty_grade(self.engine, self.prompt) for _ in requests]
         for i, reply in replies.items():
             if isinstance(reply, Exception):
-                grades[i] = _stand_in(offline[i], reply)
+                grades[i] = _stand_in(_whole(offline[i]), reply)
             else:
                 grades[i] = guard_llm(reply, offline.get(i), detections[i])
         for grade, detection in zip(grades, detections, strict=True):
@@ -281,24 +295,59 @@ class GradingService:
         self, requests: Sequence[GradeRequest], detections: Sequence[Detection]
     ) -> list[Grade]:
         """Offline grades, guarded: a flagged answer is also graded without its flagged parts."""
+        opinions = await self._opinions(requests, detections, [False] * len(requests))
+        return [_whole(o) for o in opinions]
+
+    async def _opinions(
+        self,
+        requests: Sequence[GradeRequest],
+        detections: Sequence[Detection],
+        scores_only: Sequence[bool],
+    ) -> list[Grade | Scored]:
+        """:meth:`_offline`'s grades, but the verdict and score alone where ``scores_only``
+        (for an unflagged answer's guard); one coalesced batch for both kinds."""
         assert self.offline is not None
-        batch, cleaned_at = list(requests), {}
+        batch = list(zip(requests, scores_only, strict=True))
+        cleaned_at = {}
         for i, (request, detection) in enumerate(zip(requests, detections, strict=True)):
             if detection.suspected:
                 cleaned = sanitise(request.answer)
                 if has_content(cleaned):
                     cleaned_at[i] = len(batch)
-                    batch.append(request.model_copy(update={"answer": cleaned}))
+                    batch.append((request.model_copy(update={"answer": cleaned}), False))
         graded = await self._offline_batches(batch)
-        return [
-            guard_offline(graded[i], graded[cleaned_at[i]] if i in cleaned_at else None, detection)
-            for i, detection in enumerate(detections)
-        ]
+        opinions: list[Grade | Scored] = []
+        for i, detection in enumerate(detections):
+            if scores_only[i]:
+                opinions.append(graded[i])
+                continue
+            cleaned_grade = _whole(graded[cleaned_at[i]]) if i in cleaned_at else None
+            opinions.append(guard_offline(_whole(graded[i]), cleaned_grade, detection))
+        return opinions
 
-    def _offline_batch(self, requests: list[GradeRequest]) -> list[Grade]:
-        """One offline pass (in a worker thread) over the requests of concurrent callers."""
+    def _offline_batch(self, items: list[tuple[GradeRequest, bool]]) -> list[Grade | Scored]:
+        """One offline pass (in a worker thread) over the requests of concurrent callers: whole
+        grades, and the verdicts and scores alone of the items marked so."""
         assert self.offline is not None
-        return self.offline.grade_many(requests)
+        out: list[Grade | Scored | None] = [None] * len(items)
+        for scores_only in (False, True):
+            at = [i for i, (_, only) in enumerate(items) if only is scores_only]
+            if at:
+                requests = [items[i][0] for i in at]
+                done: Sequence[Grade | Scored] = (
+                    self.offline.score_many(requests) if scores_only
+                    else self.offline.grade_many(requests)
+                )  # fmt: skip
+                for i, value in zip(at, done, strict=True):
+                    out[i] = value
+        return [o for o in out if o is not None]
+
+
+def _whole(opinion: Grade | Scored | Opinion) -> Grade:
+    """An offline opinion asked for whole (a grade, not only its verdict and score)."""
+    if not isinstance(opinion, Grade):
+        raise TypeError("expected the whole offline grade, got its verdict and score alone")
+    return opinion
 
 
 def _measure(fresh: Sequence[Grade]) -> None:

@@ -14,10 +14,14 @@ The offline grade is asked for only where it can change the outcome (:func:`need
 a flagged answer, or one the model calls ``correct``. A fooled model raises a grade, and what
 must never happen without a teacher's review is a wrong answer graded correct; so an unflagged
 answer the model grades ``incorrect`` or ``partially_correct`` keeps that grade without a second
-opinion (which is most of the CPU an LLM-graded answer costs).
+opinion (which is most of the CPU an LLM-graded answer costs). For an unflagged answer
+:func:`guard_llm` reads only the offline verdict and score (:func:`scores_suffice`), so the
+service asks the offline grader for those alone there (no feedback to write).
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from tutor.grading.attacks import Detection
 from tutor.grading.models import Flag, Grade, Verdict
@@ -26,6 +30,17 @@ from tutor.grading.rubric import RANK
 GAP = 0.5  # score difference from which two graders disagree strongly
 CAP = 0.5  # top score of a flagged answer that nothing can vouch for
 HELD = "This answer talks to the grader, so a teacher will review its grade."
+
+
+class Opinion(Protocol):
+    """What an unflagged answer's guard reads of the offline grade: a :class:`Grade`, or the
+    offline grader's ``score_many`` result."""
+
+    @property
+    def verdict(self) -> Verdict: ...
+
+    @property
+    def score(self) -> float: ...
 
 
 def _rank(grade: Grade) -> tuple[int, float]:
@@ -68,6 +83,12 @@ def needs_offline(llm: Grade, detection: Detection) -> bool:
     return flagged(detection, llm) or llm.verdict is Verdict.CORRECT
 
 
+def scores_suffice(llm: Grade, detection: Detection) -> bool:
+    """Whether :func:`guard_llm` reads only the offline verdict and score: the answer is not
+    flagged (a flagged answer may get the offline grade itself, feedback and all)."""
+    return not flagged(detection, llm)
+
+
 def guard_offline(raw: Grade, cleaned: Grade | None, detection: Detection) -> Grade:
     """``cleaned`` grades the answer without its flagged sentences (None: nothing was left)."""
     if not detection.suspected:
@@ -85,8 +106,10 @@ def disagree(llm: Grade, offline: Grade) -> bool:
     return RANK[llm.verdict] > RANK[offline.verdict] or abs(llm.score - offline.score) > GAP
 
 
-def guard_llm(llm: Grade, offline: Grade | None, detection: Detection) -> Grade:
-    """``offline`` is the offline grade of the same answer, already guarded."""
+def guard_llm(llm: Grade, offline: Opinion | None, detection: Detection) -> Grade:
+    """``offline`` is the offline grade of the same answer, already guarded: its verdict and
+    score suffice for an unflagged answer (:func:`scores_suffice`), a flagged one needs the
+    whole :class:`Grade`."""
     if not flagged(detection, llm):
         strong = offline is not None and (
             abs(RANK[llm.verdict] - RANK[offline.verdict]) == 2 or abs(llm.score - offline.score)
@@ -94,6 +117,8 @@ def guard_llm(llm: Grade, offline: Grade | None, detection: Detection) -> Grade:
         )  # fmt: skip
         return with_flags(llm, Flag.NEEDS_REVIEW) if strong else llm
     suspicious = (Flag.INJECTION_SUSPECTED, Flag.NEEDS_REVIEW)
+    if offline is not None and not isinstance(offline, Grade):
+        raise TypeError("a flagged answer's guard needs the whole offline grade, not its score")
     if offline is None:
         return with_flags(capped(llm), *suspicious)
     if not disagree(llm, offline) or _rank(llm) <= _rank(offline):
