@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
@@ -73,13 +73,15 @@ def _bearer(header: str | None) -> str | None:
     return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
-def _resolve(request: Request, services: ServicesDep) -> Principal:
+def _resolve(request: Request, services: ServicesDep, epoch: int) -> Principal:
     database = services.database
     header = request.headers.get("authorization")
     secret = _bearer(header)
     record = find_api_key(database, secret) if secret else None
-    if record is not None:  # one lookup for a good key, the usual case
-        return Principal(record.role, record.learner_id, record.id)
+    if secret and record is not None:  # one lookup for a good key, the usual case
+        principal = Principal(record.role, record.learner_id, record.id)
+        services.known_keys.put(secret, principal, epoch)
+        return principal
     if is_local_mode(database):
         refusal = "this service has no API keys yet and answers only local requests; "
         check_local(request, services.settings.trusted_proxies, refusal + CREATE_KEY_HINT)
@@ -96,7 +98,13 @@ def _resolve(request: Request, services: ServicesDep) -> Principal:
 
 
 async def get_principal(request: Request, services: ServicesDep) -> Principal:
-    return await asyncio.to_thread(_resolve, request, services)
+    """A key found good before is known without a database call or a worker thread, until a
+    key is revoked anywhere (:mod:`tutor.api.known_keys`); anything else is looked up."""
+    secret = _bearer(request.headers.get("authorization"))
+    if secret is not None and (known := services.known_keys.get(secret)) is not None:
+        return cast(Principal, known)
+    epoch = services.known_keys.epoch
+    return await asyncio.to_thread(_resolve, request, services, epoch)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

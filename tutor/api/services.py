@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from tutor.api.known_keys import KnownKeys, revoked_keys
 from tutor.config import Settings
 from tutor.corpus import Corpus, load_corpus
 from tutor.engines import Engine, engine_name, make_engine
@@ -44,6 +45,7 @@ class Services:
     _checked: float = field(default=-math.inf, init=False)
     _refreshing: asyncio.Future[None] | None = field(default=None, init=False)  # one at a time
     _reloading: threading.Lock = field(default_factory=threading.Lock, init=False)
+    known_keys: KnownKeys[Any] = field(default_factory=KnownKeys, init=False)  # tutor.api.auth
 
     @cached_property
     def workers(self) -> WorkerPool:
@@ -85,7 +87,9 @@ class Services:
             self._refreshing = None
 
     def sync(self) -> bool:
-        """Reload what moved since it was loaded (blocking); whether anything did."""
+        """Reload what moved since it was loaded (blocking); whether anything did. Also forget
+        the API keys remembered when a key was revoked since (:mod:`tutor.api.known_keys`)."""
+        self.known_keys.check(revoked_keys(self.database))
         with self._reloading:
             current, loaded = read_generations(self.database), self.generations
             if loaded is None:  # the first look: what is (or is about to be) loaded is current

@@ -80,4 +80,6 @@ async def list_all(services: ServicesDep) -> list[KeyPublic]:
 @router.delete("/{key_id}", responses=error_responses(404, 409))
 async def revoke(key_id: str, services: ServicesDep) -> KeyPublic:
     """Revoke a key at once; its requests get 401 from then on."""
-    return key_public(await asyncio.to_thread(revoke_api_key, services.database, key_id))
+    revoked = await asyncio.to_thread(revoke_api_key, services.database, key_id)
+    services.known_keys.forget()  # at once here; other processes within RECHECK_SECONDS
+    return key_public(revoked)
