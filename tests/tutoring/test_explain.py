@@ -131,3 +131,25 @@ async def test_an_unknown_lesson_is_not_found(tutor: Tutor) -> None:
 
     with pytest.raises(NotFoundError, match="no lesson 'nope'"):
         await tutor.explain("What is a token?", lesson="nope")
+
+
+async def test_a_question_asked_again_is_answered_the_same_without_a_new_search(
+    tutor: Tutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retriever recalls what it found for the question (on the event loop, no worker
+    thread): the same passages, so the same reply."""
+    question = "Why do few-shot examples help a model follow a format?"
+    first = await tutor.explain(question, lesson="few-shot-prompting")
+    searches: list[str] = []
+    search = tutor.index.search
+
+    def counted(query: str, *args: object, **kwargs: object) -> object:
+        searches.append(query)
+        return search(query, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tutor.index, "search", counted)
+    again = await tutor.explain(question, lesson="few-shot-prompting")
+
+    assert again == first and searches == []
+    assert (await tutor.explain(question)).covered  # without the lesson: searched afresh
+    assert searches and set(searches) == {question}

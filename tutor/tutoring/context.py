@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from tutor.corpus import Corpus
 from tutor.engines.lexicon import Lexicon, terms
 from tutor.retrieval import Hit, PassageIndex
+from tutor.retrieval.lru import LruTable
 
 SEARCH_K = 12  # passages fetched: enough to name a few nearest lessons
 CONTEXT_K = 6  # passages an engine sees (plus the key takeaways)
@@ -109,6 +110,11 @@ class Retriever:
         self.index = index
         self.threshold = threshold
         self.vocabulary = vocabulary
+        # what retrieve() found lately, as many as the index keeps search results (0: none)
+        results = getattr(index, "results", None)
+        self.recent: LruTable[tuple[str, str | None], Retrieved] = LruTable(
+            results.capacity if isinstance(results, LruTable) else 0
+        )
 
     def covers(self, query: str, top_score: float) -> bool:
         if top_score < self.threshold:
@@ -122,7 +128,17 @@ class Retriever:
         hits = self.index.search(query, SEARCH_K, lesson=lesson) if lesson else []
         if not hits or hits[0].score < self.threshold:
             hits = self.index.search(query, SEARCH_K)
-        return self._finish(query, hits, query)
+        found = self._finish(query, hits, query)
+        self.recent.put((query, lesson), found)
+        return found
+
+    def recalled(self, query: str, lesson: str | None = None) -> Retrieved | None:
+        """What :meth:`retrieve` found for the same question lately, without a search: cheap
+        enough for the event loop (a retrieve, even one the index's result cache answers, is
+        blocking work for a worker thread, and the hop there and back cost more than it).
+        The same as a new :meth:`retrieve` would find while the index is unchanged: the
+        service builds a new retriever with the index it reopens after ``tutor index``."""
+        return self.recent.get((query, lesson))
 
     def retrieve_weighted(
         self,

@@ -78,7 +78,9 @@ async def answer(engine: Engine, retrieved: Retrieved, question: str) -> Explain
 async def explain(
     engine: Engine, retriever: Retriever, question: str, lesson: str | None = None
 ) -> ExplainReply:
-    retrieved = await offload(retriever.retrieve, question, lesson)
+    retrieved = retriever.recalled(question, lesson)
+    if retrieved is None:
+        retrieved = await offload(retriever.retrieve, question, lesson)
     return await answer(engine, retrieved, question)
 
 
