@@ -2,7 +2,7 @@
 through the LLM engine, against a raw ``litellm.acompletion`` loop on the same fake provider.
 
     .venv/bin/python benchmarks/eval_throughput.py [--answers 1000] [--concurrency 50]
-        [--latency 0.1] [--identical 100]
+        [--latency 0.1] [--identical 100] [--tree DIR]
 
 A starlette app in its own process on 127.0.0.1 plays an OpenAI-compatible provider: every
 chat completion waits ``--latency`` seconds and returns a valid grade (the verdict picked by a
@@ -33,6 +33,11 @@ starting worker processes, the grading with litellm's first-call set-up, writing
 called the provider spawns its workers instead of forking them (see
 ``tutor.grading.batch.processes.start_method``), which is not what a user's ``tutor`` does.
 Caches are off (``TUTOR_LLM_CACHE=off``, ``TUTOR_GRADE_CACHE=off``), so every answer is graded.
+
+``--tree DIR`` runs the commands on the ``tutor`` package in DIR instead of this checkout's (a
+copy of a commit: ``git archive COMMIT tutor | tar -x -C DIR``, with ``prompts``, ``corpus`` and
+``evals`` beside it), so two commits can be measured one after the other on a shared machine
+without touching the working tree, where other work may be uncommitted.
 """
 
 from __future__ import annotations
@@ -214,10 +219,13 @@ print(json.dumps([time.perf_counter() - started, spent() - cpu, code]))
 """
 
 
+TREE = REPO  # where the commands import tutor from (--tree)
+
+
 def tutor(*argv: str) -> tuple[float, float]:
     """``tutor ARGV`` through the Typer app's entry point in a fresh process, timed after its
     imports: the seconds it took and the CPU seconds it spent, with its worker processes."""
-    done = subprocess.run([sys.executable, "-c", COMMAND, json.dumps(argv)], cwd=REPO,
+    done = subprocess.run([sys.executable, "-c", COMMAND, json.dumps(argv)], cwd=TREE,
                           stdout=subprocess.PIPE, check=True)  # fmt: skip
     seconds, cpu, code = json.loads(done.stdout.decode().strip().splitlines()[-1])
     if code:
@@ -228,7 +236,7 @@ def tutor(*argv: str) -> tuple[float, float]:
 def startup_seconds() -> float:
     started = time.perf_counter()
     script = "import sys; sys.argv = ['tutor', '--help']; from tutor.cli import main; main()"
-    subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=TREE, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -244,7 +252,13 @@ def main(argv: list[str] | None = None) -> int:
         default="mix",
         help="what the fake grades: a third each (mix), or always one verdict",
     )
+    parser.add_argument("--tree", type=Path, default=REPO,
+                        help="run the commands on the tutor package in this folder")  # fmt: skip
     args = parser.parse_args(argv)
+    global TREE
+    TREE = args.tree.resolve()
+    if not (TREE / "tutor" / "__init__.py").is_file():
+        parser.error(f"no tutor package in {TREE}")
     n, c = args.answers, str(args.concurrency)
     with serve(args.latency, args.verdicts) as api_base, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -284,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"grading throughput: {n} answers, concurrency {c}, fake LLM at "
           f"{args.latency * 1000:.0f} ms ({args.verdicts} verdicts), caches off; "
           f"ceiling {args.concurrency / args.latency:.0f}/s; load average up to {load:.1f} "
-          f"on {os.cpu_count()} CPUs")  # fmt: skip
+          f"on {os.cpu_count()} CPUs; tutor from {TREE}")  # fmt: skip
     each = "/".join(f"{r:.1f}" for r, _ in raws)
     print(f"  raw litellm.acompletion loop:      {raw:7.1f} requests/s  (before/between/after: "
           f"{each})  {raw_cpu:5.1f} ms CPU per request")  # fmt: skip
