@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
@@ -234,3 +235,27 @@ def test_a_loop_s_session_is_closed_when_the_loop_ends() -> None:
     session = asyncio.run(once())
 
     assert session.closed  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("aiohttp_transport")
+async def test_a_kept_alive_connection_the_server_closed_is_tried_once_more() -> None:
+    """The server drops idle connections fast; the loop is busy (blocked) when its FIN comes,
+    so the next request goes out on the dead connection and is sent again on a fresh one."""
+
+    async def chat(_: web.Request) -> web.StreamResponse:
+        return web.json_response(Provider.chat("hi").json())
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    runner = web.AppRunner(app, keepalive_timeout=0.05)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        gateway = Gateway(MODEL, api_base=f"http://127.0.0.1:{port}/v1", max_retries=0)
+        assert (await gateway.complete(ASK, prompt="p@1")).text == "hi"
+        time.sleep(0.3)
+        assert (await gateway.complete(ASK, prompt="p@1")).text == "hi"
+    finally:
+        await direct.close()
+        await runner.cleanup()

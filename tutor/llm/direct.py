@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import aiohttp
 
 PREFIX = "openai/"
+KEEPALIVE_SECONDS = 4.0
 
 
 class ProviderHTTPError(Exception):
@@ -115,13 +116,20 @@ async def _post_aiohttp(url: str, data: bytes, timeout: float) -> tuple[int, dic
     import aiohttp
 
     session = await _session()
-    try:
-        async with session.post(
-            url, data=data, headers=_headers(), timeout=aiohttp.ClientTimeout(total=timeout)
-        ) as response:
-            return response.status, dict(response.headers), await response.read()
-    except aiohttp.ClientError as exc:  # refused, reset, cut off: as httpx would say it
-        raise httpx.ConnectError(f"{type(exc).__name__}: {exc}") from exc
+    for attempt in (1, 2):
+        try:
+            async with session.post(
+                url, data=data, headers=_headers(), timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as response:
+                return response.status, dict(response.headers), await response.read()
+        except aiohttp.ClientError as exc:  # refused, reset, cut off: as httpx would say it
+            # A kept-alive connection the server had closed (the loop was busy when its FIN
+            # came) resets or ends the request: sent once more, on a fresh connection. A refused
+            # connection is not (ClientConnectorError): that server is down.
+            dropped = isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError)
+            if attempt == 2 or not dropped or isinstance(exc, aiohttp.ClientConnectorError):
+                raise httpx.ConnectError(f"{type(exc).__name__}: {exc}") from exc
+    raise AssertionError("unreachable")
 
 
 # One aiohttp session (its connection pool) per event loop: a session belongs to the loop that
@@ -140,7 +148,8 @@ async def _session() -> aiohttp.ClientSession:
     import aiohttp
 
     session = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=60),
+        # idle connections are dropped after 4 s, before servers drop them (uvicorn after 5)
+        connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_SECONDS),
         cookie_jar=aiohttp.DummyCookieJar(),
     )
 
