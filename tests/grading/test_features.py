@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
+from collections import Counter
+
 import numpy as np
 
-from tutor.grading.features import BASE_FEATURES, EmbeddingTable, GradingCase, extract
+from tutor.grading.features import (
+    BASE_FEATURES,
+    EmbeddingTable,
+    GradingCase,
+    extract,
+    parallel_passes,
+)
 from tutor.retrieval import MiniLMEmbedder
+from tutor.retrieval.embedder import Vectors
 
 QUESTION = "Why does a metal spoon feel colder than a wooden spoon in the same room?"
 REFERENCE = "Metal conducts heat away from your hand faster than wood does."
@@ -83,3 +93,59 @@ def test_the_recent_tier_keeps_answers_up_to_its_bound(embedder: MiniLMEmbedder)
     for answer in answers[-2:]:  # still held: the next view reads them without a pass
         view = table.for_answers([answer])
         assert np.array_equal(view.tokens(answer), EmbeddingTable(embedder).tokens(answer))
+
+
+class CountingMiniLM(MiniLMEmbedder):
+    """MiniLM that counts each text it runs through the model."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name=name)
+        self.passes: Counter[str] = Counter()
+
+    def embed_with_tokens(
+        self, texts: list[str], *, tokens: bool = True
+    ) -> tuple[Vectors, list[tuple[list[str], Vectors]]]:
+        self.passes.update(texts)
+        return super().embed_with_tokens(texts, tokens=tokens)
+
+
+def test_a_table_embedding_on_two_threads_holds_what_one_thread_does(
+    grader_embedder: MiniLMEmbedder,
+) -> None:
+    """The grader's table embeds a call's new texts on every core (its embedder runs one text
+    per call): each text once, and the same vectors as one thread gives."""
+    assert parallel_passes(grader_embedder) == min(4, os.cpu_count() or 1)
+    words = [f"word{i}" for i in range(9)]
+    sentences = [REFERENCE, QUESTION, "Heat flows out of the hand more quickly into metal."]
+    minilm = CountingMiniLM(grader_embedder.name)
+    two, one = EmbeddingTable(minilm, parallel=2), EmbeddingTable(grader_embedder)
+    for table in (two, one):
+        table.add(words)
+        table.add_tokens(sentences)
+
+    assert set(minilm.passes.values()) == {1} and len(minilm.passes) == 12
+    assert np.array_equal(two[words + sentences], one[words + sentences])
+    for text in sentences:
+        assert np.array_equal(two.tokens(text), one.tokens(text))
+
+
+def test_each_new_graded_example_goes_through_minilm_once(
+    grader_embedder: MiniLMEmbedder,
+) -> None:
+    """A graded example's sentence vector and, when it is nearest to an answer, its token
+    vectors come from one pass; the features are those of a table that held the examples'
+    sentence vectors already and ran the nearest ones again for their tokens."""
+    examples = (("Metal moves heat away from the hand faster than wood.", 1.0),
+                ("The metal is colder than the wood.", 0.0),
+                ("Wood is a worse conductor, so less heat leaves the hand.", 1.0),
+                ("Metal spoons are heavier.", 0.0))  # fmt: skip
+    answers = ("Heat leaves your hand faster into metal.", "It is colder.")
+    cases = [GradingCase(QUESTION, (REFERENCE,), answer, examples) for answer in answers]
+    minilm = CountingMiniLM(grader_embedder.name)
+    rows = extract(cases, EmbeddingTable(minilm, parallel=2))
+    warm = EmbeddingTable(grader_embedder)
+    warm.add([t for t, _ in examples])
+
+    assert [minilm.passes[t] for t, _ in examples] == [1] * len(examples)
+    np.testing.assert_array_equal(rows, extract(cases, warm))
+    assert not np.isnan(rows[:, -3:]).any()  # the nearest examples' token alignment ran

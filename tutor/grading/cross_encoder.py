@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -101,20 +101,44 @@ class CrossEncoder:
 
     def score(self, triples: Sequence[tuple[str, Sequence[str], str]]) -> npt.NDArray[np.float64]:
         """P(correct) per (question, references, answer): the best over its references."""
-        pairs: list[tuple[str, str]] = []
-        owner: list[int] = []
-        for i, (question, references, answer) in enumerate(triples):
-            for reference in list(references)[:_MAX_REFERENCES] or [""]:
-                pairs.append(pair_text(question, reference, answer))
-                owner.append(i)
-        probs = self._run(pairs)
-        out = np.zeros(len(triples))
-        np.maximum.at(out, np.array(owner, dtype=np.int64), probs)
-        return out
+        pairs, owner = _pairs(triples)
+        return _best(self._run(pairs), owner, len(triples))
+
+    def submit(
+        self, triples: Sequence[tuple[str, Sequence[str], str]]
+    ) -> Callable[[], npt.NDArray[np.float64]]:
+        """:meth:`score`, started on the encoder's threads: the returned function waits for
+        the probabilities. The caller does other work meanwhile (the grader computes the trees'
+        features), so one answer's pair and its embedding passes run on two cores at once."""
+        pairs, owner = _pairs(triples)
+        if not pairs:
+            return lambda: np.zeros(len(triples))
+        run, out, shares = self._shares(pairs)
+        futures = [self._threads_pool().submit(run, share) for share in shares]
+
+        def result() -> npt.NDArray[np.float64]:
+            for future in futures:
+                future.result()
+            return _best(out, owner, len(triples))
+
+        return result
 
     def _run(self, pairs: list[tuple[str, str]]) -> npt.NDArray[np.float64]:
         if not pairs:
             return np.zeros(0)
+        run, out, shares = self._shares(pairs)
+        if len(shares) == 1:
+            run(shares[0])
+            return out
+        # onnxruntime releases the GIL while a pair runs, so the shares use every core
+        list(self._threads_pool().map(run, shares))
+        return out
+
+    def _shares(
+        self, pairs: list[tuple[str, str]]
+    ) -> tuple[Callable[[list[list[int]]], None], npt.NDArray[np.float64], list[list[list[int]]]]:
+        """What runs the pairs: a function that fills ``out`` for its share of the batches, the
+        array it fills, and one share per thread that will run."""
         session, tokenizer = self._load()
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         chunks = [order[s : s + self._batch_size] for s in range(0, len(order), self._batch_size)]
@@ -134,12 +158,7 @@ class CrossEncoder:
                 out[chunk] = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
 
         workers = min(self._parallel, len(chunks))
-        if workers == 1:
-            run(chunks)
-            return out
-        # onnxruntime releases the GIL while a pair runs, so the shares use every core
-        list(self._threads_pool().map(run, [chunks[k::workers] for k in range(workers)]))
-        return out
+        return run, out, [chunks[k::workers] for k in range(workers)]
 
     def _threads_pool(self) -> ThreadPoolExecutor:
         """The threads that run pairs in parallel, kept for the encoder's life: a pool made and
@@ -148,3 +167,23 @@ class CrossEncoder:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._parallel, thread_name_prefix="cross-encoder")
             return self._pool
+
+
+def _pairs(
+    triples: Sequence[tuple[str, Sequence[str], str]],
+) -> tuple[list[tuple[str, str]], list[int]]:
+    """The pairs to run (up to three references per answer) and the answer each belongs to."""
+    pairs: list[tuple[str, str]] = []
+    owner: list[int] = []
+    for i, (question, references, answer) in enumerate(triples):
+        for reference in list(references)[:_MAX_REFERENCES] or [""]:
+            pairs.append(pair_text(question, reference, answer))
+            owner.append(i)
+    return pairs, owner
+
+
+def _best(probs: npt.NDArray[np.float64], owner: list[int], n: int) -> npt.NDArray[np.float64]:
+    """Each answer's best probability over its references."""
+    out = np.zeros(n)
+    np.maximum.at(out, np.array(owner, dtype=np.int64), probs)
+    return out

@@ -20,9 +20,12 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +39,7 @@ from tutor.grading.lexical import (
     stem,
     words,
 )
-from tutor.retrieval.embedder import Embedder, MiniLMEmbedder
+from tutor.retrieval.embedder import DEFAULT_BATCH_SIZE, Embedder, MiniLMEmbedder
 from tutor.retrieval.lru import LruTable
 
 Matrix = npt.NDArray[np.float64]
@@ -89,11 +92,17 @@ class EmbeddingTable:
     and beside it in two small least-recently-used tiers (``recent_bytes`` each: the answers'
     texts, their single words), since a service's answers are seldom seen twice and would
     otherwise fill the table.
+
+    ``parallel`` threads embed the new texts of one call at once, each a share of them: only
+    for an embedder that embeds each text on its own (the int8 file runs one text per call,
+    :func:`parallel_passes`), so a text's vector is the same whichever share it falls in.
     """
 
-    def __init__(self, embedder: Embedder, *, recent_bytes: int = RECENT_BYTES) -> None:
+    def __init__(
+        self, embedder: Embedder, *, recent_bytes: int = RECENT_BYTES, parallel: int = 1
+    ) -> None:
         self._embedder = embedder
-        self._store = _Store(recent_bytes)
+        self._store = _Store(recent_bytes, parallel)
         self._answers: frozenset[str] = frozenset()  # what this view holds apart
         self._own: dict[tuple[bool, str], npt.NDArray[np.float32]] = {}  # (tokens?, text)
 
@@ -127,7 +136,45 @@ class EmbeddingTable:
         with self._store.lock:
             new = list(dict.fromkeys(t for t in texts if self._held((False, t)) is None))
         if new:
-            self._put(new, self._embedder.embed(new))
+            self._store.run(lambda share: self._put(share, self._embedder.embed(share)), new)
+
+    def add_with_tokens(self, texts: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        """The sentence vectors of the texts the table does not hold yet, kept as :meth:`add`
+        keeps them, from passes that give their token vectors too: those are returned, not
+        kept (:meth:`keep_tokens` keeps the ones the caller needs). A text whose token vectors
+        may be wanted later goes through MiniLM once instead of twice. Another embedder gets
+        its sentence vectors from :meth:`add` and returns nothing."""
+        if not isinstance(self._embedder, MiniLMEmbedder):
+            self.add(texts)
+            return {}
+        with self._store.lock:
+            new = list(dict.fromkeys(t for t in texts if self._held((False, t)) is None))
+
+        def passes(share: list[str]) -> list[tuple[str, npt.NDArray[np.float32]]]:
+            found: list[tuple[str, npt.NDArray[np.float32]]] = []
+            for start in range(0, len(share), _TOKEN_BATCH):
+                chunk = share[start : start + _TOKEN_BATCH]
+                sentences, vectors = _token_vectors(self._embedder, chunk)
+                assert sentences is not None  # MiniLM's
+                self._put(chunk, sentences)
+                found += zip(chunk, vectors, strict=True)
+            return found
+
+        return dict(pair for found in self._store.run(passes, new) for pair in found)
+
+    def keep_tokens(self, tokens: Mapping[str, npt.NDArray[np.float32]]) -> None:
+        """Keep token vectors computed by :meth:`add_with_tokens`, as :meth:`add_tokens` keeps
+        its own (a view's answers apart)."""
+        store = self._store
+        with store.lock:
+            for text, v in tokens.items():
+                if self._held((True, text)) is not None:
+                    continue
+                if text in self._answers:
+                    self._own[(True, text)] = store.remember((True, text), v)
+                else:
+                    store.tokens[text] = v
+                    store.token_bytes += v.nbytes
 
     def _put(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> None:
         """Keep the sentence vectors of texts not yet held (another thread may have added
@@ -183,23 +230,18 @@ class EmbeddingTable:
     def add_tokens(self, texts: Sequence[str]) -> None:
         """Token vectors of texts, and their sentence vectors from the same forward pass (a
         text the grader compares both ways, such as the answer, goes through MiniLM once)."""
-        store = self._store
-        with store.lock:
+        with self._store.lock:
             new = sorted({t for t in texts if self._held((True, t)) is None}, key=len)
-        for start in range(0, len(new), _TOKEN_BATCH):
-            chunk = new[start : start + _TOKEN_BATCH]
-            sentences, vectors = _token_vectors(self._embedder, chunk)
-            if sentences is not None:
-                self._put(chunk, sentences)
-            with store.lock:
-                for text, v in zip(chunk, vectors, strict=True):
-                    if self._held((True, text)) is not None:
-                        continue
-                    if text in self._answers:
-                        self._own[(True, text)] = store.remember((True, text), v)
-                    else:
-                        store.tokens[text] = v
-                        store.token_bytes += v.nbytes
+
+        def passes(share: list[str]) -> None:
+            for start in range(0, len(share), _TOKEN_BATCH):
+                chunk = share[start : start + _TOKEN_BATCH]
+                sentences, vectors = _token_vectors(self._embedder, chunk)
+                if sentences is not None:
+                    self._put(chunk, sentences)
+                self.keep_tokens(dict(zip(chunk, vectors, strict=True)))
+
+        self._store.run(passes, new)
 
     def __getitem__(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.add(texts)
@@ -223,10 +265,16 @@ def _nbytes(vectors: npt.NDArray[np.float32]) -> int:
     return vectors.nbytes
 
 
-class _Store:
-    """What a table and its views share: the kept vectors and the recent tiers."""
+T = TypeVar("T")
 
-    def __init__(self, recent_bytes: int) -> None:
+
+class _Store:
+    """What a table and its views share: the kept vectors, the recent tiers and the threads
+    that embed a call's new texts."""
+
+    def __init__(self, recent_bytes: int, parallel: int) -> None:
+        self.parallel = max(1, parallel)
+        self._pool: ThreadPoolExecutor | None = None  # made at the first call that shares work
         self.rows: dict[str, int] = {}
         self.vectors = np.zeros((0, 0), dtype=np.float32)  # rows past len(rows) are room
         self.tokens: dict[str, npt.NDArray[np.float32]] = {}
@@ -252,6 +300,21 @@ class _Store:
     @property
     def recent_bytes(self) -> int:
         return self.recent.held + self.recent_words.held
+
+    def run(self, work: Callable[[list[str]], T], texts: list[str]) -> list[T]:
+        """``work`` on shares of ``texts`` (every ``parallel``-th text each, so a list sorted by
+        length is shared evenly), on the store's threads when there are several; the calling
+        thread only waits. onnxruntime releases the GIL while a text runs."""
+        if not texts:
+            return []
+        n = min(self.parallel, len(texts))
+        if n == 1:
+            return [work(texts)]
+        with self.lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="embedding")
+            pool = self._pool
+        return list(pool.map(work, [texts[k::n] for k in range(n)]))
 
 
 _TOKEN_BATCH = 16
@@ -302,6 +365,8 @@ def extract(
     """One feature row per case: ``ALL_FEATURES`` columns, or ``BASE_FEATURES`` only."""
     # question, answer and references first: their token pass also gives their sentence vectors
     table.add_tokens([t for c in cases for t in (c.question, c.answer, *c.references)])
+    if neighbours:
+        _add_examples(cases, table)
     table.add(_texts(cases))
     if neighbours:  # the nearest right and wrong examples are aligned token by token
         table.add_tokens([t for c in cases for t in _nearest_examples(c, table)])
@@ -442,6 +507,31 @@ def _neighbour_row(
         ref_sim - float(ex_ref[~positive].mean()) if (~positive).any() else math.nan,
         *krr, tok_pos, tok_neg, tok_pos - tok_neg,
     ]  # fmt: skip
+
+
+def _add_examples(cases: Sequence[GradingCase], table: EmbeddingTable) -> None:
+    """The graded examples' sentence vectors, each new one from a pass that gives its token
+    vectors too; of those, the token vectors of the examples nearest to one of the answers
+    (what :func:`_nearest_token_f1` aligns) are kept, so they need no second pass. Question by
+    question (by set of examples), so one question's token vectors are held at a time."""
+    groups: dict[tuple[str, ...], list[GradingCase]] = {}
+    for case in cases:
+        if case.examples:
+            groups.setdefault(tuple(t for t, _ in case.examples), []).append(case)
+    for texts, group in groups.items():
+        fresh = table.add_with_tokens(texts)
+        if fresh:
+            nearest = {t for c in group for t in _nearest_examples(c, table)}
+            table.keep_tokens({t: fresh[t] for t in nearest if t in fresh})
+
+
+def parallel_passes(embedder: Embedder) -> int:
+    """Threads an :class:`EmbeddingTable` may embed one call's texts on: one per core (at most
+    4) for an embedder that runs one text per call (the int8 file: its vectors would depend on
+    the texts batched beside them), else 1 (a batching embedder's vectors depend on how the
+    texts are cut into batches, which shares would change)."""
+    one_at_a_time = DEFAULT_BATCH_SIZE.get(embedder.name) == 1
+    return min(4, os.cpu_count() or 1) if one_at_a_time else 1
 
 
 def _nearest_examples(case: GradingCase, table: EmbeddingTable) -> list[str]:

@@ -33,7 +33,13 @@ from tutor.grading.artifact import (
 )
 from tutor.grading.attacks import suspected
 from tutor.grading.cross_encoder import CrossEncoder
-from tutor.grading.features import BASE_FEATURES, EmbeddingTable, GradingCase, extract
+from tutor.grading.features import (
+    BASE_FEATURES,
+    EmbeddingTable,
+    GradingCase,
+    extract,
+    parallel_passes,
+)
 from tutor.grading.feedback import compose, coverage, key_phrases
 from tutor.grading.lexical import contradicts, deduplicated, keyword_list, reverses, words
 from tutor.grading.mistakes import Stated, parts, stated_mistakes, with_parts
@@ -126,7 +132,7 @@ class OfflineGrader:
         self._embedder, self.artifact = embedder, artifact
         self.cross_encoder = cross_encoder or CrossEncoder()
         # a shared table that is still empty is still the one to fill (an empty table is falsy)
-        self._table = table if table is not None else EmbeddingTable(embedder)
+        self._table = table if table is not None else self._new_table()
         self._lock = threading.Lock()
 
     @classmethod
@@ -205,11 +211,15 @@ class OfflineGrader:
         table.add_tokens([a for a in answers if deduplicated(a) == a])
         return table[list(answers)]
 
+    def _new_table(self) -> EmbeddingTable:
+        """A table whose new texts are embedded on every core, when that cannot change them."""
+        return EmbeddingTable(self._embedder, parallel=parallel_passes(self._embedder))
+
     def _bounded_table(self) -> EmbeddingTable:
         """The embedding table, started afresh once past its bounds."""
         with self._lock:
             if len(self._table) > _TABLE_LIMIT or self._table.nbytes > _TABLE_BYTES:
-                self._table = EmbeddingTable(self._embedder)
+                self._table = self._new_table()
             return self._table
 
     def _score(
@@ -220,10 +230,12 @@ class OfflineGrader:
     ) -> tuple[Scores, Scores, list[Stated], npt.NDArray[np.bool_]]:
         """Stacked P(correct), base features, the common mistakes each answer states and
         whether it says the reference's points with the opposite polarity."""
+        # the cross-encoder's pairs run on its threads while the trees' features are computed
+        pending = self.cross_encoder.submit([(c.question, c.references, c.answer) for c in cases])
         # the answers' sentence vectors come from the token pass the trees need anyway
         table.add_tokens([c.answer for c in cases])
         trees, base = tree_scores(self.artifact.models, cases, table)
-        ce_ref = self.cross_encoder.score([(c.question, c.references, c.answer) for c in cases])
+        ce_ref = pending()
         has = np.array([bool(c.examples) for c in cases], dtype=bool)
         scores = stacked(self.artifact.stack, trees, ce_ref, has)
         # An answer that restates the reference with the opposite polarity is capped under the
