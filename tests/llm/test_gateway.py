@@ -204,6 +204,31 @@ async def test_missing_api_key_names_the_variable_and_sends_nothing(gateway, pro
     assert route.call_count == 0
 
 
+async def test_credentials_are_checked_until_they_pass_then_not_again(
+    gateway, provider, monkeypatch
+):
+    from tutor.llm import provider as llm_provider
+
+    checks: list[str] = []
+    check = llm_provider.check_credentials
+
+    def counted(model: str, api_base: str | None) -> None:
+        checks.append(model)
+        check(model, api_base)
+
+    monkeypatch.setattr(llm_provider, "check_credentials", counted)
+    provider.route().mock(return_value=provider.chat("ok"))
+    monkeypatch.delenv("OPENAI_API_KEY")
+    with pytest.raises(ConfigurationError):
+        await gateway.complete(QUESTION, prompt="explain@1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-1234567890")
+
+    for n in range(3):
+        await gateway.complete(QUESTION, prompt=f"explain@{n + 1}")
+
+    assert checks == [gateway.model, gateway.model]  # the failed one, then the first that passed
+
+
 def test_from_settings_reads_the_llm_settings(tmp_path):
     settings = Settings(
         data_dir=tmp_path,

@@ -42,6 +42,7 @@ class Dispatcher:
         self.policy = policy
         self.ledger = ledger
         self._sleep = sleep
+        self._credentials_checked = False
 
     async def send(self, request: ChatRequest, kind: str) -> Completion:
         self._check_credentials()
@@ -130,9 +131,14 @@ class Dispatcher:
             raise
 
     def _check_credentials(self) -> None:
-        """Every model's, before any request: a missing key is a setting to fix, not an outage."""
+        """Every model's, before the first request: a missing key is a setting to fix, not an
+        outage. Once they passed, not again (litellm's check was ~2% of a busy event loop): the
+        environment a dispatcher was built in does not lose a key."""
+        if self._credentials_checked:
+            return
         for model in self.models:
             provider.check_credentials(model, self.api_base)
+        self._credentials_checked = True
 
     def _account(
         self,
