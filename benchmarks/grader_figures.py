@@ -14,7 +14,9 @@ same run.
 - Khan Academy's 20 items (none in training): Cohen's kappa against the raters' majority.
 - Accuracy without ``needs_review`` and the share of answers it covers.
 - Speed: answers/s in a batch and p50 latency one at a time, with and without examples, by a
-  grader whose models are loaded before the timer starts but that has embedded nothing yet.
+  grader whose models are loaded before the timer starts but that has embedded nothing yet;
+  beside them the process's CPU per answer (all threads), which other work on a shared
+  machine disturbs less than the wall clock, and the load average.
 
 Exits 0 with a message when ../shared is absent.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -185,16 +188,18 @@ def _throughput(asag_dir: Path, embedder: MiniLMEmbedder) -> None:
             for r, q in zip(requests(test), [t.question_id for t in test], strict=True)
         ]
         grader, load_s = _loaded(embedder)  # cold: nothing of the answers embedded yet
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         grader.grade_many(batch_in)
         batch = len(batch_in) / (time.perf_counter() - started)
+        batch_cpu = 1000 * (time.process_time() - cpu) / len(batch_in)
         grader, _ = _loaded(embedder)
         latencies = []
+        cpu = time.process_time()
         for request in batch_in[:60]:
             started = time.perf_counter()
             grader.grade_many([request])
             latencies.append(1000 * (time.perf_counter() - started))
-        p50 = statistics.median(latencies)
+        p50, single_cpu = statistics.median(latencies), 1000 * (time.process_time() - cpu) / 60
         # A service's worker threads: single answers graded by one shared grader at once.
         rates = []
         for workers in (1, 2):
@@ -205,10 +210,11 @@ def _throughput(asag_dir: Path, embedder: MiniLMEmbedder) -> None:
                 list(pool.map(grader.grade_many, [[r] for r in batch_in[62:122]]))
             rates.append(60 / (time.perf_counter() - started))
         print(f"  speed, {label}: batch {batch:6.1f} answers/s (target 60; the models "
-              f"loaded before the timer, {load_s:.2f} s not counted), "
-              f"one at a time p50 {p50:5.1f} ms (target 60); single answers from 1 / 2 "
-              f"threads {rates[0]:5.1f} / {rates[1]:5.1f} answers/s "
-              f"({rates[1] / rates[0]:.2f}x)")  # fmt: skip
+              f"loaded before the timer, {load_s:.2f} s not counted; CPU {batch_cpu:.1f} ms "
+              f"an answer), one at a time p50 {p50:5.1f} ms (target 60; CPU {single_cpu:.1f} ms "
+              f"an answer); single answers from 1 / 2 threads {rates[0]:5.1f} / "
+              f"{rates[1]:5.1f} answers/s ({rates[1] / rates[0]:.2f}x); load average "
+              f"{os.getloadavg()[0]:.1f}")  # fmt: skip
 
 
 if __name__ == "__main__":
