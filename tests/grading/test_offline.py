@@ -8,6 +8,7 @@ import pytest
 
 from tests.grading.conftest import FEW_SHOT, ITEMS, HandItem
 from tutor.grading import Flag, GradedExample, GradeRequest, OfflineGrader, Verdict
+from tutor.grading.offline import RULES
 from tutor.retrieval import MiniLMEmbedder
 
 
@@ -151,7 +152,7 @@ def test_grade_many_matches_grade_and_carries_the_artifact_version(
         grader.grade(r.question, r.references, r.answer).score for r in requests
     ]
     assert {g.engine for g in batch} == {"offline"}
-    assert {g.prompt for g in batch} == {f"offline-grader@{grader.artifact.version}"}
+    assert {g.prompt for g in batch} == {f"offline-grader@{grader.artifact.version}+rules.{RULES}"}
     for g in batch:
         assert 0.0 <= g.confidence <= 1.0
 

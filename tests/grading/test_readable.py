@@ -14,12 +14,19 @@ QUESTION = ["What does lowering the temperature do to a language model's output?
     ("answer", "why"),
     [
         ("La température plus basse rend les sorties plus prévisibles et moins variées.", "French"),
-        ("Bajar la temperatura hace que el modelo elija casi siempre el token más probable.",
-         "Spanish"),
-        ("Die Temperatur senken macht die Ausgabe vorhersehbarer, weil das Modell es wählt.",
-         "German"),
-        ("Abbassare la temperatura rende l'output più prevedibile e meno vario, perché il modello "
-         "sceglie quasi sempre il token più probabile.", "Italian"),
+        (
+            "Bajar la temperatura hace que el modelo elija casi siempre el token más probable.",
+            "Spanish",
+        ),
+        (
+            "Die Temperatur senken macht die Ausgabe vorhersehbarer, weil das Modell es wählt.",
+            "German",
+        ),
+        (
+            "Abbassare la temperatura rende l'output più prevedibile e meno vario, perché il modello "
+            "sceglie quasi sempre il token più probabile.",
+            "Italian",
+        ),
         ("asdf qwer zxcv hjkl uiop fghj", "not words"),
     ],
 )
