@@ -23,8 +23,8 @@ QUESTION = ["What does lowering the temperature do to a language model's output?
             "German",
         ),
         (
-            "Abbassare la temperatura rende l'output più prevedibile e meno vario, perché il modello "
-            "sceglie quasi sempre il token più probabile.",
+            "Abbassare la temperatura rende l'output più prevedibile e meno vario, perché il "
+            "modello sceglie quasi sempre il token più probabile.",
             "Italian",
         ),
         ("asdf qwer zxcv hjkl uiop fghj", "not words"),
