@@ -34,7 +34,14 @@ from tutor.grading.cross_encoder import CrossEncoder
 from tutor.grading.features import BASE_FEATURES, EmbeddingTable, GradingCase, extract
 from tutor.grading.feedback import compose, coverage, key_phrases
 from tutor.grading.lexical import contradicts, deduplicated, keyword_list, reverses, words
-from tutor.grading.mistakes import Stated, parts, stated_mistakes, with_parts
+from tutor.grading.mistakes import (
+    Stated,
+    left_out,
+    omission_texts,
+    parts,
+    stated_mistakes,
+    with_parts,
+)
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.grading.readable import unreadable
 from tutor.grading.rubric import empty_grade, has_content
@@ -44,7 +51,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 3
+RULES = 4
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -254,6 +261,8 @@ class OfflineGrader:
             mistakes = with_parts(mistakes, request.answer, request.common_mistakes,
                                   _references(request), table)  # fmt: skip
         named = [*mistakes.whole, *(mistakes.part if verdict is not Verdict.CORRECT else [])]
+        if verdict is not Verdict.CORRECT and not named and not flags:
+            named = left_out(request.answer, request.common_mistakes, request.question, table)
         if cannot_read:
             confidence = min(confidence, 0.5)
         if flags or listed or confidence < t.review:
@@ -310,7 +319,7 @@ def _answer_texts(requests: Sequence[GradeRequest]) -> set[str]:
 def _feedback_texts(requests: Sequence[GradeRequest]) -> list[str]:
     texts: list[str] = []
     for r in requests:
-        texts += [*r.common_mistakes, *r.solution_steps]
+        texts += [*r.common_mistakes, *r.solution_steps, *omission_texts(r.common_mistakes)]
         texts += [w for step in r.solution_steps for w in words(step).content]
     return texts
 
