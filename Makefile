@@ -79,8 +79,9 @@ GATES_CONTRAST ?= --max-wrong-correct 19 --max-verbosity-inflation 0.05 --min-re
 # Without examples 10 since the fresh install of 2026-12-06 (9 before; f54de44 gives 10 there
 # too: one more false-claim case over the band, the dependencies' numerics, not the grader).
 GATES_CONTRAST_NEW ?= --max-wrong-correct 10 --max-verbosity-inflation 0.05 --min-review-rate 1
-# Stated common mistakes (evals/mistakes.yaml): precision 0.73, recall 0.23 today.
-GATES_MISTAKES ?= --min-precision 0.7 --min-recall 0.2
+# Stated common mistakes (evals/mistakes.yaml): precision 0.67, recall 0.37 today (0.73 / 0.23
+# before mistakes of leaving something out were named, 2026-12-06).
+GATES_MISTAKES ?= --min-precision 0.64 --min-recall 0.34
 # Follow-ups in dialogues (evals/dialogues/, `tutor eval dialogue`): hit@1 0.74, hit@3 0.92 and
 # 0 of 182 turns with a wrong attempt in context today, on the int8-compute embedder (0.73 / 0.92
 # on the fp32 one; issue 14's goal: hit@3 >= 0.9, 0).

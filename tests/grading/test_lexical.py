@@ -96,6 +96,12 @@ def test_key_phrases_are_runs_of_content_words_beyond_the_question() -> None:
     )
     assert phrases == ["examples show", "output format", "imitates", "pattern"]
     assert "model" not in phrases
+    # quoted in the key's own words: the learner was told "You correctly mention: discards 0.5"
+    halves = key_phrases(
+        "It discards half of the range after each comparison, so the list must be in order.",
+        "Why does binary search need sorted input?",
+    )
+    assert halves[0] == "discards half" and not any("0.5" in p for p in halves)
 
 
 def test_key_phrases_skip_a_rubrics_abbreviations() -> None:

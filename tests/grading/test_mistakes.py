@@ -6,7 +6,15 @@ import pytest
 
 from tutor.grading import GradeRequest, OfflineGrader
 from tutor.grading.features import EmbeddingTable
-from tutor.grading.mistakes import parts, proposition, rejects, stated_mistakes, with_parts
+from tutor.grading.mistakes import (
+    Omission,
+    omission,
+    parts,
+    proposition,
+    rejects,
+    stated_mistakes,
+    with_parts,
+)
 from tutor.retrieval import MiniLMEmbedder
 
 QUESTION = (
@@ -109,3 +117,41 @@ def test_part_matches_looked_for_after_the_whole_answer_are_the_full_match(
     assert first.parts_pending is pending
     assert first.whole == full.whole
     assert with_parts(first, answer, mistakes, [REFERENCE], table) == full
+
+
+WINDOW_QUESTION = (
+    'A developer says "my prompt is only 2,000 tokens, so the 8,000-token window is irrelevant '
+    'to me". Explain what actually counts toward the context window.'
+)
+WINDOW_KEY = (
+    "Everything in the request counts: system prompt, the whole conversation history, pasted "
+    "documents, tool definitions and results, plus the tokens the model generates in its "
+    "answer. So the request and the output together must fit in the 8,000 tokens."
+)
+FORGETS_OUTPUT = "Forgetting that the output tokens also consume the window."
+
+
+def test_a_mistake_of_leaving_something_out_is_read_as_what_it_leaves_out() -> None:
+    assert omission(FORGETS_OUTPUT) == Omission(None, "the output tokens also consume the window")
+    assert omission("Retrying without a limit.") == Omission("Retrying", "limit")
+    assert omission("Randomising order once without checking consistency of verdicts.") == (
+        Omission("Randomising order once", "consistency of verdicts")
+    )
+    assert omission(CHANNEL) is None and omission(DELIMITERS) is None
+
+
+def test_an_answer_that_leaves_the_point_out_makes_that_mistake(grader: OfflineGrader) -> None:
+    def graded(answer: str) -> tuple[str, list[str]]:
+        request = GradeRequest(question=WINDOW_QUESTION, references=[WINDOW_KEY], answer=answer,
+                               common_mistakes=[CHANNEL, FORGETS_OUTPUT])  # fmt: skip
+        grade = grader.grade_many([request])[0]
+        return grade.verdict.value, grade.mistakes
+
+    verdict, named = graded("The system prompt and the earlier turns of the chat count too.")
+    assert verdict != "correct" and named == [FORGETS_OUTPUT]
+    # said: not named, whatever the verdict
+    _, named = graded(
+        "The system prompt and the earlier turns count too, and the output tokens the model "
+        "writes also use up the window."
+    )
+    assert named == []

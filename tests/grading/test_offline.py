@@ -11,6 +11,7 @@ from tutor.config import PROJECT_ROOT
 from tutor.corpus import Corpus
 from tutor.evals.contrast import load_contrast
 from tutor.grading import Flag, GradedExample, GradeRequest, OfflineGrader, Verdict
+from tutor.grading.offline import RULES
 from tutor.grading.rubric import merge_examples, request_for, written_examples
 from tutor.retrieval import MiniLMEmbedder
 
@@ -55,6 +56,17 @@ def test_blank_answer_is_flagged_empty(grader: OfflineGrader) -> None:
         grade = grader.grade(FEW_SHOT.question, [FEW_SHOT.reference], answer)
         assert grade.flags == [Flag.EMPTY]
         assert grade.verdict is Verdict.INCORRECT and grade.score == 0.0
+
+
+def test_i_dont_know_is_no_answer_and_no_work_for_a_teacher(grader: OfflineGrader) -> None:
+    """It was graded off topic and put in the review queue, with "does not yet state the key
+    points"; the learner gets the empty answer's next step (ask for a hint) instead."""
+    for answer in ("I don't know", "i dont know.", "No idea!", "idk", "I\u2019m not sure"):
+        grade = grader.grade(FEW_SHOT.question, [FEW_SHOT.reference], answer)
+        assert grade.flags == [Flag.EMPTY] and "hint" in grade.feedback.text
+    # a short answer that is an answer is graded
+    for answer in ("None", "No", "I don't know why, but it doubles"):
+        assert Flag.EMPTY not in grader.grade(FEW_SHOT.question, [FEW_SHOT.reference], answer).flags
 
 
 def test_unrelated_answer_is_flagged_off_topic(grader: OfflineGrader) -> None:
@@ -155,7 +167,7 @@ def test_grade_many_matches_grade_and_carries_the_artifact_version(
         grader.grade(r.question, r.references, r.answer).score for r in requests
     ]
     assert {g.engine for g in batch} == {"offline"}
-    assert {g.prompt for g in batch} == {f"offline-grader@{grader.artifact.version}"}
+    assert {g.prompt for g in batch} == {f"offline-grader@{grader.artifact.version}+rules.{RULES}"}
     for g in batch:
         assert 0.0 <= g.confidence <= 1.0
 

@@ -13,9 +13,20 @@ QUESTION = ["What does lowering the temperature do to a language model's output?
 @pytest.mark.parametrize(
     ("answer", "why"),
     [
-        ("La température plus basse rend les sorties plus prévisibles et moins variées.", "fr"),
-        ("Bajar la temperatura hace que el modelo elija casi siempre el token más probable.", "es"),
-        ("Die Temperatur senken macht die Ausgabe vorhersehbarer, weil das Modell es wählt.", "de"),
+        ("La température plus basse rend les sorties plus prévisibles et moins variées.", "French"),
+        (
+            "Bajar la temperatura hace que el modelo elija casi siempre el token más probable.",
+            "Spanish",
+        ),
+        (
+            "Die Temperatur senken macht die Ausgabe vorhersehbarer, weil das Modell es wählt.",
+            "German",
+        ),
+        (
+            "Abbassare la temperatura rende l'output più prevedibile e meno vario, perché il "
+            "modello sceglie quasi sempre il token più probabile.",
+            "Italian",
+        ),
         ("asdf qwer zxcv hjkl uiop fghj", "not words"),
     ],
 )
@@ -31,6 +42,10 @@ def test_other_languages_and_mash_are_unreadable(answer: str, why: str) -> None:
         "No base case, so the recursion never stops.",  # "no" is English too
         "RAG retrieves passages from a vector store and the LLM cites them.",
         "It is more deterministic",  # short answers are judged as they are
+        # a calculation: "per" is English too (it read as Italian, and a right answer went to
+        # review with "This answer looks written in it")
+        "Input: 2,000 x 3,000 = 6,000,000 tokens at $1 per million = $6. Output: 2,000 x 500 = "
+        "1,000,000 tokens at $4 per million = $4. Total: $10 per day.",
     ],
 )
 def test_english_answers_are_readable(answer: str) -> None:

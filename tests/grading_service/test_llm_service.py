@@ -197,10 +197,11 @@ async def test_the_same_answer_is_not_sent_twice(
     assert route.call_count == 2
 
 
+@pytest.mark.parametrize("answer", [" ", "I don't know.", "no idea"])
 async def test_no_call_for_an_empty_answer(
-    llm_settings: Settings, embedder: MiniLMEmbedder, provider: respx.MockRouter
+    llm_settings: Settings, embedder: MiniLMEmbedder, provider: respx.MockRouter, answer: str
 ) -> None:
     route = provider.post(CHAT_URL).mock(return_value=httpx.Response(500))
     service = llm_service(llm_settings, None, embedder)
-    grade = await service.grade(GradeRequest(question="Why?", references=["R."], answer=" "))
+    grade = await service.grade(GradeRequest(question="Why?", references=["R."], answer=answer))
     assert route.call_count == 0 and grade.flags == [Flag.EMPTY] and grade.engine == MODEL

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from tutor.grading.features import EmbeddingTable
-from tutor.grading.lexical import NEGATIONS, STOPWORDS, stem, words
+from tutor.grading.lexical import NEGATIONS, STOPWORDS, spoken, stem, words
 from tutor.grading.models import Feedback, Verdict
 
 WORD_MATCH = 0.6  # word-vector cosine from which a key word counts as said (show ~ demonstrate)
@@ -24,14 +24,16 @@ _ABBREVIATIONS = re.compile(r"\b(?:e\.\s?g|i\.\s?e|etc|cf|viz|vs)\b\.?", re.IGNO
 
 
 def key_phrases(reference: str, question: str) -> list[str]:
-    """Runs of content words of the reference, without those the question already states."""
+    """Runs of content words of the reference, without those the question already states,
+    in the reference's own words ("discards half", not the "discards 0.5" that
+    :func:`words` compares)."""
     asked = words(question).stems
     phrases: list[str] = []
     for clause in _PUNCTUATION.split(_ABBREVIATIONS.sub(" ", reference)):
         run: list[str] = []
-        for token in (*words(clause).tokens, "."):
+        for token in (*spoken(clause), "."):
             if token in STOPWORDS or token in NEGATIONS or token == ".":
-                if run and any(stem(w) not in asked for w in run):
+                if run and any(not words(w).stems <= asked for w in run):
                     phrases.append(" ".join(run))
                 run = []
             else:

@@ -98,6 +98,12 @@ class Words:
 _RECENT_TEXTS = 4096
 
 
+def spoken(text: str) -> tuple[str, ...]:
+    """The text's word tokens as written (lower case, "n't" spelled out), number words kept:
+    what feedback quotes back to the learner, where :func:`words` reads "half" as "0.5"."""
+    return tuple(_WORD.findall(_lowered(text)))
+
+
 @lru_cache(maxsize=_RECENT_TEXTS)
 def words(text: str) -> Words:
     lowered = _lowered(text)

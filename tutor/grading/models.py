@@ -22,7 +22,7 @@ class Verdict(StrEnum):
 
 
 class Flag(StrEnum):
-    EMPTY = "empty"  # blank, or no letters or digits at all
+    EMPTY = "empty"  # blank, no letters or digits, or only "I don't know"
     OFF_TOPIC = "off_topic"  # unrelated to both the question and the reference answer
     INJECTION_SUSPECTED = "injection_suspected"  # the answer talks to the grader
     # Another language, or not words: the offline grader cannot judge it (it reads English).

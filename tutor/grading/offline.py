@@ -42,12 +42,24 @@ from tutor.grading.features import (
 )
 from tutor.grading.feedback import compose, coverage, key_phrases
 from tutor.grading.lexical import contradicts, deduplicated, keyword_list, reverses, words
-from tutor.grading.mistakes import Stated, parts, stated_mistakes, with_parts
-from tutor.grading.models import Feedback, Flag, Grade, GradedExample, GradeRequest, Verdict
+from tutor.grading.mistakes import (
+    Stated,
+    left_out,
+    omission_texts,
+    parts,
+    stated_mistakes,
+    with_parts,
+)
+from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.grading.readable import unreadable
+from tutor.grading.rubric import empty_grade, has_content
 from tutor.retrieval.embedder import Embedder
 
 ENGINE = "offline"
+# The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
+# the grade cache never serves a grade the code in this module no longer gives. Bump it when a
+# change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
+RULES = 4
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -141,7 +153,8 @@ class OfflineGrader:
 
     @property
     def prompt(self) -> str:
-        return self.artifact.prompt
+        """``offline-grader@<artifact version>+rules.<RULES>``: what produced a grade."""
+        return f"{self.artifact.prompt}+rules.{RULES}"
 
     @property
     def thresholds(self) -> Thresholds:
@@ -168,13 +181,13 @@ class OfflineGrader:
         """Grades in request order; every text of the batch is embedded once. Calls from
         several threads run at once (the models are stateless, the embedding table is
         thread-safe), so a service's workers grade on every core."""
-        live = [i for i, r in enumerate(requests) if _has_content(r.answer)]
+        live = [i for i, r in enumerate(requests) if has_content(r.answer)]
         # the answers' own vectors live for this call (and in the table's small recent tier)
         table = self._bounded_table().for_answers(_answer_texts([requests[i] for i in live]))
         cases = [_case(requests[i]) for i in live]
         table.add(_feedback_texts([requests[i] for i in live]))  # one embedding pass
         scores, base, mistakes, flipped = self._score([requests[i] for i in live], cases, table)
-        grades: list[Grade] = [self._empty() for _ in requests]
+        grades = [empty_grade(ENGINE, self.prompt) for _ in requests]
         for row, i in enumerate(live):
             grades[i] = self._finish(
                 requests[i], float(scores[row]), base[row], mistakes[row], table,
@@ -190,11 +203,11 @@ class OfflineGrader:
         mistake naming (it never moves the score), no flags or confidence. The guard compares
         the model's grade with this when the model calls an answer ``correct``; an answer it
         may overrule, or that the offline grade stands in for, needs :meth:`grade_many`."""
-        live = [i for i, r in enumerate(requests) if _has_content(r.answer)]
+        live = [i for i, r in enumerate(requests) if has_content(r.answer)]
         table = self._bounded_table().for_answers(_answer_texts([requests[i] for i in live]))
         cases = [_case(requests[i]) for i in live]
         scores, base, mistakes, _ = self._score([requests[i] for i in live], cases, table)
-        out = [Scored(Verdict.INCORRECT, 0.0) for _ in requests]  # no answer: as _empty
+        out = [Scored(Verdict.INCORRECT, 0.0) for _ in requests]  # no answer: as empty_grade
         for row, i in enumerate(live):
             score, _, _ = self._capped(requests[i], float(scores[row]), base[row], mistakes[row])
             out[i] = Scored(verdict_for(score, self.thresholds)[0], round(score, 4))
@@ -300,6 +313,8 @@ class OfflineGrader:
             mistakes = with_parts(mistakes, request.answer, request.common_mistakes,
                                   _references(request), table)  # fmt: skip
         named = [*mistakes.whole, *(mistakes.part if verdict is not Verdict.CORRECT else [])]
+        if verdict is not Verdict.CORRECT and not named and not flags:
+            named = left_out(request.answer, request.common_mistakes, request.question, table)
         if cannot_read:
             confidence = min(confidence, 0.5)
         if flags or listed or confidence < t.review:
@@ -323,16 +338,6 @@ class OfflineGrader:
             prompt=self.prompt,
         )  # fmt: skip
 
-    def _empty(self) -> Grade:
-        next_step = "write your answer in a sentence or two, even if you are unsure."
-        feedback = Feedback(
-            next_step=next_step, text=f"No answer was given. Next step: {next_step}"
-        )
-        return Grade(
-            verdict=Verdict.INCORRECT, score=0.0, feedback=feedback, confidence=1.0,
-            flags=[Flag.EMPTY], engine=ENGINE, prompt=self.prompt,
-        )  # fmt: skip
-
 
 def _reversed(case: GradingCase, *, examples: bool) -> bool:
     """The answer says the reference's points with the opposite polarity."""
@@ -344,10 +349,6 @@ def _reversed(case: GradingCase, *, examples: bool) -> bool:
 def _references(request: GradeRequest) -> list[str]:
     """What a stated mistake must be closer to than to any of: references and solution steps."""
     return [*request.references, *request.solution_steps]
-
-
-def _has_content(answer: str) -> bool:
-    return any(c.isalnum() for c in answer)
 
 
 def _answer_texts(requests: Sequence[GradeRequest]) -> set[str]:
@@ -370,7 +371,7 @@ def _answer_texts(requests: Sequence[GradeRequest]) -> set[str]:
 def _feedback_texts(requests: Sequence[GradeRequest]) -> list[str]:
     texts: list[str] = []
     for r in requests:
-        texts += [*r.common_mistakes, *r.solution_steps]
+        texts += [*r.common_mistakes, *r.solution_steps, *omission_texts(r.common_mistakes)]
         texts += [w for step in r.solution_steps for w in words(step).content]
     return texts
 

@@ -23,7 +23,8 @@ from tutor.retrieval.embedder import tokenizer_file
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _FUNCTION_WORDS = {
     "en": "the a an of to and is are in that it for with as on this be not by or was from which "
-    "what when because if so can does do you they there their than more but",
+    "what when because if so can does do you they there their than more but at per each has have "
+    "will its all",
     "fr": "le la les des une un du est et que qui dans pour pas sur au aux avec ce cette sont "
     "mais ou plus il elle nous vous ne se sa son ses leur",
     "es": "el la los las una un del es y que en por para con no se su sus al lo como pero mas "
@@ -36,8 +37,11 @@ _FUNCTION_WORDS = {
     "quando porque",
     "nl": "de het een en van is niet dat op te voor met zijn maar als ook er dan omdat",
 }
-# Words that English uses too ("no", "a") or single letters would count for both languages.
+# Words that English uses too ("no", "a", "per": "$1 per million" is not Italian) or single
+# letters would count for both languages.
 _SHARED = frozenset(_FUNCTION_WORDS["en"].split()) | {"no", "son", "case", "die", "come"}
+_NAMES = {"fr": "French", "es": "Spanish", "de": "German", "it": "Italian", "pt": "Portuguese",
+          "nl": "Dutch"}  # fmt: skip
 _SETS = {
     lang: frozenset(w for w in words.split() if lang == "en" or (len(w) > 1 and w not in _SHARED))
     for lang, words in _FUNCTION_WORDS.items()
@@ -84,13 +88,13 @@ def known_share(text: str, context: Iterable[str] = ()) -> float:
 
 
 def unreadable(text: str, context: Iterable[str] = ()) -> str | None:
-    """Why the grader cannot judge the answer ("written in fr", "not words"), or None."""
+    """Why the grader cannot judge the answer ("written in French", "not words"), or None."""
     words = tokens(text)
     if len(words) < _MIN_WORDS:
         return None
     lang = language(text)
     if lang != "en":
-        return f"written in {lang}"
+        return f"written in {_NAMES[lang]}"
     if known_share(text, context) < 0.5:
         return "not words"
     return None

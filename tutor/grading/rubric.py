@@ -101,16 +101,32 @@ def choice_grade(item: Item, answer: str) -> Grade | None:
 
 
 def empty_grade(engine: str, prompt: str) -> Grade:
-    step = "write your answer in a sentence or two, even if you are unsure."
+    """The grade of a blank answer or one that only says the learner does not know: nothing
+    to grade, to send to a model or to put in a teacher's review queue."""
+    step = "ask for a hint, or write what you think in a sentence or two, even if you are unsure."
     return Grade(
         verdict=Verdict.INCORRECT, score=0.0,
-        feedback=Feedback(next_step=step, text=f"No answer was given. Next step: {step}"),
+        feedback=Feedback(next_step=step, text=f"No answer yet. Next step: {step}"),
         confidence=1.0, flags=[Flag.EMPTY], engine=engine, prompt=prompt,
     )  # fmt: skip
 
 
+# The whole answer says only that the learner does not know ("I don't know.", "no idea", "idk",
+# "??"); "none", "nothing" or "no" can be answers, so they are graded.
+_NOT_KNOWN = re.compile(
+    r"(?:i\s+)?(?:really\s+|honestly\s+|just\s+)?(?:do\s+not|don'?t|dont)\s+know"
+    r"(?:\s+(?:this|that|it|the\s+answer))?"
+    r"|(?:i\s+have\s+)?no\s+(?:idea|clue)|(?:i'?m\s+|i\s+am\s+)?not\s+sure|idk|dunno"
+    r"|no\s+answer|"
+)
+
+
 def has_content(answer: str) -> bool:
-    return any(c.isalnum() for c in answer)
+    """Something to grade: letters or digits, and more than "I don't know"."""
+    if not any(c.isalnum() for c in answer):
+        return False
+    said = " ".join(re.sub(r"[^\w\s']", " ", answer.lower().replace("\u2019", "'")).split())
+    return _NOT_KNOWN.fullmatch(said) is None
 
 
 def within_rubric(grade: Grade, request: GradeRequest) -> Grade:
