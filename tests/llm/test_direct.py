@@ -43,7 +43,7 @@ def no_litellm(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _gateway(**options: object) -> Gateway:
-    return Gateway(MODEL, api_base=BASE, sleep=Sleeps(), **options)  # type: ignore[arg-type]
+    return Gateway(MODEL, direct=True, api_base=BASE, sleep=Sleeps(), **options)  # type: ignore[arg-type]
 
 
 async def test_the_request_and_the_reply_are_litellm_s(provider: Provider) -> None:
@@ -92,7 +92,7 @@ async def test_a_known_model_is_priced_once_by_the_gateway(
         return price(model, usage)
 
     monkeypatch.setattr(llm_provider, "cost_usd", counted)
-    reply = await Gateway("openai/gpt-4o-mini", api_base=BASE, max_retries=0).complete(
+    reply = await Gateway("openai/gpt-4o-mini", direct=True, api_base=BASE, max_retries=0).complete(
         ASK, prompt="p@1"
     )
 
@@ -110,7 +110,7 @@ async def test_a_429_is_retried_after_the_provider_s_retry_after(provider: Provi
         ]
     )
 
-    reply = await Gateway(MODEL, api_base=BASE, sleep=sleeps, max_retries=1).complete(
+    reply = await Gateway(MODEL, direct=True, api_base=BASE, sleep=sleeps, max_retries=1).complete(
         ASK, prompt="p@1"
     )
 
@@ -145,7 +145,7 @@ async def test_no_connection_a_timeout_or_a_page_that_is_no_reply_is_retried(
     sleeps = Sleeps()
     provider.router.post(URL).mock(side_effect=[failure, Provider.chat("done")])
 
-    reply = await Gateway(MODEL, api_base=BASE, sleep=sleeps, max_retries=1).complete(
+    reply = await Gateway(MODEL, direct=True, api_base=BASE, sleep=sleeps, max_retries=1).complete(
         ASK, prompt="p@1"
     )
 
@@ -197,7 +197,7 @@ async def test_the_aiohttp_transport_sends_the_request_and_reads_errors() -> Non
 
     async for base in _serve(chat):
         sleeps = Sleeps()
-        gateway = Gateway(MODEL, api_base=base, sleep=sleeps, max_retries=0)
+        gateway = Gateway(MODEL, direct=True, api_base=base, sleep=sleeps, max_retries=0)
         reply = await gateway.complete(ASK, prompt="p@1")
         with pytest.raises(LLMUnavailableError) as caught:
             await gateway.complete(ASK, prompt="p@1")
@@ -216,7 +216,7 @@ async def test_the_aiohttp_transport_s_refused_connection_is_a_connection_error(
     base = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
 
     with pytest.raises(LLMUnavailableError, match="connection"):
-        await Gateway(MODEL, api_base=base, sleep=Sleeps(), max_retries=0).complete(
+        await Gateway(MODEL, direct=True, api_base=base, sleep=Sleeps(), max_retries=0).complete(
             ASK, prompt="p@1"
         )
 
@@ -228,7 +228,9 @@ def test_a_loop_s_session_is_closed_when_the_loop_ends() -> None:
 
     async def once() -> object:
         async for base in _serve(chat):
-            await Gateway(MODEL, api_base=base, max_retries=0).complete(ASK, prompt="p@1")
+            await Gateway(MODEL, direct=True, api_base=base, max_retries=0).complete(
+                ASK, prompt="p@1"
+            )
         (session, _) = direct._SESSIONS[asyncio.get_running_loop()]
         return session
 
@@ -252,7 +254,7 @@ async def test_a_kept_alive_connection_the_server_closed_is_tried_once_more() ->
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
-        gateway = Gateway(MODEL, api_base=f"http://127.0.0.1:{port}/v1", max_retries=0)
+        gateway = Gateway(MODEL, direct=True, api_base=f"http://127.0.0.1:{port}/v1", max_retries=0)
         assert (await gateway.complete(ASK, prompt="p@1")).text == "hi"
         time.sleep(0.3)
         assert (await gateway.complete(ASK, prompt="p@1")).text == "hi"

@@ -290,3 +290,23 @@ def test_public_names_are_sorted_and_importable():
 
     assert tutor.llm.__all__ == sorted(tutor.llm.__all__)
     assert all(hasattr(tutor.llm, name) for name in tutor.llm.__all__)
+
+
+@pytest.mark.parametrize(("direct", "through_sdk"), [(False, True), (True, False)])
+async def test_a_self_hosted_openai_model_goes_through_litellm_unless_direct(
+    provider: Provider, direct: bool, through_sdk: bool
+) -> None:
+    """TUTOR_LLM_DIRECT is opt-in: by default litellm (and the openai SDK, whose requests carry
+    its X-Stainless headers) sends the call; with it, tutor/llm/direct.py's one POST does."""
+    base = "http://127.0.0.1:9/v1"
+    route = provider.router.post(f"{base}/chat/completions").mock(
+        return_value=Provider.chat("Examples fix the format.")
+    )
+    gateway = Gateway("openai/house-model", api_base=base, max_retries=0, direct=direct)
+
+    reply = await gateway.complete([Message(role="user", content="Why?")], prompt="p@1")
+
+    assert reply.text == "Examples fix the format."
+    sent_by_sdk = "x-stainless-lang" in route.calls[-1].request.headers
+    assert sent_by_sdk is through_sdk
+    assert Settings(_env_file=None).llm_direct is False  # type: ignore[call-arg]

@@ -35,9 +35,11 @@ class Dispatcher:
         policy: RetryPolicy,
         sleep: Sleep,
         ledger: UsageLedger,
+        direct: bool = False,
     ) -> None:
         self.models = tuple(models)
         self.api_base = api_base
+        self.direct = direct
         self.timeout = timeout
         self.policy = policy
         self.ledger = ledger
@@ -51,8 +53,9 @@ class Dispatcher:
         async def call(model: str) -> tuple[str, provider.Reply]:
             async with asyncio.timeout(self.timeout):  # whatever the transport does
                 reply = await provider.complete(
-                    model, request, api_base=self.api_base, timeout=self.timeout
-                )
+                    model, request, api_base=self.api_base, timeout=self.timeout,
+                    direct=self.direct,
+                )  # fmt: skip
             return model, reply
 
         model, reply = await self._with_fallbacks(call, request, started)

@@ -37,7 +37,9 @@ class Gateway:
     """litellm behind one small API: ``complete``, ``structured`` and ``stream``.
 
     ``api_base`` applies to every model (one OpenAI-compatible endpoint, or each provider's
-    default when None). ``sleep`` is injectable so that tests need not wait for backoff.
+    default when None); ``direct``: whole completions of an ``openai/`` model on that endpoint
+    skip litellm (:mod:`tutor.llm.direct`, ``TUTOR_LLM_DIRECT``). ``sleep`` is injectable so
+    that tests need not wait for backoff.
     """
 
     def __init__(
@@ -53,6 +55,7 @@ class Gateway:
         sleep: Sleep = asyncio.sleep,
         base_delay: float = 1.0,
         max_delay: float = 60.0,
+        direct: bool = False,
     ) -> None:
         if not model.strip():
             raise ConfigurationError("the gateway needs a model: set TUTOR_MODEL")
@@ -73,6 +76,7 @@ class Gateway:
             policy=self.policy,
             sleep=sleep,
             ledger=self.ledger,
+            direct=direct,
         )
         self._flights = SingleFlight()
         provider.configure()
@@ -95,6 +99,7 @@ class Gateway:
         return cls(
             settings.model,
             api_base=settings.api_base,
+            direct=settings.llm_direct,
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
             fallbacks=settings.fallback_models,

@@ -20,7 +20,7 @@ from typing import Any, cast
 import httpx
 
 from tutor.errors import ConfigurationError, LLMRequestError
-from tutor.llm import direct
+from tutor.llm import direct as direct_calls
 from tutor.llm.messages import ChatRequest, TokenUsage
 from tutor.llm.retry import Transient, retry_after_seconds
 from tutor.logs import redact
@@ -99,10 +99,11 @@ def _kwargs(
 
 
 async def complete(
-    model: str, request: ChatRequest, *, api_base: str | None, timeout: float
+    model: str, request: ChatRequest, *, api_base: str | None, timeout: float, direct: bool = False
 ) -> Reply:
-    if api_base and direct.applies(model, api_base):  # an OpenAI-compatible server: no litellm
-        return _direct_reply(await direct.complete(model, request, api_base=api_base,
+    """``direct`` (TUTOR_LLM_DIRECT): an ``openai/`` model on ``api_base`` without litellm."""
+    if direct and api_base and direct_calls.applies(model, api_base):
+        return _direct_reply(await direct_calls.complete(model, request, api_base=api_base,
                                                    timeout=timeout))  # fmt: skip
     configure()
     import litellm
