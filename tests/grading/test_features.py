@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
 
 import numpy as np
 
+from tests.counting import CountingMiniLM
 from tutor.grading.features import (
     BASE_FEATURES,
     EmbeddingTable,
@@ -15,7 +15,6 @@ from tutor.grading.features import (
     parallel_passes,
 )
 from tutor.retrieval import MiniLMEmbedder
-from tutor.retrieval.embedder import Vectors
 
 QUESTION = "Why does a metal spoon feel colder than a wooden spoon in the same room?"
 REFERENCE = "Metal conducts heat away from your hand faster than wood does."
@@ -93,20 +92,6 @@ def test_the_recent_tier_keeps_answers_up_to_its_bound(embedder: MiniLMEmbedder)
     for answer in answers[-2:]:  # still held: the next view reads them without a pass
         view = table.for_answers([answer])
         assert np.array_equal(view.tokens(answer), EmbeddingTable(embedder).tokens(answer))
-
-
-class CountingMiniLM(MiniLMEmbedder):
-    """MiniLM that counts each text it runs through the model."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name=name)
-        self.passes: Counter[str] = Counter()
-
-    def embed_with_tokens(
-        self, texts: list[str], *, tokens: bool = True
-    ) -> tuple[Vectors, list[tuple[list[str], Vectors]]]:
-        self.passes.update(texts)
-        return super().embed_with_tokens(texts, tokens=tokens)
 
 
 def test_a_table_embedding_on_two_threads_holds_what_one_thread_does(

@@ -10,6 +10,7 @@ import pytest
 import respx
 import yaml
 
+from tests.counting import CountingMiniLM
 from tests.grading_service.conftest import CHAT_URL, chat, grade_json, llm_service
 from tutor.config import PROJECT_ROOT, Settings
 from tutor.corpus import Corpus, Item
@@ -20,7 +21,6 @@ from tutor.grading.offline import OfflineGrader
 from tutor.grading.rubric import request_for
 from tutor.grading.service import GradingService
 from tutor.retrieval import MiniLMEmbedder
-from tutor.retrieval.embedder import Vectors
 
 R = TypeVar("R")
 WRONG = "Bananas turn brown because they are left in the fruit bowl for a week."
@@ -90,20 +90,6 @@ async def test_a_flagged_answer_the_model_calls_partially_correct_is_still_check
     grade = await model_grades(attacked, "partially_correct", 0.79)
     assert grade.verdict is Verdict.INCORRECT and grade.score < 0.35
     assert {Flag.INJECTION_SUSPECTED, Flag.NEEDS_REVIEW} <= set(grade.flags)
-
-
-class CountingMiniLM(MiniLMEmbedder):
-    """MiniLM that counts each text it runs through the model."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name=name)
-        self.passes: Counter[str] = Counter()
-
-    def embed_with_tokens(
-        self, texts: list[str], *, tokens: bool = True
-    ) -> tuple[Vectors, list[tuple[list[str], Vectors]]]:
-        self.passes.update(texts)
-        return super().embed_with_tokens(texts, tokens=tokens)
 
 
 async def test_ranking_examples_and_the_second_opinion_share_the_answers_pass(
