@@ -30,7 +30,7 @@ tokens also consume the window", is the right fact: an answer saying it was name
 mistake). :func:`left_out` names one when an answer not graded correct, that names no other
 mistake, misses the left-out point (the feedback's coverage test) and, for "X without Y", says
 X: recall 0.23 -> 0.37, precision 0.73 -> 0.67 (the settings and the two conditions chosen on
-that file).
+that file; on the int8-weight embedder 0.22 -> 0.34 and 0.72 -> 0.62).
 """
 
 from __future__ import annotations
