@@ -57,6 +57,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# Before anything imports litellm (here, or in the fake provider's spawned process): the raw
+# loop's litellm tried to download its cost map, with retries, and printed the failures.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
 import httpx
 import uvicorn
 from starlette.applications import Starlette
