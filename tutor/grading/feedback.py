@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from tutor.grading.features import EmbeddingTable
-from tutor.grading.lexical import NEGATIONS, STOPWORDS, spoken, stem, words
+from tutor.grading.lexical import NEGATIONS, STOPWORDS, spoken, stem, token_stem, words
 from tutor.grading.models import Feedback, Verdict
 
 WORD_MATCH = 0.6  # word-vector cosine from which a key word counts as said (show ~ demonstrate)
@@ -33,7 +33,9 @@ def key_phrases(reference: str, question: str) -> list[str]:
         run: list[str] = []
         for token in (*spoken(clause), "."):
             if token in STOPWORDS or token in NEGATIONS or token == ".":
-                if run and any(not words(w).stems <= asked for w in run):
+                # token_stem, not words(w): one word per call would push the item's texts
+                # out of words' bounded cache
+                if run and any(token_stem(w) not in asked for w in run):
                     phrases.append(" ".join(run))
                 run = []
             else:

@@ -104,6 +104,11 @@ def spoken(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(_lowered(text)))
 
 
+def token_stem(token: str) -> str:
+    """The stem :func:`words` compares for one token of :func:`spoken` ("half" -> "0.5")."""
+    return stem(_NUMBER_WORDS.get(token, token))
+
+
 @lru_cache(maxsize=_RECENT_TEXTS)
 def words(text: str) -> Words:
     lowered = _lowered(text)
