@@ -111,13 +111,13 @@ def empty_grade(engine: str, prompt: str) -> Grade:
     )  # fmt: skip
 
 
-# The whole answer says only that the learner does not know ("I don't know.", "no idea", "idk",
-# "??"); "none", "nothing" or "no" can be answers, so they are graded.
+# The whole answer says only that the learner does not know ("I don't know.", "no idea", "idk");
+# "none", "nothing" or "no" can be answers, so they are graded.
 _NOT_KNOWN = re.compile(
     r"(?:i\s+)?(?:really\s+|honestly\s+|just\s+)?(?:do\s+not|don'?t|dont)\s+know"
     r"(?:\s+(?:this|that|it|the\s+answer))?"
     r"|(?:i\s+have\s+)?no\s+(?:idea|clue)|(?:i'?m\s+|i\s+am\s+)?not\s+sure|idk|dunno"
-    r"|no\s+answer|"
+    r"|no\s+answer"
 )
 
 
