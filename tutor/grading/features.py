@@ -149,18 +149,19 @@ class EmbeddingTable:
             return {}
         with self._store.lock:
             new = list(dict.fromkeys(t for t in texts if self._held((False, t)) is None))
+        return dict(pair for found in self._store.run(self._passes, new) for pair in found)
 
-        def passes(share: list[str]) -> list[tuple[str, npt.NDArray[np.float32]]]:
-            found: list[tuple[str, npt.NDArray[np.float32]]] = []
-            for start in range(0, len(share), _TOKEN_BATCH):
-                chunk = share[start : start + _TOKEN_BATCH]
-                sentences, vectors = _token_vectors(self._embedder, chunk)
-                assert sentences is not None  # MiniLM's
+    def _passes(self, texts: list[str]) -> list[tuple[str, npt.NDArray[np.float32]]]:
+        """Token passes over ``texts`` in batches: their sentence vectors kept (:meth:`_put`),
+        their token vectors returned."""
+        found: list[tuple[str, npt.NDArray[np.float32]]] = []
+        for start in range(0, len(texts), _TOKEN_BATCH):
+            chunk = texts[start : start + _TOKEN_BATCH]
+            sentences, vectors = _token_vectors(self._embedder, chunk)
+            if sentences is not None:  # MiniLM's pass gives them
                 self._put(chunk, sentences)
-                found += zip(chunk, vectors, strict=True)
-            return found
-
-        return dict(pair for found in self._store.run(passes, new) for pair in found)
+            found += zip(chunk, vectors, strict=True)
+        return found
 
     def keep_tokens(self, tokens: Mapping[str, npt.NDArray[np.float32]]) -> None:
         """Keep token vectors computed by :meth:`add_with_tokens`, as :meth:`add_tokens` keeps
@@ -232,16 +233,7 @@ class EmbeddingTable:
         text the grader compares both ways, such as the answer, goes through MiniLM once)."""
         with self._store.lock:
             new = sorted({t for t in texts if self._held((True, t)) is None}, key=len)
-
-        def passes(share: list[str]) -> None:
-            for start in range(0, len(share), _TOKEN_BATCH):
-                chunk = share[start : start + _TOKEN_BATCH]
-                sentences, vectors = _token_vectors(self._embedder, chunk)
-                if sentences is not None:
-                    self._put(chunk, sentences)
-                self.keep_tokens(dict(zip(chunk, vectors, strict=True)))
-
-        self._store.run(passes, new)
+        self._store.run(lambda share: self.keep_tokens(dict(self._passes(share))), new)
 
     def __getitem__(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.add(texts)
