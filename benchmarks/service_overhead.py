@@ -18,6 +18,9 @@ for each client count, closed-loop clients (each sends its next request when the
 answered) load, for ``--seconds`` each:
 
 - the fake LLM directly (the same request an explanation sends): the ceiling of this machine;
+- a bare ``litellm.acompletion`` loop sending that request, in a process of its own as the
+  service's calls are: the floor of any path through litellm, tutor's default (its p50 and p99
+  over the LLM, throughput and CPU ms per call; ``--no-litellm-loop`` skips it);
 - ``POST /v1/explain``, ``POST /v1/chat/completions`` (a lone question), ``POST
   /v1/items/{id}/attempts`` (a free-text answer graded by the LLM engine, every answer new so
   no cache helps) and ``POST /v1/search`` (no LLM: its latency is all overhead).
@@ -181,10 +184,14 @@ def tutor_serve(
     """A fresh data dir, indexed, served by ``tutor serve``; yields its URL and pid."""
     env = {
         **{k: v for k, v in os.environ.items() if k != "DISABLE_AIOHTTP_TRANSPORT"},
-        "TUTOR_DATA_DIR": str(data_dir), "TUTOR_MODEL": "openai/fake-llm",
-        "TUTOR_API_BASE": api_base, "TUTOR_LLM_CACHE": "off", "TUTOR_LLM_MAX_RETRIES": "0",
+        "TUTOR_DATA_DIR": str(data_dir),
+        "TUTOR_MODEL": "openai/fake-llm",
+        "TUTOR_API_BASE": api_base,
+        "TUTOR_LLM_CACHE": "off",
+        "TUTOR_LLM_MAX_RETRIES": "0",
         "OPENAI_API_KEY": "sk-loopback-benchmark-not-a-real-key",
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True", "TUTOR_QUEUE_TIMEOUT": str(queue_timeout),
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "TUTOR_QUEUE_TIMEOUT": str(queue_timeout),
     }  # fmt: skip (litellm's transport is the one tutor serve ships with)
     subprocess.run([*tutor, "index"], env=env, check=True, cwd=REPO,
                    stdout=subprocess.DEVNULL)  # fmt: skip
@@ -411,6 +418,46 @@ def measured(
     return result
 
 
+def _litellm_loop(api_base: str, clients: int, seconds: float) -> tuple[list[float], float, float]:
+    """In its own process: ``clients`` closed loops of a bare ``litellm.acompletion`` sending
+    what an explanation sends; the latencies, the phase's seconds and the process's CPU
+    seconds (the first call, litellm's lazy set-up, before the clock)."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no cost-map download
+    os.environ.setdefault("DISABLE_AIOHTTP_TRANSPORT", "True")  # httpx, as tutor's calls
+    import litellm
+
+    litellm.suppress_debug_info, litellm.telemetry = True, False
+    body = endpoints()["direct"].body
+
+    async def call(n: int) -> None:
+        await litellm.acompletion(model="openai/fake", api_base=api_base, api_key="sk-loopback",
+                                  messages=body(n)["messages"], timeout=60)  # fmt: skip
+
+    async def run() -> tuple[list[float], float, float]:
+        await call(-1)
+        latencies: list[float] = []
+        stop = time.perf_counter() + seconds
+
+        async def client() -> None:
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                await call(next(_counter))
+                latencies.append(time.perf_counter() - started)
+
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        return latencies, time.perf_counter() - started, time.process_time() - cpu
+
+    return asyncio.run(run())
+
+
+def litellm_loop(api_base: str, clients: int, seconds: float) -> Result:
+    """The floor through litellm: its loop in a process of its own, as the service's is."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        latencies, took, cpu = pool.apply(_litellm_loop, (api_base, clients, seconds))
+    return Result(latencies=latencies, seconds=took, cpu=cpu, slowest=max(latencies, default=0.0))
+
+
 # -- the report -----------------------------------------------------------------------------
 
 
@@ -442,6 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learners", type=int, default=200,
                         help="learner keys taken in turn (0: keyless, one learner)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=1, help="tutor serve --workers")
+    parser.add_argument("--no-litellm-loop", action="store_true",
+                        help="skip the bare litellm.acompletion loop's row")  # fmt: skip
     parser.add_argument("--queue-timeout", type=float, default=10,
                         help="the service's TUTOR_QUEUE_TIMEOUT (seconds)")  # fmt: skip
     parser.add_argument("--tutor", default=str(TUTOR),
@@ -492,6 +541,10 @@ def main(argv: list[str] | None = None) -> int:
                               args.seconds, 0, [])  # fmt: skip
             direct_rate = direct.done / direct.seconds
             print(row(table["direct"].name, direct, args.latency, 1, None))
+            if not args.no_litellm_loop:
+                through = litellm_loop(api_base, clients, args.seconds)
+                print(row("litellm.acompletion loop, direct", through, args.latency, 1,
+                          direct_rate))  # fmt: skip
             for name in args.endpoints:
                 endpoint = table[name]
                 for label, (base, pid, keys) in served.items():
