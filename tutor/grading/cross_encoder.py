@@ -76,10 +76,13 @@ class CrossEncoder:
 
     @property
     def version(self) -> str:
+        """The model's identity, which the grader's stack was fitted for and cached grades key
+        on: the sha256 of the file as quantized (``quantized_sha256``), kept by the exact graph
+        rewrite of ``scripts/train_cross_encoder.py`` (bit-identical logits), or of the file."""
         if not self._settings_path.is_file():
             return "missing"
         settings = json.loads(self._settings_path.read_text("utf-8"))
-        return str(settings.get("sha256", "unknown"))[:10]
+        return str(settings.get("quantized_sha256") or settings.get("sha256", "unknown"))[:10]
 
     def _load(self) -> tuple[Any, Any]:
         with self._lock:
