@@ -42,16 +42,25 @@ BINARY_SEARCH = (
 )  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: the shipped cross-encoder (one fold, 2 epochs) misses the direction",
-)
 def test_backwards_facts_are_not_correct() -> None:
+    """The key's two directions swapped: each answer clause turns a word of its key clause
+    into the opposite (the cross-encoder alone graded it correct 0.94)."""
     backwards = (
         "Lowering the temperature flattens the distribution so unlikely tokens are picked more "
         "often; raising it sharpens the distribution so the top token almost always wins."
     )
-    assert grade("--item", "samp-02", "--answer", backwards)["verdict"] != "correct"
+    graded = grade("--item", "samp-02", "--answer", backwards)
+    assert graded["verdict"] == "incorrect", graded
+    assert "opposite" in graded["feedback"]["text"] and graded["feedback"]["correct"] == []
+
+
+def test_both_directions_in_the_other_order_stay_correct() -> None:
+    """The same two directions, right, with the clauses in the other order and other words."""
+    right = (
+        "Raising the temperature flattens the distribution, so unlikely tokens get picked more "
+        "often; lowering it sharpens the distribution, so the top token almost always wins."
+    )
+    assert grade("--item", "samp-02", "--answer", right)["verdict"] == "correct"
 
 
 def test_a_negated_claim_is_not_correct() -> None:

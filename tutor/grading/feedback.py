@@ -87,7 +87,10 @@ def compose(
     covered, missing = list(covered)[:MAX_POINTS], list(missing)[:MAX_POINTS]
     parts: list[str] = []
     if contradicts:
-        parts.append("Your answer says the opposite of the answer key: check each negation.")
+        parts.append(
+            "Your answer says the opposite of the answer key: check each negation and each "
+            "direction (which change raises or lowers what)."
+        )
     elif covered:
         parts.append(
             "You correctly " + ("cover: " if steps else "mention: ") + _join(covered) + "."
