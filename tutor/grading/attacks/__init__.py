@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tutor.grading.attacks.reveal import Revealed, reveal, visible
 from tutor.grading.attacks.rules import PHRASE_RULES, STRUCTURE_RULES, Rule
@@ -76,8 +77,13 @@ def _run(rules: tuple[Rule, ...], views: list[str], findings: dict[str, Finding]
                 break
 
 
+@lru_cache(maxsize=256)
 def detect(answer: str) -> Detection:
-    """Every rule the answer trips, once each (empty when it looks like an honest answer)."""
+    """Every rule the answer trips, once each (empty when it looks like an honest answer).
+
+    Kept for the last answers read (a ``Detection`` is immutable): the grading service reads
+    an answer before grading it, and the offline grade that follows reads it again for its
+    flag (0.3 ms of CPU per read on our corpus answers)."""
     seen: Revealed = reveal(answer)
     findings: dict[str, Finding] = {}
     for signal in seen.signals:
