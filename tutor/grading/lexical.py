@@ -73,6 +73,7 @@ def stem(word: str) -> str:
 
 # Read only by the clause check (:func:`reversed_clauses`): the trees' antonym feature keeps the
 # pairs above, the ones it was trained with.
+# ("raise", "lower") and ("raises", "lowers"): the stemmer gives "raise" and "rais".
 _DIRECTION_PAIRS = [
     ("sharpen", "flatten"), ("raise", "lower"), ("raises", "lowers"), ("widen", "narrow"),
     ("expand", "shrink"), ("maximum", "minimum"), ("early", "late"),
@@ -227,11 +228,7 @@ def _turned(reference: Clause, answer: Clause) -> bool:
     """The answer clause says the reference clause's point in the other direction: it uses
     an opposite of one of its words ("lowering it flattens" for "lowering it sharpens"),
     which the reference clause does not, and not the word itself."""
-    added = answer.stems - reference.stems
-    return any(
-        s not in answer.stems and _CLAUSE_ANTONYMS.get(s, frozenset()) & added
-        for s in reference.stems
-    )
+    return _opposed(answer.stems, reference.stems, _CLAUSE_ANTONYMS) > 0
 
 
 def reversed_clauses(answer: str, reference: str) -> int:
@@ -305,11 +302,16 @@ def keyword_list(question: str, answer: str) -> bool:
 
 def antonym_clashes(answer: Words, reference: Words) -> int:
     """Reference stems whose opposite (absent from the reference) the answer uses instead."""
-    return sum(
-        1
-        for s in reference.stems
-        if s not in answer.stems and _ANTONYMS.get(s, frozenset()) & answer.stems - reference.stems
-    )
+    return _opposed(answer.stems, reference.stems, _ANTONYMS)
+
+
+def _opposed(
+    answer: frozenset[str], reference: frozenset[str], antonyms: dict[str, frozenset[str]]
+) -> int:
+    """Reference stems the answer lacks and replaces with one of their ``antonyms`` that the
+    reference does not hold: the whole texts' feature and the clause check's opposites."""
+    added = answer - reference
+    return sum(1 for s in reference if s not in answer and antonyms.get(s, frozenset()) & added)
 
 
 def overlap(answer: frozenset[T], reference: frozenset[T]) -> tuple[float, float, float]:
