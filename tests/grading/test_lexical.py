@@ -56,6 +56,19 @@ def test_clauses_said_with_the_opposite_polarity_are_counted_once_each() -> None
     assert not reverses(echoed, [KEY])
 
 
+def test_short_clauses_turned_around_are_paired_by_their_opposites() -> None:
+    key = "Lowering it sharpens the distribution; raising it flattens it."
+    # "raising it sharpens it" shares one word with "raising it flattens it"
+    swapped = "Lowering it flattens the distribution; raising it sharpens it."
+    assert reversed_clauses(swapped, key) == 2
+    right = "Raising it flattens it; lowering it sharpens the distribution."
+    assert reversed_clauses(right, key) == 0
+    # a comparison read from the other side is not turned around
+    beetle = "Black absorbs more heat than white. White reflects more heat than black."
+    assert reversed_clauses("Black absorbs the heat and traps it, and white just reflects the sun.",
+                            beetle) == 0  # fmt: skip
+
+
 def test_paraphrases_with_their_own_negations_are_not_reversals() -> None:
     paraphrase = (
         "Temperature rescales the scores before the softmax, so with a low value the "

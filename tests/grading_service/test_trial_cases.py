@@ -63,6 +63,39 @@ def test_both_directions_in_the_other_order_stay_correct() -> None:
     assert grade("--item", "samp-02", "--answer", right)["verdict"] == "correct"
 
 
+TEMPERATURE = (
+    "--question", "What does the temperature setting do to the next-token distribution?",
+    "--reference", "Lowering it sharpens the distribution so the top tokens dominate; raising it "
+    "flattens it so unlikely tokens are picked more often.",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Lowering it flattens the distribution so unlikely tokens are picked more often; raising "
+        "it sharpens it so the top tokens dominate.",
+        "Raising it sharpens the distribution so the top tokens dominate; lowering it flattens "
+        "it so unlikely tokens are picked more often.",
+    ],
+    ids=["effects-swapped", "causes-swapped"],
+)
+def test_swapped_directions_with_short_clauses_are_not_correct(answer: str) -> None:
+    """Found through ``POST /v1/grade`` (graded correct 0.93): "raising it flattens it" and
+    "raising it sharpens it" share one content word, so the clauses were never compared."""
+    graded = grade(*TEMPERATURE, "--answer", answer)
+    assert graded["verdict"] == "incorrect", graded
+    assert "needs_review" in graded["flags"]
+
+
+def test_short_clauses_right_in_the_other_order_stay_correct() -> None:
+    right = (
+        "Raising it flattens it so unlikely tokens are picked more often; lowering it sharpens "
+        "the distribution so the top tokens dominate."
+    )
+    assert grade(*TEMPERATURE, "--answer", right)["verdict"] == "correct"
+
+
 def test_a_negated_claim_is_not_correct() -> None:
     negated = "The list does not need to be sorted; binary search works on any order."
     assert grade(*BINARY_SEARCH, "--answer", negated)["verdict"] != "correct"

@@ -238,7 +238,8 @@ def reversed_clauses(answer: str, reference: str) -> int:
     they share at least half of the shorter one's content stems (two or more); the pair is
     reversed when most of those shared stems are negated in one clause and not in the other,
     or, when they share at least ``SWAP_OVERLAP`` of the shorter one's stems, when the answer
-    clause turns a word of the reference clause into its opposite (:func:`_turned`).
+    clause turns a word of the reference clause into its opposite (:func:`_turned`). Clauses
+    too short to share two stems are paired when they mirror each other (:func:`_mirrored`).
     "Temperature does not rescale the scores ... does not sharpen" against "Temperature
     rescales the scores ... sharpens" gives 2, and so does "lowering it flattens ...; raising
     it sharpens ..." against "lowering it sharpens ...; raising it flattens ..."; "the output
@@ -250,19 +251,22 @@ def reversed_clauses(answer: str, reference: str) -> int:
     opposites (2026-12-06): still none of those 4,667 + 94 right answers nor the 20 paraphrase
     contrast cases, and one swapped case more (samp-02-swap1); without the overlap bound for
     opposites, one right Beetle answer ("black will absorb the heat" read against "white
-    reflects more heat")."""
+    reflects more heat"). Mirrored short clauses (2026-12-06): still none of the 4,761 right
+    answers; the 2,160 grades of the identity dump unchanged."""
     ref, ans = clauses(reference), clauses(answer)
-    pairs: list[tuple[float, int, int]] = []
+    pairs: list[tuple[float, int, int, int]] = []
     for i, r in enumerate(ref):
         for j, a in enumerate(ans):
             shared, shorter = len(r.stems & a.stems), min(len(r.stems), len(a.stems))
             if shared >= max(2, shorter / 2):
-                pairs.append((shared / shorter, i, j))
-    pairs.sort(reverse=True)
+                pairs.append((shared / shorter, shared, i, j))
+            elif mirrored := _mirrored(r, a):
+                pairs.append((mirrored, shared, i, j))
+    pairs.sort(reverse=True)  # at equal shares, more shared words first
     used_ref: set[int] = set()
     used_ans: set[int] = set()
     flipped = 0
-    for share, i, j in pairs:
+    for share, _, i, j in pairs:
         if i not in used_ref and j not in used_ans:
             used_ref.add(i)
             used_ans.add(j)
@@ -270,6 +274,19 @@ def reversed_clauses(answer: str, reference: str) -> int:
                 share >= SWAP_OVERLAP and _turned(ref[i], ans[j])
             )
     return flipped
+
+
+def _mirrored(reference: Clause, answer: Clause) -> float:
+    """The answer clause is the reference clause with words turned into their opposites: the
+    shared stems and the opposites together make ``SWAP_OVERLAP`` of the longer clause. This
+    pairs clauses that share one word ("raising it sharpens it" against "raising it
+    flattens it"), which the plain overlap (two shared stems) never pairs; the longer clause
+    as the measure keeps a comparison read from the other side apart ("black absorbs the heat"
+    against "white reflects more heat than black"). Returns that share, or 0."""
+    shared = len(reference.stems & answer.stems)
+    opposites = _opposed(answer.stems, reference.stems, _CLAUSE_ANTONYMS)
+    share = (shared + opposites) / max(len(reference.stems), len(answer.stems))
+    return share if shared >= 1 and opposites >= 1 and share >= SWAP_OVERLAP else 0.0
 
 
 def reverses(answer: str, references: Sequence[str]) -> bool:
