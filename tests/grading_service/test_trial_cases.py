@@ -96,6 +96,21 @@ def test_short_clauses_right_in_the_other_order_stay_correct() -> None:
     assert grade(*TEMPERATURE, "--answer", right)["verdict"] == "correct"
 
 
+def test_the_right_method_with_a_wrong_total_is_not_correct() -> None:
+    """The models read "$12" and "$10" alike: this was graded correct 0.97, no review."""
+    wrong_total = (
+        "Input: 2,000 x 3,000 = 6,000,000 tokens, costing $6. Output: 2,000 x 500 = "
+        "1,000,000 tokens, costing $4. Total: $12 per day."
+    )
+    graded = grade("--item", "ctx-04", "--answer", wrong_total)
+    assert graded["verdict"] == "partially_correct", graded
+    assert "needs_review" in graded["flags"]
+    assert "final figure" in graded["feedback"]["text"]
+    assert not any("$10" in point for point in graded["feedback"]["correct"])
+    right = "Input is 6M tokens so $6, output is 1M tokens so $4: ten dollars a day."
+    assert grade("--item", "ctx-04", "--answer", right)["verdict"] == "correct"
+
+
 def test_a_negated_claim_is_not_correct() -> None:
     negated = "The list does not need to be sorted; binary search works on any order."
     assert grade(*BINARY_SEARCH, "--answer", negated)["verdict"] != "correct"

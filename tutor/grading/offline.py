@@ -11,7 +11,9 @@ from the score at bands fitted on train data (``artifact.Thresholds``).
 
 Repeated sentences are graded once (padding never pays); an answer the models cannot read
 (another language, not words) is flagged for review instead of getting a confident verdict; a
-listed common mistake is reported when the cross-encoder finds the answer states it.
+listed common mistake is reported when the cross-encoder finds the answer states it. When the
+key works a calculation, an answer that reaches another result is capped to partly correct
+(:mod:`tutor.grading.quantities`): to the models "$12" and "$10" read alike.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +54,7 @@ from tutor.grading.mistakes import (
     with_parts,
 )
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest, Verdict
+from tutor.grading.quantities import states_result, wrong_result
 from tutor.grading.readable import unreadable
 from tutor.grading.rubric import empty_grade, has_content
 from tutor.retrieval.embedder import Embedder
@@ -59,7 +63,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 6
+RULES = 7
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -116,6 +120,15 @@ def verdict_for(score: float, t: Thresholds) -> tuple[Verdict, float]:
     )  # fmt: skip
     confidence = score if verdict is Verdict.CORRECT else 1.0 - score
     return verdict, round(min(1.0, max(0.0, confidence)), 3)
+
+
+class Capped(NamedTuple):
+    """A score under the caps (:meth:`OfflineGrader._capped`) and which of them read it."""
+
+    score: float
+    listed: bool  # a string of terms, no explanation
+    off_topic: bool
+    miscalculated: bool  # the key works a calculation and the answer's result is not its
 
 
 @dataclass(frozen=True)
@@ -198,18 +211,19 @@ class OfflineGrader:
     def score_many(self, requests: Sequence[GradeRequest]) -> list[Scored]:
         """For the LLM path's guard: the verdict and score :meth:`grade_many` would give each
         answer (equal to them, every cap that changes either kept: reversed clauses, a listed
-        mistake the whole answer states, a keyword list, off topic), without what only the
-        rest of a grade needs: no feedback (key points and their coverage), no part-by-part
-        mistake naming (it never moves the score), no flags or confidence. The guard compares
-        the model's grade with this when the model calls an answer ``correct``; an answer it
-        may overrule, or that the offline grade stands in for, needs :meth:`grade_many`."""
+        mistake the whole answer states, a keyword list, a wrong worked result, off topic),
+        without what only the rest of a grade needs: no feedback (key points and their
+        coverage), no part-by-part mistake naming (it never moves the score), no flags or
+        confidence. The guard compares the model's grade with this when the model calls an
+        answer ``correct``; an answer it may overrule, or that the offline grade stands in
+        for, needs :meth:`grade_many`."""
         live = [i for i, r in enumerate(requests) if has_content(r.answer)]
         table = self._bounded_table().for_answers(_answer_texts([requests[i] for i in live]))
         cases = [_case(requests[i]) for i in live]
         scores, base, mistakes, _ = self._score([requests[i] for i in live], cases, table)
         out = [Scored(Verdict.INCORRECT, 0.0) for _ in requests]  # no answer: as empty_grade
         for row, i in enumerate(live):
-            score, _, _ = self._capped(requests[i], float(scores[row]), base[row], mistakes[row])
+            score = self._capped(requests[i], float(scores[row]), base[row], mistakes[row]).score
             out[i] = Scored(verdict_for(score, self.thresholds)[0], round(score, 4))
         return out
 
@@ -272,18 +286,20 @@ class OfflineGrader:
 
     def _capped(
         self, request: GradeRequest, score: float, base: Scores, mistakes: Stated
-    ) -> tuple[float, bool, bool]:
+    ) -> Capped:
         """The stacked score under the caps that read the whole grade: a listed mistake stated
-        by the whole answer or a keyword list (the middle of the partial band), an answer off
-        the topic (a third of the incorrect band); and whether it is a list, and off topic."""
+        by the whole answer, a keyword list or a worked result that is not the key's (the
+        middle of the partial band), an answer off the topic (a third of the incorrect band)."""
         t = self.artifact.thresholds
         listed = keyword_list(request.question, request.answer)
-        if mistakes.whole or listed:  # a known wrong answer, or terms with no explanation
+        miscalculated = all(wrong_result(request.answer, request.question, r)
+                            for r in request.references)  # fmt: skip
+        if mistakes.whole or listed or miscalculated:  # known wrong, terms, a wrong total
             score = min(score, (t.correct + t.incorrect) / 2)
         off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
         if off_topic:
             score = min(score, t.incorrect / 3)
-        return score, listed, off_topic
+        return Capped(score, listed, off_topic, miscalculated)
 
     def _finish(
         self,
@@ -299,7 +315,7 @@ class OfflineGrader:
         flags: list[Flag] = []
         answer_vec = table[[deduplicated(request.answer)]][0]
         ref_sims = table[request.references] @ answer_vec
-        score, listed, off_topic = self._capped(request, score, base, mistakes)
+        score, listed, off_topic, miscalculated = self._capped(request, score, base, mistakes)
         if off_topic:
             flags.append(Flag.OFF_TOPIC)
         if suspected(request.answer):  # the one detector (tutor/grading/attacks)
@@ -313,7 +329,9 @@ class OfflineGrader:
             mistakes = with_parts(mistakes, request.answer, request.common_mistakes,
                                   _references(request), table)  # fmt: skip
         named = [*mistakes.whole, *(mistakes.part if verdict is not Verdict.CORRECT else [])]
-        if verdict is not Verdict.CORRECT and not named and not flags:
+        # a wrong total already says what went wrong; an omission read from the answer's words
+        # would guess at which step failed (wrong on 2 of the 3 ctx-04 answers of the mistakes set)
+        if verdict is not Verdict.CORRECT and not named and not flags and not miscalculated:
             named = left_out(request.answer, request.common_mistakes, request.question, table)
         if cannot_read:
             confidence = min(confidence, 0.5)
@@ -323,6 +341,8 @@ class OfflineGrader:
         reference = request.references[int(np.argmax(ref_sims))]
         points = request.solution_steps or key_phrases(reference, request.question)
         covered, missing = coverage(request.answer, points, request.question, table, steps=steps)
+        if miscalculated:  # "$12" is near "$10" in word vectors: the result was not covered
+            covered = [p for p in covered if not states_result(p, reference)]
         feedback = compose(verdict, covered, missing, named, steps=steps, contradicts=reversed_)
         if cannot_read:
             note = (f"This answer looks {cannot_read}; the grader reads English only, so a "
@@ -331,6 +351,10 @@ class OfflineGrader:
         elif listed:
             note = ("This lists terms without explaining how they connect; write it as "
                     "sentences. A teacher will check it.")  # fmt: skip
+            feedback = feedback.model_copy(update={"text": f"{note} {feedback.text}"})
+        elif miscalculated:
+            note = ("Your final figure is not the one the calculation gives: check each step "
+                    "of the arithmetic.")  # fmt: skip
             feedback = feedback.model_copy(update={"text": f"{note} {feedback.text}"})
         return Grade(
             verdict=verdict, score=round(score, 4), feedback=feedback,

@@ -1,0 +1,67 @@
+"""Numbers as learners write them, and a worked result that is not the key's."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.grading.quantities import states_result, values, worked_result, wrong_result
+
+KEY = (
+    "Input: 2,000 x 3,000 = 6,000,000 tokens, costing $6. Output: 2,000 x 500 = 1,000,000 "
+    "tokens, costing $4. Total: $10 per day."
+)
+QUESTION = (
+    "A feature makes 2,000 requests a day. Each request sends 3,000 input tokens and receives "
+    "500 output tokens. The price is $1 per million input tokens and $4 per million output "
+    "tokens. What is the daily cost?"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2,000 x 3,000 = 6,000,000", (2000, 3000, 6_000_000)),
+        ("2k calls, 6M tokens, 1.5 million more", (2000, 6_000_000, 1_500_000)),
+        ("six million tokens from two thousand calls", (6_000_000, 2000)),
+        ("two hundred twenty five, then ten dollars", (225, 10)),
+        ("$4 per million, 70%, 0.8 to 1.0", (4, 70, 0.8, 1.0)),
+        ("a 6 m tall wall", (6,)),  # a unit, not "million"
+    ],
+)
+def test_values_read_numbers_as_written(text: str, expected: tuple[float, ...]) -> None:
+    assert values(text) == pytest.approx(expected)
+
+
+def test_only_a_key_that_works_a_sum_has_a_result() -> None:
+    assert worked_result(KEY) == 10
+    assert worked_result("Use 3-5 chunks and a temperature of 0.8 to 1.0.") is None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Input 6,000,000 tokens cost $6 and output 1,000,000 tokens cost $4, so $12 per day.",
+        "2,000 x 3,500 = 7,000,000 tokens at $1 per million: $7 a day.",
+        "Input: 2,000 x 3,000 = 6,000,000 tokens at $4 per million = $24. Total $25 per day.",
+    ],
+)
+def test_an_answer_reaching_another_result_is_wrong(answer: str) -> None:
+    assert wrong_result(answer, QUESTION, KEY)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "6M input tokens cost six dollars and 1M output tokens four, so ten dollars a day.",
+        "$6 + $4 = $10 per day, which is $300 a month.",  # a figure of its own beside the result
+        "Multiply requests by tokens, then by each price, and add both costs.",  # no numbers
+        "It costs 2,000 x 3,000 tokens at $1 per million ...",  # numbers of the question only
+    ],
+)
+def test_the_key_result_or_no_result_of_its_own_is_left_to_the_models(answer: str) -> None:
+    assert not wrong_result(answer, QUESTION, KEY)
+
+
+def test_a_key_point_that_gives_the_result() -> None:
+    assert states_result("The total is $10 per day, about $300 per month.", KEY)
+    assert not states_result("6 million input tokens at $1 per million is $6.", KEY)
