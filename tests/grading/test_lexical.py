@@ -69,6 +69,27 @@ def test_short_clauses_turned_around_are_paired_by_their_opposites() -> None:
                             beetle) == 0  # fmt: skip
 
 
+def test_a_long_clause_negated_after_its_subject_is_reversed() -> None:
+    """The cue negates what follows it: "input and output do not share the window" differs
+    from the key's clause in two of four shared stems, which counts from four shared stems."""
+    key = (
+        "Input and output share the window, so generation hit the limit. Cut the notes or "
+        "generate the report in sections."
+    )
+    negated = "Input and output do not share the window. Generation did not hit any limit."
+    assert reversed_clauses(negated, key) == 2
+    agrees = "Input and output share the window. Generation hit the limit."
+    assert reversed_clauses(agrees, key) == 0
+
+
+def test_the_clause_check_reads_singular_and_plural_alike() -> None:
+    """The words "examples" and "example" ("generates", "generate") are one to the clause check,
+    so a negated clause pairs with its key clause whichever form either uses."""
+    key = "The model imitates its examples closely, so details leak into new outputs."
+    negated = "The model does not imitate its example, so details cannot leak into new outputs."
+    assert reversed_clauses(negated, key) == 2
+
+
 def test_paraphrases_with_their_own_negations_are_not_reversals() -> None:
     paraphrase = (
         "Temperature rescales the scores before the softmax, so with a low value the "
