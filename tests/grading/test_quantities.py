@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.grading.quantities import states_result, values, worked_result, wrong_result
+from tutor.grading.quantities import (
+    expected_figure,
+    states_result,
+    values,
+    worked_result,
+    wrong_result,
+)
 
 KEY = (
     "Input: 2,000 x 3,000 = 6,000,000 tokens, costing $6. Output: 2,000 x 500 = 1,000,000 "
@@ -63,5 +69,17 @@ def test_the_key_result_or_no_result_of_its_own_is_left_to_the_models(answer: st
 
 
 def test_a_key_point_that_gives_the_result() -> None:
-    assert states_result("The total is $10 per day, about $300 per month.", KEY)
-    assert not states_result("6 million input tokens at $1 per million is $6.", KEY)
+    assert states_result("The total is $10 per day, about $300 per month.", QUESTION, KEY)
+    assert not states_result("6 million input tokens at $1 per million is $6.", QUESTION, KEY)
+
+
+HOW_MANY = "Roughly how many tokens would a tokenizer produce for 750 words of English prose?"
+
+
+def test_a_question_asking_how_many_has_the_key_figure_as_its_answer() -> None:
+    assert expected_figure(HOW_MANY, "About 1,000 tokens.") == 1000
+    assert expected_figure("Why do models hallucinate?", "About 1,000 tokens.") is None
+    assert wrong_result("About 500 tokens.", HOW_MANY, "About 1,000 tokens.")
+    assert not wrong_result("Around 1k tokens.", HOW_MANY, "About 1,000 tokens.")
+    # the question's own figure is no answer of the learner's: left to the models
+    assert not wrong_result("About 750, one per word.", HOW_MANY, "About 1,000 tokens.")

@@ -111,6 +111,20 @@ def test_the_right_method_with_a_wrong_total_is_not_correct() -> None:
     assert grade("--item", "ctx-04", "--answer", right)["verdict"] == "correct"
 
 
+def test_a_wrong_estimate_to_how_many_is_not_correct() -> None:
+    """A question asking how many, its key a figure: half that figure was graded correct."""
+    tokens = (
+        "--question", "Roughly how many tokens does a tokenizer produce for 750 words of English?",
+        "--reference", "About 1,000 tokens, as a token is about three quarters of a word.",
+    )  # fmt: skip
+    wrong = "About 1,500 tokens, as a token is about three quarters of a word."  # was 0.88
+    graded = grade(*tokens, "--answer", wrong)
+    assert graded["verdict"] != "correct", graded
+    assert "final figure" in graded["feedback"]["text"]
+    right = "Around 1k tokens, since each token is roughly three quarters of a word."
+    assert grade(*tokens, "--answer", right)["verdict"] == "correct"
+
+
 def test_a_negated_claim_is_not_correct() -> None:
     negated = "The list does not need to be sorted; binary search works on any order."
     assert grade(*BINARY_SEARCH, "--answer", negated)["verdict"] != "correct"

@@ -12,8 +12,8 @@ from the score at bands fitted on train data (``artifact.Thresholds``).
 Repeated sentences are graded once (padding never pays); an answer the models cannot read
 (another language, not words) is flagged for review instead of getting a confident verdict; a
 listed common mistake is reported when the cross-encoder finds the answer states it. When the
-key works a calculation, an answer that reaches another result is capped to partly correct
-(:mod:`tutor.grading.quantities`): to the models "$12" and "$10" read alike.
+key works a calculation or answers "how many", an answer that reaches another figure is capped
+to partly correct (:mod:`tutor.grading.quantities`): to the models "$12" and "$10" read alike.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 8
+RULES = 9
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -342,7 +342,7 @@ class OfflineGrader:
         points = request.solution_steps or key_phrases(reference, request.question)
         covered, missing = coverage(request.answer, points, request.question, table, steps=steps)
         if miscalculated:  # "$12" is near "$10" in word vectors: the result was not covered
-            covered = [p for p in covered if not states_result(p, reference)]
+            covered = [p for p in covered if not states_result(p, request.question, reference)]
         feedback = compose(verdict, covered, missing, named, steps=steps, contradicts=reversed_)
         if cannot_read:
             note = (f"This answer looks {cannot_read}; the grader reads English only, so a "

@@ -1,8 +1,10 @@
 """The numbers a text states, as values, and whether an answer's result is the key's.
 
 A key that works a calculation ("2,000 x 3,000 = 6,000,000 tokens ... Total: $10 per day") ends
-with its result. The models read "$12" and "$10" as near-identical tokens, so an answer with
-the right method and a wrong total was graded correct 0.97; this check caps it instead.
+with its result; a key to a question that asks how many or how much ("About 1,000 tokens.")
+gives it as its first figure the question does not state. The models read "$12" and "$10" as
+near-identical tokens, so an answer with the right method and a wrong total was graded correct
+0.97, and "About 1,500 tokens" against "About 1,000 tokens" 0.88; this check caps them instead.
 
 Numbers are read as learners write them: "2,000", "6,000,000", "0.8", "6M", "2k", "1.5 million",
 "six million", "two thousand", "ten dollars", "70%". Plain Python, no NLP package.
@@ -23,6 +25,8 @@ _UNITS = {
 }  # fmt: skip
 _SCALES = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "bn": 1e9}
+_FRACTIONS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
+              "fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}  # fmt: skip
 # a number in digits, with thousands separators, and a scale written after it: "6M", "2k",
 # "1.5 million"; or a number word. "per million" is a unit, not a scale: see `values`.
 _TOKEN = re.compile(
@@ -33,59 +37,57 @@ _TOKEN = re.compile(
 )
 # What makes a key a worked calculation: an operator between numbers, or an equals sign.
 _WORKED = re.compile(r"\d\s*(?:[x\u00d7*+=]|times)\s*\$?\d|=\s*\$?\d", re.IGNORECASE)
+# A question that asks for a quantity: its key's first figure of its own is the answer.
+_ASKS = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)
 RELATIVE = 1e-6  # values this close (relative) are the same number
 
 
 @lru_cache(maxsize=1024)
 def values(text: str) -> tuple[float, ...]:
     """The numbers of ``text`` in order, a scale word folded into the number before it ("six
-    million" is 6e6, "$4 per million" is 4)."""
+    million" is 6e6, "$4 per million" is 4), a fraction word dividing it ("three quarters" is
+    0.75). A lone "one" is no figure ("one per word", "the one that")."""
     out: list[float] = []
-    words: list[float] = []  # the number words being read ("two thousand five hundred")
-    current = 0.0
+    phrase: list[str] = []  # number words being read ("two thousand five hundred")
+
+    def close() -> None:
+        if phrase and phrase != ["one"]:
+            out.append(_spoken(phrase))
+        phrase.clear()
+
     previous = ""
-
-    def close_words() -> None:
-        nonlocal current
-        if words:
-            out.append(sum(words) + current)
-            words.clear()
-        elif current:
-            out.append(current)
-        current = 0.0
-
     for match in _TOKEN.finditer(text):
         word = (match.group("word") or "").lower()
         if match.group("digits"):
-            close_words()
+            close()
             value = float(match.group("digits").replace(",", ""))
-            suffix = (match.group("suffix") or "").lower()
-            out.append(value * _SUFFIXES.get(suffix, 1.0))
-        elif word in _UNITS:
-            if current and _UNITS[word] >= 10 and current % 100 == 0:
-                current += _UNITS[word]  # "two hundred twenty"
-            elif current and current % 10 == 0 and current >= 20 and _UNITS[word] < 10:
-                current += _UNITS[word]  # "twenty five"
-            else:
-                close_words()
-                current = float(_UNITS[word])
-        elif word in _SCALES and previous != "per":
-            scale = _SCALES[word]
-            if current:
-                if scale == 100:
-                    current *= scale
-                else:
-                    words.append(current * scale)
-                    current = 0.0
-            elif out and not words and _follows_number(text, match.start()):
-                out[-1] *= scale  # "1.5 million", "6 million tokens"
-        elif word in {"and", "a"} and (current or words):
-            pass  # "two thousand and five", "a million"
-        else:
-            close_words()
-        previous = word or previous
-    close_words()
+            out.append(value * _SUFFIXES.get((match.group("suffix") or "").lower(), 1.0))
+        elif word in _UNITS or (word in _SCALES and phrase):
+            phrase.append(word)
+        elif word in _FRACTIONS and phrase:
+            out.append(_spoken(phrase) / _FRACTIONS[word])
+            phrase.clear()
+        elif word in _SCALES and previous != "per" and _follows_number(text, match.start()):
+            out[-1] *= _SCALES[word]  # "1.5 million", "6 million tokens"
+        elif word != "and" or not phrase or phrase[-1] not in _SCALES:  # "thousand and five"
+            close()
+        previous = word
+    close()
     return tuple(out)
+
+
+def _spoken(phrase: list[str]) -> float:
+    """The value of number words: "two hundred twenty five" is 225, "six million" 6e6."""
+    total, current = 0.0, 0.0
+    for word in phrase:
+        if word in _UNITS:
+            current += _UNITS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        else:
+            total += (current or 1) * _SCALES[word]
+            current = 0.0
+    return total + current
 
 
 def _follows_number(text: str, start: int) -> bool:
@@ -101,9 +103,19 @@ def worked_result(reference: str) -> float | None:
     return numbers[-1] if numbers else None
 
 
-def states_result(point: str, reference: str) -> bool:
-    """A key point (solution step, key phrase) gives the result of the key's calculation."""
-    result = worked_result(reference)
+def expected_figure(question: str, reference: str) -> float | None:
+    """The figure the key gives as the answer: a worked result, or, for a question asking
+    how many or how much, the key's first number that the question does not state."""
+    worked = worked_result(reference)
+    if worked is not None or not _ASKS.search(question):
+        return worked
+    given = values(question)
+    return next((v for v in values(reference) if not any(_same(v, g) for g in given)), None)
+
+
+def states_result(point: str, question: str, reference: str) -> bool:
+    """A key point (solution step, key phrase) gives the key's figure (:func:`expected_figure`)."""
+    result = expected_figure(question, reference)
     return result is not None and any(_same(v, result) for v in values(point))
 
 
@@ -112,10 +124,11 @@ def _same(a: float, b: float) -> bool:
 
 
 def wrong_result(answer: str, question: str, reference: str) -> bool:
-    """The key works a calculation, and the answer gives a figure of its own (one neither the
-    key nor the question states) without ever stating the key's result: a wrong total. An
-    answer with no numbers, or one that reaches the key's result, is left to the models."""
-    result = worked_result(reference)
+    """The key gives a figure as the answer (:func:`expected_figure`), and the answer gives one
+    of its own (one neither the key nor the question states) without ever stating the key's:
+    a wrong total or estimate. An answer with no numbers, or one that reaches the key's
+    figure, is left to the models."""
+    result = expected_figure(question, reference)
     if result is None:
         return False
     stated = values(answer)
