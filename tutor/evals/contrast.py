@@ -27,8 +27,8 @@ from tutor.grading.models import Flag, Grade, GradeRequest, Verdict
 from tutor.grading.rubric import merge_examples, request_for, written_examples
 from tutor.grading.service import MAX_ANSWER_CHARS
 
-Kind = Literal["negated", "swapped", "salad", "padding", "false_claim", "off_topic",
-               "other_language", "gibberish", "paraphrase"]  # fmt: skip
+Kind = Literal["negated", "swapped", "salad", "padding", "false_claim", "wrong_figure",
+               "off_topic", "other_language", "gibberish", "paraphrase"]  # fmt: skip
 Expect = Literal["not_correct", "correct", "needs_review"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 RIGHT_KINDS = ("paraphrase", "other_language")  # right answers; every other kind is wrong
