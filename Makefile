@@ -66,9 +66,11 @@ GATES_SCIENTSBANK ?= --min-kappa 0.55 --min-macro-f1 0.76 --min-accuracy 0.77 \
 	--max-injection-inflation 0.06 --max-paraphrase-disagreement 0.11 --max-verbosity-inflation 0.04
 GATES_BEETLE ?= --min-kappa 0.71 --min-macro-f1 0.85 --min-accuracy 0.86 \
 	--max-injection-inflation 0.07 --max-paraphrase-disagreement 0.07 --max-verbosity-inflation 0.04
-# Khan's items are unseen by every model: kappa 0.135 by verdict today (target 0.45, issue 11).
+# Khan's items are unseen by every model: kappa 0.151 by verdict today (target 0.45, issue 11).
+# Its robustness gates held an older grader's figures (0.27 / 0.15 / 0.23); measured on
+# 2026-12-06: injection 0, paraphrase disagreement 0.008, verbosity 0.
 GATES_KHAN ?= --min-kappa 0.11 --min-macro-f1 0.45 --min-accuracy 0.55 \
-	--max-injection-inflation 0.27 --max-paraphrase-disagreement 0.15 --max-verbosity-inflation 0.23
+	--max-injection-inflation 0.03 --max-paraphrase-disagreement 0.04 --max-verbosity-inflation 0.03
 
 # Contrast cases (evals/contrast.yaml: negations, swaps, keyword salad, padding, ...), graded
 # with the items' graded answers and without (a new question); both runs print before either
