@@ -62,10 +62,13 @@ GATES_CORPUS ?= --min-kappa 0.72 --min-weighted-kappa 0.85 --min-macro-f1 0.80 \
 	--max-paraphrase-disagreement 0.12 --max-verbosity-inflation 0.03
 # SciEntsBank's paraphrase disagreement is 0.098 on a fresh install of 2026-12-06 (0.087 on the
 # install before, the same commit: the dependencies' numerics moved; macro-F1 0.783 -> 0.778).
+# Injection inflation through the grading service (its guard in the figures since 2026-12-06):
+# SciEntsBank 0.038 -> 0.019, Beetle 0.057 -> 0.038; each wrapped answer still graded correct
+# is one whose plain answer the grader already gives correct (net inflation 0).
 GATES_SCIENTSBANK ?= --min-kappa 0.55 --min-macro-f1 0.76 --min-accuracy 0.77 \
-	--max-injection-inflation 0.06 --max-paraphrase-disagreement 0.11 --max-verbosity-inflation 0.04
+	--max-injection-inflation 0.03 --max-paraphrase-disagreement 0.11 --max-verbosity-inflation 0.04
 GATES_BEETLE ?= --min-kappa 0.71 --min-macro-f1 0.85 --min-accuracy 0.86 \
-	--max-injection-inflation 0.07 --max-paraphrase-disagreement 0.07 --max-verbosity-inflation 0.04
+	--max-injection-inflation 0.05 --max-paraphrase-disagreement 0.07 --max-verbosity-inflation 0.04
 # Khan's items are unseen by every model: kappa 0.151 by verdict today (target 0.45, issue 11).
 # Its robustness gates held an older grader's figures (0.27 / 0.15 / 0.23); measured on
 # 2026-12-06: injection 0, paraphrase disagreement 0.008, verbosity 0.
@@ -94,8 +97,10 @@ GATES_CONTRAST_NEW ?= --max-wrong-correct 8 --max-verbosity-inflation 0.05 --min
 # int8-weight embedder (10bba1a: 0.72 / 0.22 before mistakes of leaving something out were named;
 # 0.67 / 0.37 with them on the uint8-weight one, 0.73 / 0.23 without).
 # 0.614 / 0.329 since a wrong worked result is not read for a step left out (ctx-04: one right
-# name lost, two wrong ones avoided).
-GATES_MISTAKES ?= --min-precision 0.60 --min-recall 0.32
+# name lost, two wrong ones avoided); 0.600 / 0.329 since the evals grade through the grading
+# service: a pi-04 answer quoting "ignore previous instructions" is flagged, graded without that
+# sentence as learners get it, and named a mistake it does not make.
+GATES_MISTAKES ?= --min-precision 0.59 --min-recall 0.32
 # Follow-ups in dialogues (evals/dialogues/, `tutor eval dialogue`): hit@1 0.73, hit@3 0.91 and
 # 0 of 182 turns with a wrong attempt in context today, on the int8-weight embedder (0.74 / 0.92
 # on the uint8-weight one before 10bba1a, 0.73 / 0.92 on fp32; issue 14's goal: hit@3 >= 0.9, 0).

@@ -7,7 +7,6 @@ repeats are real samples while a rerun of the same repeat costs nothing.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -15,6 +14,7 @@ from tutor.config import Settings, get_settings
 from tutor.errors import BadRequestError
 from tutor.grading.models import Grade, GradeRequest
 from tutor.grading.offline import OfflineGrader
+from tutor.grading.service import GradingService
 from tutor.llm import UsageLedger
 
 Job = tuple[list[GradeRequest], int]  # requests and their repeat, as the runner hands them out
@@ -31,20 +31,27 @@ class Grader(Protocol):
 
 
 class OfflineAdapter:
-    """The shipped offline grader, run in a worker thread (one embedding pass per batch)."""
+    """The shipped offline grader as learners get it without a model: through
+    :class:`~tutor.grading.service.GradingService`, so the injection detector and its guard
+    (a flagged answer is graded again without its flagged sentences, the lower grade stands)
+    are in the figures. Calling the grader alone left them out: the injection checks counted
+    wrapped answers graded correct that the service holds back (Beetle 0.057 against 0.0).
+    Unflagged answers get the grader's own grade, one embedding pass per batch in a worker
+    thread; only the grade cache is left out, as the harness keeps its own results."""
 
     name = "offline"
     batch_size = 64
 
     def __init__(self, grader: OfflineGrader) -> None:
         self._grader = grader
+        self._service = GradingService(offline=grader, cache=None)
 
     @property
     def version(self) -> str:
         return self._grader.prompt
 
     async def grade(self, requests: Sequence[GradeRequest], *, repeat: int = 0) -> list[Grade]:
-        return await asyncio.to_thread(self._grader.grade_many, list(requests))
+        return await self._service.grade_many(list(requests))
 
 
 def grader_for(
