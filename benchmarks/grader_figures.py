@@ -193,6 +193,18 @@ def _throughput(asag_dir: Path, embedder: MiniLMEmbedder) -> None:
         grader.grade_many(batch_in)
         batch = len(batch_in) / (time.perf_counter() - started)
         batch_cpu = 1000 * (time.process_time() - cpu) / len(batch_in)
+        # The 200 answers are 4 per question: cold, each brings its question's texts (and 5 of
+        # its 20 examples) to embed. A running service embeds those with a question's first
+        # answer; the rest of its answers are timed here ("after each first").
+        grader, _ = _loaded(embedder)
+        seen: set[str] = set()
+        first = [r for r in batch_in if r.question not in seen and not seen.add(r.question)]
+        grader.grade_many(first)
+        rest = [r for r in batch_in if r not in first]
+        started, cpu = time.perf_counter(), time.process_time()
+        grader.grade_many(rest)
+        warm = len(rest) / (time.perf_counter() - started)
+        warm_cpu = 1000 * (time.process_time() - cpu) / len(rest)
         grader, _ = _loaded(embedder)
         latencies = []
         cpu = time.process_time()
@@ -212,10 +224,11 @@ def _throughput(asag_dir: Path, embedder: MiniLMEmbedder) -> None:
             rates.append(60 / (time.perf_counter() - started))
         print(f"  speed, {label}: batch {batch:6.1f} answers/s (target 60; the models "
               f"loaded before the timer, {load_s:.2f} s not counted; CPU {batch_cpu:.1f} ms "
-              f"an answer), one at a time p50 {p50:5.1f} ms (target 60; CPU {single_cpu:.1f} ms "
-              f"an answer); single answers from 1 / 2 threads {rates[0]:5.1f} / "
-              f"{rates[1]:5.1f} answers/s ({rates[1] / rates[0]:.2f}x); load average "
-              f"{os.getloadavg()[0]:.1f}")  # fmt: skip
+              f"an answer), after each question's first answer {warm:6.1f} answers/s (CPU "
+              f"{warm_cpu:.1f} ms), one at a time p50 {p50:5.1f} ms (target 60; CPU "
+              f"{single_cpu:.1f} ms an answer); single answers from 1 / 2 threads "
+              f"{rates[0]:5.1f} / {rates[1]:5.1f} answers/s ({rates[1] / rates[0]:.2f}x); "
+              f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
 
 
 if __name__ == "__main__":
