@@ -41,6 +41,7 @@ def test_values_read_numbers_as_written(text: str, expected: tuple[float, ...]) 
 def test_only_a_key_that_works_a_sum_has_a_result() -> None:
     assert worked_result(KEY) == 10
     assert worked_result("Use 3-5 chunks and a temperature of 0.8 to 1.0.") is None
+    assert worked_result("Set temperature = 0.7 and top-k = 5 for this task.") is None
 
 
 @pytest.mark.parametrize(

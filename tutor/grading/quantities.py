@@ -35,8 +35,9 @@ _TOKEN = re.compile(
     r"|(?P<word>[a-z]+)",
     re.IGNORECASE,
 )
-# What makes a key a worked calculation: an operator between numbers, or an equals sign.
-_WORKED = re.compile(r"\d\s*(?:[x\u00d7*+=]|times)\s*\$?\d|=\s*\$?\d", re.IGNORECASE)
+# What makes a key a worked calculation: an operator or "=" between two numbers ("2,000 x 3,000",
+# "1,000 = 12,000"), not a setting ("temperature = 0.7") nor a range ("3-5").
+_WORKED = re.compile(r"\d\s*(?:[x\u00d7*+=]|times)\s*\$?\d", re.IGNORECASE)
 # A question that asks for a quantity: its key's first figure of its own is the answer.
 _ASKS = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)
 RELATIVE = 1e-6  # values this close (relative) are the same number
