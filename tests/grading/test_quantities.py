@@ -82,5 +82,9 @@ def test_a_question_asking_how_many_has_the_key_figure_as_its_answer() -> None:
     assert expected_figure("Why do models hallucinate?", "About 1,000 tokens.") is None
     assert wrong_result("About 500 tokens.", HOW_MANY, "About 1,000 tokens.")
     assert not wrong_result("Around 1k tokens.", HOW_MANY, "About 1,000 tokens.")
+    # an estimate near the key's estimate is one: within a quarter of it
+    assert not wrong_result("Some 1,200 tokens.", HOW_MANY, "About 1,000 tokens.")
+    assert wrong_result("Some 1,300 tokens.", HOW_MANY, "About 1,000 tokens.")
+    assert wrong_result("1,200 tokens.", HOW_MANY, "Exactly 1,000 tokens.")
     # the question's own figure is no answer of the learner's: left to the models
     assert not wrong_result("About 750, one per word.", HOW_MANY, "About 1,000 tokens.")

@@ -12,7 +12,6 @@ Numbers are read as learners write them: "2,000", "6,000,000", "0.8", "6M", "2k"
 
 from __future__ import annotations
 
-import math
 import re
 from functools import lru_cache
 
@@ -41,6 +40,11 @@ _WORKED = re.compile(r"\d\s*(?:[x\u00d7*+=]|times)\s*\$?\d", re.IGNORECASE)
 # A question that asks for a quantity: its key's first figure of its own is the answer.
 _ASKS = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)
 RELATIVE = 1e-6  # values this close (relative) are the same number
+# A key to "how many" that gives its figure as an estimate ("About 1,000 tokens") takes one
+# within this share of it (1,200 against 1,000, not 1,300); a worked result is exact.
+_APPROXIMATE = re.compile(r"\b(?:about|roughly|approximately|around|nearly|almost)\b|~",
+                          re.IGNORECASE)  # fmt: skip
+ESTIMATE = 0.25
 
 
 @lru_cache(maxsize=1024)
@@ -120,8 +124,9 @@ def states_result(point: str, question: str, reference: str) -> bool:
     return result is not None and any(_same(v, result) for v in values(point))
 
 
-def _same(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=RELATIVE, abs_tol=1e-9)
+def _same(value: float, reference: float, rel_tol: float = RELATIVE) -> bool:
+    """``value`` is ``reference`` within ``rel_tol`` of the reference."""
+    return abs(value - reference) <= rel_tol * abs(reference) + 1e-9
 
 
 def wrong_result(answer: str, question: str, reference: str) -> bool:
@@ -133,7 +138,10 @@ def wrong_result(answer: str, question: str, reference: str) -> bool:
     if result is None:
         return False
     stated = values(answer)
-    if not stated or any(_same(v, result) for v in stated):
+    # a worked result is exact; an estimate the key gives as one ("About 1,000") is a range
+    estimate = worked_result(reference) is None and _APPROXIMATE.search(reference)
+    near = ESTIMATE if estimate else RELATIVE
+    if not stated or any(_same(v, result, near) for v in stated):
         return False
     known = (*values(reference), *values(question))
     return any(not any(_same(v, k) for k in known) for v in stated)
