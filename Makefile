@@ -78,7 +78,7 @@ GATES_KHAN ?= --min-kappa 0.11 --min-macro-f1 0.45 --min-accuracy 0.55 \
 # Contrast cases (evals/contrast.yaml: negations, swaps, keyword salad, padding, ...), graded
 # with the items' graded answers and without (a new question); both runs print before either
 # fails the target. The issue's target is 0 wrong answers graded correct; these gates hold the
-# measured figures (15 and 8 of the 84 wrong answers among 114 cases today: 10 / 7 right answers
+# measured figures (14 and 7 of the 84 wrong answers among 114 cases today: 9 / 6 right answers
 # with a false claim added, 4 / 1 swaps, 1 / 0 negation) so that nothing regresses meanwhile.
 # With examples 20 since 2026-12-06: the claim match stopped reading "Ignoring the token cost of
 # extra chunks" as a claim, whose whole-answer match had capped rag-08-false1 (an answer that
@@ -86,13 +86,14 @@ GATES_KHAN ?= --min-kappa 0.11 --min-macro-f1 0.45 --min-accuracy 0.55 \
 # 19 since the clause check also reads opposites ("lowering it flattens" for "lowering it
 # sharpens"): samp-02-swap1, with and without examples.
 # 18 since a worked result is checked against the key's (ctx-04-swap1: "$25 per day"); 15 since
-# the clause check reads "example"/"examples" alike and a long clause negated after its subject.
-GATES_CONTRAST ?= --max-wrong-correct 15 --max-verbosity-inflation 0.05 --min-review-rate 1
+# the clause check reads "example"/"examples" alike and a long clause negated after its subject;
+# 14 since a figure per unit must be the key's (ctx-04-false1: "$3,650 per month").
+GATES_CONTRAST ?= --max-wrong-correct 14 --max-verbosity-inflation 0.05 --min-review-rate 1
 # Without examples 10 since the fresh install of 2026-12-06 (9 before; f54de44 gives 10 there
 # too: one more false-claim case over the band, the dependencies' numerics, not the grader);
 # 9 again since the opposites (samp-02-swap1).
-# 8 since the worked result (ctx-04-swap1).
-GATES_CONTRAST_NEW ?= --max-wrong-correct 8 --max-verbosity-inflation 0.05 --min-review-rate 1
+# 8 since the worked result (ctx-04-swap1); 7 since a figure per unit (ctx-04-false1).
+GATES_CONTRAST_NEW ?= --max-wrong-correct 7 --max-verbosity-inflation 0.05 --min-review-rate 1
 # Stated common mistakes (evals/mistakes.yaml): precision 0.62, recall 0.34 today, on the
 # int8-weight embedder (10bba1a: 0.72 / 0.22 before mistakes of leaving something out were named;
 # 0.67 / 0.37 with them on the uint8-weight one, 0.73 / 0.23 without).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tutor.grading.quantities import (
+    conflicting_units,
     expected_figure,
     states_result,
     values,
@@ -88,3 +89,25 @@ def test_a_question_asking_how_many_has_the_key_figure_as_its_answer() -> None:
     assert wrong_result("1,200 tokens.", HOW_MANY, "Exactly 1,000 tokens.")
     # the question's own figure is no answer of the learner's: left to the models
     assert not wrong_result("About 750, one per word.", HOW_MANY, "About 1,000 tokens.")
+
+
+STEPS = [KEY, "The total is $10 per day, about $300 per month."]
+
+
+def test_a_figure_per_unit_must_be_the_keys_for_that_unit() -> None:
+    right_total = "6M tokens in and 1M out cost $6 + $4 = $10 per day"
+    assert conflicting_units(f"{right_total}, roughly $3,650 per month.", QUESTION, STEPS) == {
+        "month"
+    }
+    # "about $300" is an estimate: a 31-day month is the same figure
+    assert conflicting_units(f"{right_total}, about $310 a month.", QUESTION, STEPS) == set()
+    # a unit the key gives no figure for, and the question's own figures, are left alone
+    assert conflicting_units(f"{right_total}, $0.005 per request.", QUESTION, STEPS) == set()
+    assert (
+        conflicting_units("It makes 2,000 requests a day. $10 per day.", QUESTION, STEPS) == set()
+    )
+    assert conflicting_units("6,000,000 tokens a day in: $6.", QUESTION, STEPS) == set()
+    # a misread question is a figure of its own
+    assert conflicting_units("2,500 requests a day: $12.50 per day.", QUESTION, STEPS) == {"day"}
+    # a sentence end is no unit: "$10. Each day ..." ties nothing to the day
+    assert conflicting_units("It costs $12. Each day it grows.", QUESTION, STEPS) == set()

@@ -125,6 +125,19 @@ def test_a_wrong_estimate_to_how_many_is_not_correct() -> None:
     assert grade(*tokens, "--answer", right)["verdict"] == "correct"
 
 
+def test_a_right_total_with_a_wrong_monthly_figure_is_not_correct() -> None:
+    """ctx-04's steps say "about $300 per month"; this was graded correct 0.87."""
+    answer = (
+        "Daily input is 2,000 requests times 3,000 tokens, 6M tokens, so $6; daily output is "
+        "2,000 times 500, 1M tokens, so another $4. Ten dollars per day, which comes to roughly "
+        "$3,650 per month."
+    )
+    graded = grade("--item", "ctx-04", "--answer", answer)
+    assert graded["verdict"] == "partially_correct", graded
+    assert "does not match" in graded["feedback"]["text"]
+    assert not any("per month" in point for point in graded["feedback"]["correct"])
+
+
 def test_a_negated_claim_is_not_correct() -> None:
     negated = "The list does not need to be sorted; binary search works on any order."
     assert grade(*BINARY_SEARCH, "--answer", negated)["verdict"] != "correct"

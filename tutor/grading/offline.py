@@ -54,7 +54,7 @@ from tutor.grading.mistakes import (
     with_parts,
 )
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest, Verdict
-from tutor.grading.quantities import states_result, wrong_result
+from tutor.grading.quantities import conflicting_units, states_result, states_unit, wrong_result
 from tutor.grading.readable import unreadable
 from tutor.grading.rubric import empty_grade, has_content
 from tutor.retrieval.embedder import Embedder
@@ -63,7 +63,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 12
+RULES = 13
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -128,7 +128,7 @@ class Capped(NamedTuple):
     score: float
     listed: bool  # a string of terms, no explanation
     off_topic: bool
-    miscalculated: bool  # the key works a calculation and the answer's result is not its
+    miscalculated: bool  # a figure the key gives (result, or one per unit) said otherwise
 
 
 @dataclass(frozen=True)
@@ -292,8 +292,7 @@ class OfflineGrader:
         middle of the partial band), an answer off the topic (a third of the incorrect band)."""
         t = self.artifact.thresholds
         listed = keyword_list(request.question, request.answer)
-        miscalculated = all(wrong_result(request.answer, request.question, r)
-                            for r in request.references)  # fmt: skip
+        miscalculated = _wrong_figure(request) or bool(_units_off(request))
         if mistakes.whole or listed or miscalculated:  # known wrong, terms, a wrong total
             score = min(score, (t.correct + t.incorrect) / 2)
         off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
@@ -341,8 +340,10 @@ class OfflineGrader:
         reference = request.references[int(np.argmax(ref_sims))]
         points = request.solution_steps or key_phrases(reference, request.question)
         covered, missing = coverage(request.answer, points, request.question, table, steps=steps)
-        if miscalculated:  # "$12" is near "$10" in word vectors: the result was not covered
-            covered = [p for p in covered if not states_result(p, request.question, reference)]
+        if miscalculated:  # "$12" is near "$10" in word vectors: the figure was not covered
+            units = _units_off(request)
+            covered = [p for p in covered if not states_result(p, request.question, reference)
+                       and not states_unit(p, units)]  # fmt: skip
         feedback = compose(verdict, covered, missing, named, steps=steps, contradicts=reversed_)
         if cannot_read:
             note = (f"This answer looks {cannot_read}; the grader reads English only, so a "
@@ -368,6 +369,17 @@ def _reversed(case: GradingCase, *, examples: bool) -> bool:
     return reverses(case.answer, case.references) or (
         not examples and contradicts(case.answer, case.references)
     )
+
+
+def _wrong_figure(request: GradeRequest) -> bool:
+    """The key's result or estimate, and the answer reaches another (:mod:`quantities`)."""
+    return all(wrong_result(request.answer, request.question, r) for r in request.references)
+
+
+def _units_off(request: GradeRequest) -> set[str]:
+    """Units for which the answer states another figure than the key or its steps ("$3,650 per
+    month" against "about $300 per month")."""
+    return conflicting_units(request.answer, request.question, _references(request))
 
 
 def _references(request: GradeRequest) -> list[str]:

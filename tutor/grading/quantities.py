@@ -13,7 +13,9 @@ Numbers are read as learners write them: "2,000", "6,000,000", "0.8", "6M", "2k"
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -47,17 +49,26 @@ _APPROXIMATE = re.compile(r"\b(?:about|roughly|approximately|around|nearly|almos
 ESTIMATE = 0.25
 
 
+class Figure(NamedTuple):
+    """A number of a text and where it stands (``end``: after its scale word, if any)."""
+
+    value: float
+    start: int
+    end: int
+
+
 @lru_cache(maxsize=1024)
-def values(text: str) -> tuple[float, ...]:
+def figures(text: str) -> tuple[Figure, ...]:
     """The numbers of ``text`` in order, a scale word folded into the number before it ("six
     million" is 6e6, "$4 per million" is 4), a fraction word dividing it ("three quarters" is
     0.75). A lone "one" is no figure ("one per word", "the one that")."""
-    out: list[float] = []
+    out: list[Figure] = []
     phrase: list[str] = []  # number words being read ("two thousand five hundred")
+    span = [0, 0]  # where the phrase stands
 
     def close() -> None:
         if phrase and phrase != ["one"]:
-            out.append(_spoken(phrase))
+            out.append(Figure(_spoken(phrase), span[0], span[1]))
         phrase.clear()
 
     previous = ""
@@ -66,19 +77,29 @@ def values(text: str) -> tuple[float, ...]:
         if match.group("digits"):
             close()
             value = float(match.group("digits").replace(",", ""))
-            out.append(value * _SUFFIXES.get((match.group("suffix") or "").lower(), 1.0))
+            scale = _SUFFIXES.get((match.group("suffix") or "").lower(), 1.0)
+            out.append(Figure(value * scale, match.start(), match.end()))
         elif word in _UNITS or (word in _SCALES and phrase):
+            if not phrase:
+                span[0] = match.start()
             phrase.append(word)
+            span[1] = match.end()
         elif word in _FRACTIONS and phrase:
-            out.append(_spoken(phrase) / _FRACTIONS[word])
+            out.append(Figure(_spoken(phrase) / _FRACTIONS[word], span[0], match.end()))
             phrase.clear()
         elif word in _SCALES and previous != "per" and _follows_number(text, match.start()):
-            out[-1] *= _SCALES[word]  # "1.5 million", "6 million tokens"
+            last = out[-1]  # "1.5 million", "6 million tokens"
+            out[-1] = Figure(last.value * _SCALES[word], last.start, match.end())
         elif word != "and" or not phrase or phrase[-1] not in _SCALES:  # "thousand and five"
             close()
         previous = word
     close()
     return tuple(out)
+
+
+def values(text: str) -> tuple[float, ...]:
+    """The numbers of ``text`` in order (:func:`figures` without where they stand)."""
+    return tuple(f.value for f in figures(text))
 
 
 def _spoken(phrase: list[str]) -> float:
@@ -145,3 +166,55 @@ def wrong_result(answer: str, question: str, reference: str) -> bool:
         return False
     known = (*values(reference), *values(question))
     return any(not any(_same(v, k) for k in known) for v in stated)
+
+
+# A figure tied to a unit of time or of use: "$10 per day", "6,000,000 tokens a day", "about $300
+# per month", "400 tokens per turn", "ten dollars daily". "$1 per million tokens" is a price.
+_PER_UNIT = re.compile(
+    r"[^\w.;:!?]{0,3}(?:[a-z]+\s+){0,2}?(?:(?:per|a|an|each|every)\s+(?P<unit>day|week|month|year|hour|"
+    r"minute|request|call|turn|query|user)s?\b|(?P<adverb>daily|weekly|monthly|yearly|annually|"
+    r"hourly)\b)",
+    re.IGNORECASE,
+)
+_ADVERBS = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year",
+            "annually": "year", "hourly": "hour"}  # fmt: skip
+
+
+def _per_unit(text: str) -> list[tuple[float, str, bool]]:
+    """The text's figures tied to a unit: (value, unit, given as an estimate)."""
+    out = []
+    for figure in figures(text):
+        match = _PER_UNIT.match(text, figure.end)
+        if match:
+            unit = match.group("unit") or _ADVERBS[match.group("adverb").lower()]
+            approximate = bool(_APPROXIMATE.search(text[max(0, figure.start - 15) : figure.start]))
+            out.append((figure.value, unit.lower(), approximate))
+    return out
+
+
+def conflicting_units(answer: str, question: str, key: Sequence[str]) -> set[str]:
+    """The units for which the answer states a figure of its own (one that neither the key,
+    its steps, nor the question states) that is not the key's figure for that unit: "$3,650
+    per month" where a step says "about $300 per month". A figure of a unit the key does not
+    price ("$0.005 per request" beside a daily total) is left alone."""
+    expected: dict[str, list[tuple[float, bool]]] = {}
+    for text in key:
+        for value, unit, approximate in _per_unit(text):
+            expected.setdefault(unit, []).append((value, approximate))
+    if not expected:
+        return set()
+    known = [v for text in (*key, question) for v in values(text)]
+    out = set()
+    for value, unit, _ in _per_unit(answer):
+        if unit not in expected or any(_same(value, k) for k in known):
+            continue
+        if not any(
+            _same(value, k, ESTIMATE if approx else RELATIVE) for k, approx in expected[unit]
+        ):
+            out.add(unit)
+    return out
+
+
+def states_unit(point: str, units: set[str]) -> bool:
+    """A key point gives a figure of one of ``units``."""
+    return any(unit in units for _, unit, _ in _per_unit(point))
