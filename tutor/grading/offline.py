@@ -128,7 +128,12 @@ class Capped(NamedTuple):
     score: float
     listed: bool  # a string of terms, no explanation
     off_topic: bool
-    miscalculated: bool  # a figure the key gives (result, or one per unit) said otherwise
+    wrong_figure: bool  # the key's result or estimate, and the answer reaches another
+    units_off: set[str]  # units the answer gives another figure for than the key or its steps
+
+    @property
+    def miscalculated(self) -> bool:
+        return self.wrong_figure or bool(self.units_off)
 
 
 @dataclass(frozen=True)
@@ -292,13 +297,13 @@ class OfflineGrader:
         middle of the partial band), an answer off the topic (a third of the incorrect band)."""
         t = self.artifact.thresholds
         listed = keyword_list(request.question, request.answer)
-        miscalculated = _wrong_figure(request) or bool(_units_off(request))
-        if mistakes.whole or listed or miscalculated:  # known wrong, terms, a wrong total
+        wrong_figure, units_off = _wrong_figure(request), _units_off(request)
+        if mistakes.whole or listed or wrong_figure or units_off:  # known wrong, terms, figures
             score = min(score, (t.correct + t.incorrect) / 2)
         off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
         if off_topic:
             score = min(score, t.incorrect / 3)
-        return Capped(score, listed, off_topic, miscalculated)
+        return Capped(score, listed, off_topic, wrong_figure, units_off)
 
     def _finish(
         self,
@@ -314,7 +319,8 @@ class OfflineGrader:
         flags: list[Flag] = []
         answer_vec = table[[deduplicated(request.answer)]][0]
         ref_sims = table[request.references] @ answer_vec
-        score, listed, off_topic, miscalculated = self._capped(request, score, base, mistakes)
+        capped = self._capped(request, score, base, mistakes)
+        score, listed, off_topic = capped.score, capped.listed, capped.off_topic
         if off_topic:
             flags.append(Flag.OFF_TOPIC)
         if suspected(request.answer):  # the one detector (tutor/grading/attacks)
@@ -330,7 +336,7 @@ class OfflineGrader:
         named = [*mistakes.whole, *(mistakes.part if verdict is not Verdict.CORRECT else [])]
         # a wrong total already says what went wrong; an omission read from the answer's words
         # would guess at which step failed (wrong on 2 of the 3 ctx-04 answers of the mistakes set)
-        if verdict is not Verdict.CORRECT and not named and not flags and not miscalculated:
+        if verdict is not Verdict.CORRECT and not named and not flags and not capped.miscalculated:
             named = left_out(request.answer, request.common_mistakes, request.question, table)
         if cannot_read:
             confidence = min(confidence, 0.5)
@@ -340,10 +346,9 @@ class OfflineGrader:
         reference = request.references[int(np.argmax(ref_sims))]
         points = request.solution_steps or key_phrases(reference, request.question)
         covered, missing = coverage(request.answer, points, request.question, table, steps=steps)
-        if miscalculated:  # "$12" is near "$10" in word vectors: the figure was not covered
-            units = _units_off(request)
+        if capped.miscalculated:  # "$12" is near "$10" in word vectors: the figure was not covered
             covered = [p for p in covered if not states_result(p, request.question, reference)
-                       and not states_unit(p, units)]  # fmt: skip
+                       and not states_unit(p, capped.units_off)]  # fmt: skip
         feedback = compose(verdict, covered, missing, named, steps=steps, contradicts=reversed_)
         if cannot_read:
             note = (f"This answer looks {cannot_read}; the grader reads English only, so a "
@@ -353,7 +358,7 @@ class OfflineGrader:
             note = ("This lists terms without explaining how they connect; write it as "
                     "sentences. A teacher will check it.")  # fmt: skip
             feedback = feedback.model_copy(update={"text": f"{note} {feedback.text}"})
-        elif miscalculated:
+        elif capped.miscalculated:
             note = ("Your final figure does not match the expected result: check each step "
                     "of your working.")  # fmt: skip
             feedback = feedback.model_copy(update={"text": f"{note} {feedback.text}"})
