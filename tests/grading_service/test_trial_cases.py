@@ -138,6 +138,20 @@ def test_a_right_total_with_a_wrong_monthly_figure_is_not_correct() -> None:
     assert not any("per month" in point for point in graded["feedback"]["correct"])
 
 
+def test_a_wrong_figure_per_unit_leaves_the_right_result_covered() -> None:
+    """Only the monthly figure is wrong: the daily total the answer gets right stays covered."""
+    graded = grade(
+        "--question", "A feature makes 2,000 requests a day of 3,000 input and 500 output tokens "
+        "at $1 and $4 per million. What does it cost?",
+        "--reference", "It comes to about $300 per month: input costs $6 and output $4, so "
+        "$6 + $4 = $10 per day.",
+        "--answer", "Input costs $6 and output $4, so $6 + $4 = $10 per day, roughly $3,650 per "
+        "month.",
+    )  # fmt: skip
+    assert graded["verdict"] == "partially_correct", graded
+    assert any("10 per day" in point for point in graded["feedback"]["correct"]), graded
+
+
 def test_a_negated_claim_is_not_correct() -> None:
     negated = "The list does not need to be sorted; binary search works on any order."
     assert grade(*BINARY_SEARCH, "--answer", negated)["verdict"] != "correct"

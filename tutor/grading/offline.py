@@ -63,7 +63,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 13
+RULES = 14
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -346,9 +346,11 @@ class OfflineGrader:
         reference = request.references[int(np.argmax(ref_sims))]
         points = request.solution_steps or key_phrases(reference, request.question)
         covered, missing = coverage(request.answer, points, request.question, table, steps=steps)
-        if capped.miscalculated:  # "$12" is near "$10" in word vectors: the figure was not covered
-            covered = [p for p in covered if not states_result(p, request.question, reference)
-                       and not states_unit(p, capped.units_off)]  # fmt: skip
+        # "$12" is near "$10" in word vectors: the figure the answer got wrong was not covered
+        if capped.wrong_figure:
+            covered = [p for p in covered if not states_result(p, request.question, reference)]
+        if capped.units_off:
+            covered = [p for p in covered if not states_unit(p, capped.units_off)]
         feedback = compose(verdict, covered, missing, named, steps=steps, contradicts=reversed_)
         if cannot_read:
             note = (f"This answer looks {cannot_read}; the grader reads English only, so a "
