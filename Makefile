@@ -101,7 +101,11 @@ GATES_CONTRAST_NEW ?= --max-wrong-correct 7 --max-verbosity-inflation 0.05 --min
 # name lost, two wrong ones avoided); 0.600 / 0.329 since the evals grade through the grading
 # service: a pi-04 answer quoting "ignore previous instructions" is flagged, graded without that
 # sentence as learners get it, and named a mistake it does not make.
-GATES_MISTAKES ?= --min-precision 0.59 --min-recall 0.32
+# 0.600 / 0.314 since seven over-claim cases joined the set (2026-12-06: four answers making a
+# mistake that turns on "fully", "always" or "guaranteed", none named: their parts sit 0.1-0.4
+# from the mistake's words, "XML tags fix that completely" against "delimiters fully solve the
+# problem"; three right answers using such words, none named).
+GATES_MISTAKES ?= --min-precision 0.59 --min-recall 0.31
 # Follow-ups in dialogues (evals/dialogues/, `tutor eval dialogue`): hit@1 0.73, hit@3 0.91 and
 # 0 of 182 turns with a wrong attempt in context today, on the int8-weight embedder (0.74 / 0.92
 # on the uint8-weight one before 10bba1a, 0.73 / 0.92 on fp32; issue 14's goal: hit@3 >= 0.9, 0).
