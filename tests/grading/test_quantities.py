@@ -7,6 +7,7 @@ import pytest
 from tutor.grading.quantities import (
     conflicting_units,
     expected_figure,
+    figure_key,
     states_result,
     values,
     worked_result,
@@ -80,7 +81,9 @@ HOW_MANY = "Roughly how many tokens would a tokenizer produce for 750 words of E
 
 def test_a_question_asking_how_many_has_the_key_figure_as_its_answer() -> None:
     assert expected_figure(HOW_MANY, "About 1,000 tokens.") == 1000
-    assert expected_figure("Why do models hallucinate?", "About 1,000 tokens.") is None
+    explained = "About 1,000 tokens, since a token is roughly three quarters of a word."
+    assert expected_figure(HOW_MANY, explained) == 1000
+    assert expected_figure("Why do so many words become tokens?", explained) is None
     assert wrong_result("About 500 tokens.", HOW_MANY, "About 1,000 tokens.")
     assert not wrong_result("Around 1k tokens.", HOW_MANY, "About 1,000 tokens.")
     # an estimate near the key's estimate is one: within a quarter of it
@@ -111,3 +114,29 @@ def test_a_figure_per_unit_must_be_the_keys_for_that_unit() -> None:
     assert conflicting_units("2,500 requests a day: $12.50 per day.", QUESTION, STEPS) == {"day"}
     # a sentence end is no unit: "$10. Each day ..." ties nothing to the day
     assert conflicting_units("It costs $12. Each day it grows.", QUESTION, STEPS) == set()
+
+
+@pytest.mark.parametrize(
+    ("key", "figure"),
+    [
+        ("4", 4),
+        ("$10", 10),
+        ("About 1,000 tokens.", 1000),
+        ("forty-two", 42),
+        ("Two apples and three pears.", None),  # two figures: which one?
+        ("About 1,000 tokens, one per three quarters of a word.", None),  # an explanation
+        ("Lowering the temperature sharpens the distribution.", None),
+    ],
+)
+def test_a_key_that_is_nothing_but_a_figure_is_that_figure(key: str, figure: float | None) -> None:
+    assert figure_key(key) == figure
+
+
+def test_a_question_that_is_a_calculation_has_the_key_figure_as_its_answer() -> None:
+    """Neither "how many" nor a worked key: "5" for "What is 2+2?" was graded correct 0.66."""
+    assert expected_figure("What is 2+2?", "4") == 4
+    assert expected_figure("Compute 15 x 4 and say what it means.", "60 seconds, one minute") == 60
+    assert wrong_result("5", "What is 2+2?", "4")
+    assert wrong_result("2 + 2 = 5", "What is 2+2?", "4")
+    assert not wrong_result("four", "What is 2+2?", "4")
+    assert not wrong_result("It is 4, because two and two make four.", "What is 2+2?", "4")

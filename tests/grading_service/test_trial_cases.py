@@ -125,6 +125,18 @@ def test_a_wrong_estimate_to_how_many_is_not_correct() -> None:
     assert grade(*tokens, "--answer", right)["verdict"] == "correct"
 
 
+def test_a_wrong_number_for_a_bare_figure_key_is_incorrect() -> None:
+    """Neither "how many" nor a worked key: "5" for "What is 2+2?" was graded correct 0.66.
+    A key that is nothing but a figure leaves no working to credit: another figure is wrong."""
+    sum_of = ("--question", "What is 2+2?", "--reference", "4")
+    for wrong in ("5", "2 + 2 = 5"):
+        graded = grade(*sum_of, "--answer", wrong)
+        assert graded["verdict"] == "incorrect", graded
+        assert "final figure" in graded["feedback"]["text"]
+    for right in ("4", "four", "It is 4."):
+        assert grade(*sum_of, "--answer", right)["verdict"] == "correct", right
+
+
 def test_a_right_total_with_a_wrong_monthly_figure_is_not_correct() -> None:
     """ctx-04's steps say "about $300 per month"; this was graded correct 0.87."""
     answer = (

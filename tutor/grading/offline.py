@@ -54,7 +54,13 @@ from tutor.grading.mistakes import (
     with_parts,
 )
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest, Verdict
-from tutor.grading.quantities import conflicting_units, states_result, states_unit, wrong_result
+from tutor.grading.quantities import (
+    conflicting_units,
+    figure_key,
+    states_result,
+    states_unit,
+    wrong_result,
+)
 from tutor.grading.readable import unreadable
 from tutor.grading.rubric import empty_grade, has_content
 from tutor.retrieval.embedder import Embedder
@@ -63,7 +69,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 14
+RULES = 15
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -294,12 +300,16 @@ class OfflineGrader:
     ) -> Capped:
         """The stacked score under the caps that read the whole grade: a listed mistake stated
         by the whole answer, a keyword list or a worked result that is not the key's (the
-        middle of the partial band), an answer off the topic (a third of the incorrect band)."""
+        middle of the partial band), another figure where the key is nothing but a figure (under
+        the incorrect band: no working to credit), an answer off the topic (a third of the
+        incorrect band)."""
         t = self.artifact.thresholds
         listed = keyword_list(request.question, request.answer)
         wrong_figure, units_off = _wrong_figure(request), _units_off(request)
         if mistakes.whole or listed or wrong_figure or units_off:  # known wrong, terms, figures
             score = min(score, (t.correct + t.incorrect) / 2)
+        if wrong_figure and all(figure_key(r) is not None for r in request.references):
+            score = min(score, t.incorrect - 0.05)  # "5" for "What is 2+2?"
         off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
         if off_topic:
             score = min(score, t.incorrect / 3)

@@ -1,10 +1,12 @@
 """The numbers a text states, as values, and whether an answer's result is the key's.
 
 A key that works a calculation ("2,000 x 3,000 = 6,000,000 tokens ... Total: $10 per day") ends
-with its result; a key to a question that asks how many or how much ("About 1,000 tokens.")
-gives it as its first figure the question does not state. The models read "$12" and "$10" as
-near-identical tokens, so an answer with the right method and a wrong total was graded correct
-0.97, and "About 1,500 tokens" against "About 1,000 tokens" 0.88; this check caps them instead.
+with its result; a key that is nothing but a figure ("4", "About 1,000 tokens.") is that figure;
+a key to a question that asks how many or how much, or is itself a calculation ("What is 15 x
+4?"), gives it as its first figure the question does not state. The models read "$12" and
+"$10" as near-identical tokens, so an answer with the right method and a wrong total was graded
+correct 0.97, "About 1,500 tokens" against "About 1,000 tokens" 0.88 and "5" for "What is 2+2?"
+(key "4") 0.66; this check caps them instead.
 
 Numbers are read as learners write them: "2,000", "6,000,000", "0.8", "6M", "2k", "1.5 million",
 "six million", "two thousand", "ten dollars", "70%". Plain Python, no NLP package.
@@ -41,6 +43,8 @@ _TOKEN = re.compile(
 _WORKED = re.compile(r"\d\s*(?:[x\u00d7*+=]|times)\s*\$?\d", re.IGNORECASE)
 # A question that asks for a quantity: its key's first figure of its own is the answer.
 _ASKS = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)
+_BARE_WORDS = 3  # a key of one figure and at most this many words is that figure ("about $10")
+_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
 RELATIVE = 1e-6  # values this close (relative) are the same number
 # A key to "how many" that gives its figure as an estimate ("About 1,000 tokens") takes one
 # within this share of it (1,200 against 1,000, not 1,300); a worked result is exact.
@@ -129,12 +133,28 @@ def worked_result(reference: str) -> float | None:
     return numbers[-1] if numbers else None
 
 
+def figure_key(reference: str) -> float | None:
+    """The key's figure when the key is nothing but it: one number and at most
+    ``_BARE_WORDS`` other words ("4", "$10", "About 1,000 tokens."), else None."""
+    found = figures(reference)
+    if len(found) != 1:
+        return None
+    rest = reference[: found[0].start] + " " + reference[found[0].end :]
+    return found[0].value if len(_WORD.findall(rest)) <= _BARE_WORDS else None
+
+
 def expected_figure(question: str, reference: str) -> float | None:
-    """The figure the key gives as the answer: a worked result, or, for a question asking
-    how many or how much, the key's first number that the question does not state."""
+    """The figure the key gives as the answer: a worked result; a key that is nothing but a
+    figure (:func:`figure_key`); or, for a question asking how many or how much, or itself a
+    calculation ("What is 15 x 4?"), the key's first number the question does not state."""
     worked = worked_result(reference)
-    if worked is not None or not _ASKS.search(question):
+    if worked is not None:
         return worked
+    bare = figure_key(reference)
+    if bare is not None:
+        return bare
+    if not (_ASKS.search(question) or _WORKED.search(question)):
+        return None
     given = values(question)
     return next((v for v in values(reference) if not any(_same(v, g) for g in given)), None)
 
