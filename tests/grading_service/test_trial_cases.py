@@ -137,6 +137,23 @@ def test_a_wrong_number_for_a_bare_figure_key_is_incorrect() -> None:
         assert grade(*sum_of, "--answer", right)["verdict"] == "correct", right
 
 
+@pytest.mark.parametrize(
+    ("question", "key", "wrong", "right"),
+    [
+        ("What is the capital of France?", "Paris", "London", "It is Paris."),
+        ("Who wrote Hamlet?", "William Shakespeare", "Christopher Marlowe", "Shakespeare"),
+        ("Is the Earth flat?", "No", "Yes", "No, it is roughly a sphere."),
+    ],
+)
+def test_a_key_of_a_name_or_a_yes_or_no(question: str, key: str, wrong: str, right: str) -> None:
+    """Against keys this short the models grade by topic: "London" was partially correct 0.41,
+    "Christopher Marlowe" 0.37, and the right "No, it is roughly a sphere." 0.50."""
+    ad_hoc = ("--question", question, "--reference", key)
+    graded = grade(*ad_hoc, "--answer", wrong)
+    assert graded["verdict"] == "incorrect", graded
+    assert grade(*ad_hoc, "--answer", right)["verdict"] == "correct"
+
+
 def test_a_right_total_with_a_wrong_monthly_figure_is_not_correct() -> None:
     """ctx-04's steps say "about $300 per month"; this was graded correct 0.87."""
     answer = (

@@ -63,18 +63,20 @@ from tutor.grading.quantities import (
 )
 from tutor.grading.readable import unreadable
 from tutor.grading.rubric import empty_grade, has_content
+from tutor.grading.short_keys import names_other, opposite
 from tutor.retrieval.embedder import Embedder
 
 ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 15
+RULES = 18
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
 _TABLE_BYTES = 64 * 2**20
 _SIM_REF, _SIM_Q = BASE_FEATURES.index("sim_ref_max"), BASE_FEATURES.index("sim_question")
+KEY_WORD_SCORE = 0.9  # an answer opening with the yes/no that is the whole key
 
 
 Scores = npt.NDArray[np.float64]
@@ -300,9 +302,11 @@ class OfflineGrader:
     ) -> Capped:
         """The stacked score under the caps that read the whole grade: a listed mistake stated
         by the whole answer, a keyword list or a worked result that is not the key's (the
-        middle of the partial band), another figure where the key is nothing but a figure (under
-        the incorrect band: no working to credit), an answer off the topic (a third of the
-        incorrect band)."""
+        middle of the partial band), another figure where the key is nothing but a figure, or
+        another thing or the other yes/no where the key is a name or a yes/no
+        (:mod:`tutor.grading.short_keys`; under the incorrect band: nothing else to credit),
+        an answer off the topic (a third of the incorrect band). An answer opening with a bare
+        yes/no key's own word scores at least ``KEY_WORD_SCORE``."""
         t = self.artifact.thresholds
         listed = keyword_list(request.question, request.answer)
         wrong_figure, units_off = _wrong_figure(request), _units_off(request)
@@ -310,6 +314,11 @@ class OfflineGrader:
             score = min(score, (t.correct + t.incorrect) / 2)
         if wrong_figure and all(figure_key(r) is not None for r in request.references):
             score = min(score, t.incorrect - 0.05)  # "5" for "What is 2+2?"
+        polar = [p for r in request.references if (p := opposite(request.answer, r)) is not None]
+        if any(p is False for p in polar):  # "No, it is roughly a sphere." for "No"
+            score = max(score, KEY_WORD_SCORE)
+        elif polar or all(names_other(request.answer, r) for r in request.references):
+            score = min(score, t.incorrect - 0.05)  # "London" for "Paris"; "Yes" for "No"
         off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
         if off_topic:
             score = min(score, t.incorrect / 3)

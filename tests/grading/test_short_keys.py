@@ -1,0 +1,51 @@
+"""Keys of a name or a yes/no (tutor.grading.short_keys): another name, the other yes/no."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.grading.short_keys import names_other, opposite
+
+
+@pytest.mark.parametrize(
+    ("answer", "key", "other"),
+    [
+        ("London", "Paris", True),
+        ("london", "Paris", True),
+        ("I think it is London, not Paris", "Paris", True),
+        ("Christopher Marlowe", "William Shakespeare", True),
+        ("paris", "Paris", False),
+        ("It's Paris, not London.", "Paris", False),
+        ("Shakespeare", "William Shakespeare", False),
+        ("Hyper Text Markup Language", "HyperText Markup Language", False),
+        # a longer answer may describe the thing without its name: left to the models
+        ("Plants turn light, water and carbon dioxide into sugar", "Photosynthesis", False),
+        # keys of common words are answered with synonyms (Mohler's): left to the models
+        ("infinite", "Unlimited number.", False),
+        ("iteratively", "Through iteration.", False),
+        ("columns", "By rows.", False),
+        ("a stack", "queue", False),
+        # a key that is a sentence is the other checks'
+        ("The bulb will not light.", "The bulb will light.", False),
+    ],
+)
+def test_another_name_for_a_key_that_is_a_name(answer: str, key: str, other: bool) -> None:
+    assert names_other(answer, key) is other
+
+
+@pytest.mark.parametrize(
+    ("answer", "key", "flipped"),
+    [
+        ("Yes", "No", True),
+        ("yes, it is flat", "No", True),
+        ("True", "False", True),
+        ("false: it only looks flat", "False", False),
+        ("No, it is roughly a sphere.", "No", False),
+        ("Nope", "No", None),  # neither word: left to the models
+        ("Yes", "No, the Earth is roughly a sphere.", None),  # the key says more than no
+    ],
+)
+def test_the_other_yes_or_no_for_a_bare_yes_or_no_key(
+    answer: str, key: str, flipped: bool | None
+) -> None:
+    assert opposite(answer, key) is flipped

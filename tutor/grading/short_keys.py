@@ -1,0 +1,93 @@
+"""Keys that are a name or a yes/no: the answer names the key's thing, another one, or the
+other yes/no.
+
+A teacher who grades an ad-hoc question ("What is the capital of France?", key "Paris") writes
+a key of one to three words, and learners answer in as few. The models were fitted on answers
+that explain (SciEntsBank, Beetle, Mohler), so against such a key they grade by closeness of
+topic: "London" came out `partially_correct` 0.41, "Christopher Marlowe" for "Who wrote Hamlet?"
+(key "William Shakespeare") 0.37, and the right "No, it is roughly a sphere." for "Is the Earth
+flat?" (key "No") 0.50. Here a short answer that shares no content word with a key that is a
+name (each word capitalised), or that names it only to deny it ("London, not Paris"), names
+something else; an answer that opens with the other yes/no than a bare yes/no key says the
+opposite; the grader caps both under the incorrect band. An answer that opens with a bare
+yes/no key's own word is graded correct. Keys of common words are left to the models: Mohler's
+"Unlimited number." and "Through iteration." are answered right with "infinite" and
+"iteratively" (a first form that read every key of one to three words capped 12 right Mohler
+answers). A key with a figure is the figure check's (:mod:`tutor.grading.quantities`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from tutor.grading.lexical import words
+
+SHORT_KEY = 3  # content words at most in a short key ("William Shakespeare", "HyperText ...")
+SHORT_KEY_WORDS = 3  # and words in all ("the mitochondria", "No, it is not")
+SHORT_ANSWER = 6  # words at most in an answer that names one thing ("It is London.") ...
+REJECTING_ANSWER = 20  # ... or that denies the key's ("I think it is London, not Paris.")
+_POLAR = {"yes": True, "true": True, "no": False, "false": False}
+_FIRST = re.compile(r"[a-z]+", re.IGNORECASE)
+_LETTERS = re.compile(r"[^a-z0-9]+")
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]*")
+_DENIED = re.compile(r"\b(?:not|no|never|isn't|wasn't|nor)\s+(?:the\s+|a\s+)?([A-Za-z]+)",
+                     re.IGNORECASE)  # fmt: skip
+
+
+def polarity(text: str) -> bool | None:
+    """The yes/no a text opens with ("No, it is ..." -> False), or None."""
+    first = _FIRST.search(text)
+    return _POLAR.get(first.group().lower()) if first else None
+
+
+def _bare_polar(reference: str) -> bool | None:
+    """The key's yes/no when the key is little more than one ("No", "Yes, it is.")."""
+    if len(reference.split()) > SHORT_KEY_WORDS:
+        return None
+    return polarity(reference)
+
+
+def _name(reference: str) -> frozenset[str] | None:
+    """The content stems of a key that is a name ("Paris", "William Shakespeare", "HyperText
+    Markup Language": a few words, each capitalised, no figure), else None. Keys of a common
+    word or two ("queue", "Unlimited number.", "Through iteration.") are left to the models:
+    learners answer those with synonyms ("infinite", "as many as you need", "iteratively")."""
+    if len(reference.split()) > SHORT_KEY_WORDS or any(c.isdigit() for c in reference):
+        return None
+    found = words(reference)
+    if not 1 <= len(found.content) <= SHORT_KEY or polarity(reference) is not None:
+        return None
+    capitalised = {w.lower() for w in _CAPITALISED.findall(reference)}
+    if not all(word in capitalised for word in found.content):
+        return None
+    return found.stems
+
+
+def names_other(answer: str, reference: str) -> bool:
+    """A short answer to a short key that shares no content word with it (but in a negated
+    clause: "London, not Paris"), written together or apart ("Hyper Text" holds "HyperText"):
+    it names another thing than the key."""
+    stems = _name(reference)
+    if stems is None:
+        return False
+    said = words(answer)
+    denied = {words(m.group(1)).stems for m in _DENIED.finditer(answer)}
+    denied_stems = frozenset().union(*denied) if denied else frozenset()
+    if not said.content or stems & (said.stems - denied_stems):
+        return False
+    if stems & denied_stems:  # the key's name only right after a "not": "London, not Paris"
+        return len(answer.split()) <= REJECTING_ANSWER
+    joined = _LETTERS.sub("", answer.lower())
+    short = len(answer.split()) <= SHORT_ANSWER  # a longer one may describe the thing unnamed
+    named = bool(_CAPITALISED.search(answer)) or len(said.content) == 1
+    return short and named and _LETTERS.sub("", reference.lower()) not in joined
+
+
+def opposite(answer: str, reference: str) -> bool | None:
+    """For a bare yes/no key: True when the answer opens with the other one, False when it
+    opens with the key's own, None otherwise (no such key, or the answer opens with neither)."""
+    key = _bare_polar(reference)
+    said = polarity(answer)
+    if key is None or said is None:
+        return None
+    return said is not key
