@@ -137,6 +137,21 @@ def test_a_wrong_number_for_a_bare_figure_key_is_incorrect() -> None:
         assert grade(*sum_of, "--answer", right)["verdict"] == "correct", right
 
 
+def test_feedback_credits_a_term_only_when_it_is_said() -> None:
+    """Word vectors put co-hyponyms as close as synonyms: "oxygen" was told "You correctly
+    mention: carbon dioxide", and "red, green, blue" that it mentions "yellow"."""
+    gas = ("--question", "What gas do plants absorb from the air?", "--reference", "Carbon dioxide")
+    graded = grade(*gas, "--answer", "oxygen")
+    assert graded["feedback"]["correct"] == [], graded["feedback"]
+    assert graded["feedback"]["missing"] == ["carbon dioxide"]
+    assert grade(*gas, "--answer", "carbon dioxide")["feedback"]["correct"] == ["carbon dioxide"]
+    colours = ("--question", "Name the three primary colours of paint.",
+               "--reference", "Red, yellow and blue")  # fmt: skip
+    feedback = grade(*colours, "--answer", "red, green, blue")["feedback"]
+    assert "yellow" not in " ".join(feedback["correct"]), feedback
+    assert "yellow" in " ".join(feedback["missing"])
+
+
 @pytest.mark.parametrize(
     ("question", "key", "wrong", "right"),
     [

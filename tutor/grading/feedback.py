@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
 from tutor.grading.features import EmbeddingTable
 from tutor.grading.lexical import NEGATIONS, STOPWORDS, spoken, stem, token_stem, words
 from tutor.grading.models import Feedback, Verdict
 
 WORD_MATCH = 0.6  # word-vector cosine from which a key word counts as said (show ~ demonstrate)
+TERM_WORDS = 2  # a key phrase of this many key words or fewer is a term, said in its own words
 STEP_SIMILARITY = 0.7  # a solution step is covered from this sentence similarity on
 MAX_POINTS = 6
 _PUNCTUATION = re.compile(r"[,.;:!?()]")
@@ -50,14 +53,20 @@ def coverage(
     table: EmbeddingTable,
     *,
     steps: bool,
+    terms: bool = True,
 ) -> tuple[list[str], list[str]]:
     """Split ``points`` into (covered, missing): at least half of a point's key words (those
     the question does not state) have a match in the answer; a step also counts when the
-    answer says the same thing as a whole."""
+    answer says the same thing as a whole. A word matches through its vector (cosine
+    ``WORD_MATCH``: "show" for "demonstrate"), but with ``terms`` a key phrase of
+    ``TERM_WORDS`` key words or fewer needs its own words: co-hyponyms sit as close as
+    synonyms, and "oxygen" was told "You correctly mention: carbon dioxide", "red, green, blue"
+    that it mentions "yellow"."""
     answer_words = list(words(answer).content)
     if not answer_words or not points:
         return [], list(points)
     asked = words(question).stems
+    said = words(answer).stems
     answer_vecs = table[answer_words]
     answer_vec = table[[answer]][0]
     covered: list[str] = []
@@ -65,7 +74,10 @@ def coverage(
     for point in points:
         content = list(words(point).content) or [point]
         key = [w for w in content if stem(w) not in asked] or content
-        hits = (table[key] @ answer_vecs.T).max(axis=1) >= WORD_MATCH
+        if terms and not steps and len(key) <= TERM_WORDS:  # a term, said in its own words
+            hits = np.array([stem(w) in said for w in key])
+        else:
+            hits = (table[key] @ answer_vecs.T).max(axis=1) >= WORD_MATCH
         hit = float(hits.mean()) >= 0.5
         if steps:
             hit = hit or float(table[[point]][0] @ answer_vec) >= STEP_SIMILARITY

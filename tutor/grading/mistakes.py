@@ -248,7 +248,7 @@ def left_out(
         found = omission(mistake)
         if found is None:
             continue
-        _, missing = coverage(text, [found.omitted], question, table, steps=False)
+        _, missing = coverage(text, [found.omitted], question, table, steps=False, terms=False)
         if not missing:
             continue
         if found.said and float((table[answer_parts] @ table[[found.said]][0]).max()) < SAYS:
