@@ -65,6 +65,15 @@ def test_usage_errors_are_one_line(data_dir: Path) -> None:
         (("grade", "--item", "nope", "--answer", "x"), "no item 'nope'"),
         (("grade", "--item", "pi-02", "--answer", "x" * 5001), "the answer is 5,001 characters"),
         (("grade", "--batch", "in.jsonl"), "--batch and --out go together"),
+        # a blank key graded every answer incorrect with confidence 0.93
+        (
+            ("grade", "--question", "Q?", "--reference", "  ", "--answer", "4"),
+            "--reference cannot be blank",
+        ),
+        (
+            ("grade", "--question", " ", "--reference", "4", "--answer", "4"),
+            "--question cannot be blank",
+        ),
         (("regrade",), "say which attempts: tutor regrade --pending"),
     ]:
         result = run(*args)
@@ -112,6 +121,12 @@ def test_a_bad_line_is_named_and_written_rows_stay(data_dir: Path, tmp_path: Pat
     result = run("grade", "--batch", str(source), "--out", str(out))
     assert result.exit_code == 1
     assert f"{source}:4: reference_answer: Field required" in result.output.replace("\n", "")
+    assert out.read_text(encoding="utf-8") == before
+    blank = '{"id": "x1", "question": "Q?", "reference_answer": " ", "student_answer": "A"}'
+    source.write_text("\n".join([*rows, blank]) + "\n", encoding="utf-8")
+    result = run("grade", "--batch", str(source), "--out", str(out))
+    assert result.exit_code == 1
+    assert f"{source}:4: reference_answer: is blank" in result.output.replace("\n", "")
     assert out.read_text(encoding="utf-8") == before
 
 

@@ -92,6 +92,11 @@ def grade(
         return
     if examples or label_max is not None or processes is not None:
         raise BadRequestError("--examples, --label-max and --processes go with --batch")
+    blank = [name for name, given in (("--question", [question] if question is not None else []),
+                                      ("--reference", reference or []))
+             if any(not text.strip() for text in given)]  # fmt: skip
+    if blank:
+        raise BadRequestError(f"{' and '.join(blank)} cannot be blank")
     if answer is None or bool(item) == bool(question) or bool(item) == bool(reference):
         raise BadRequestError(USAGE)
     text = sys.stdin.read() if answer == "-" else answer

@@ -37,6 +37,14 @@ class AnswerRow(BaseModel):
         number = isinstance(value, int | float) and not isinstance(value, bool)
         return str(value) if number else value
 
+    @field_validator("question", "reference_answer")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        """A blank key grades nothing: every answer came out incorrect, confidently."""
+        if not value.strip():
+            raise ValueError("is blank")
+        return value
+
     @property
     def references(self) -> list[str]:
         listed = [r.text for r in self.reference_answers_all or [] if r.text and r.text.strip()]
@@ -64,7 +72,7 @@ def _problem(exc: ValidationError) -> str:
     if error["type"] == "json_invalid":
         return f"not valid JSON ({error['msg']})"
     where = ".".join(str(p) for p in error["loc"]) or "the row"
-    return f"{where}: {error['msg']}"
+    return f"{where}: {str(error['msg']).removeprefix('Value error, ')}"
 
 
 def read_answers(path: Path) -> list[AnswerRow]:
