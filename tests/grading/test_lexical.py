@@ -8,6 +8,7 @@ from tutor.grading.attacks import suspected
 from tutor.grading.feedback import key_phrases
 from tutor.grading.lexical import (
     antonym_clashes,
+    contradicts,
     keyword_list,
     overlap,
     reversed_clauses,
@@ -171,3 +172,22 @@ def test_injection_attempts_are_spotted(answer: str) -> None:
 )
 def test_ordinary_answers_are_not_injection(answer: str) -> None:
     assert not suspected(answer)
+
+
+@pytest.mark.parametrize(
+    ("answer", "key", "opposite"),
+    [
+        ("It lowers the pressure.", "It raises the pressure.", True),
+        ("Above 7", "Below 7", True),
+        ("The iron is lighter.", "The iron is heavier.", True),
+        ("It raises it.", "It raises the pressure.", False),
+        ("The pressure goes up.", "It raises the pressure.", False),
+        ("Less than 7", "Below 7", False),
+    ],
+)
+def test_a_short_answer_with_a_word_turned_into_its_opposite_contradicts(
+    answer: str, key: str, opposite: bool
+) -> None:
+    """Shared words alone (one of two) fall short of restating such a key; counting the
+    opposite as shared, they restate it the other way round."""
+    assert contradicts(answer, [key]) is opposite

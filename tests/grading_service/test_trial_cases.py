@@ -137,6 +137,26 @@ def test_a_wrong_number_for_a_bare_figure_key_is_incorrect() -> None:
         assert grade(*sum_of, "--answer", right)["verdict"] == "correct", right
 
 
+@pytest.mark.parametrize(
+    ("question", "key", "wrong", "right"),
+    [
+        ("What pH range do acids have?", "Below 7", "Above 7", "below 7"),
+        ("Does heating a gas at constant volume raise or lower its pressure?",
+         "It raises the pressure.", "It lowers the pressure.",
+         "It raises the pressure: the molecules hit the walls harder."),
+    ],
+)  # fmt: skip
+def test_a_short_key_said_the_other_way_round(
+    question: str, key: str, wrong: str, right: str
+) -> None:
+    """ "Above 7" was graded correct 0.70, "It lowers the pressure." partially correct 0.57."""
+    ad_hoc = ("--question", question, "--reference", key)
+    graded = grade(*ad_hoc, "--answer", wrong)
+    assert graded["verdict"] == "incorrect", graded
+    assert "opposite" in graded["feedback"]["text"]
+    assert grade(*ad_hoc, "--answer", right)["verdict"] == "correct"
+
+
 def test_feedback_credits_a_term_only_when_it_is_said() -> None:
     """Word vectors put co-hyponyms as close as synonyms: "oxygen" was told "You correctly
     mention: carbon dioxide", and "red, green, blue" that it mentions "yellow"."""
