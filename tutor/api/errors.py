@@ -40,7 +40,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
-            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+            {
+                "field": ".".join(str(p) for p in err["loc"]),
+                "message": str(err["msg"]).removeprefix("Value error, "),
+            }  # pydantic's, not ours
             for err in exc.errors()
         ]
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])

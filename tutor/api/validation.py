@@ -53,7 +53,7 @@ async def refuse_unstorable_text(request: Request) -> None:
 
 
 def _error(loc: Loc, reason: str) -> dict[str, Any]:
-    return {"type": "value_error", "loc": loc, "msg": f"Value error, text {reason}"}
+    return {"type": "value_error", "loc": loc, "msg": f"text {reason}"}
 
 
 def _unstorable_in(data: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
