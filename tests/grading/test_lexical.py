@@ -180,6 +180,9 @@ def test_ordinary_answers_are_not_injection(answer: str) -> None:
         ("It lowers the pressure.", "It raises the pressure.", True),
         ("Above 7", "Below 7", True),
         ("The iron is lighter.", "The iron is heavier.", True),
+        # restating the key (3 of 4 words) with a comparative turned the other way
+        ("Light travels slower than sound.", "Light travels faster than sound.", True),
+        ("Light is faster than sound.", "Light travels faster than sound.", False),
         ("It raises it.", "It raises the pressure.", False),
         ("The pressure goes up.", "It raises the pressure.", False),
         ("Less than 7", "Below 7", False),

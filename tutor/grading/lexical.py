@@ -79,7 +79,8 @@ _DIRECTION_PAIRS = [
     ("sharpen", "flatten"), ("raise", "lower"), ("raises", "lowers"), ("widen", "narrow"),
     ("expand", "shrink"), ("maximum", "minimum"), ("early", "late"), ("above", "below"),
     ("greater", "less"), ("greater", "smaller"), ("heavier", "lighter"),
-    ("warmer", "cooler"),
+    ("warmer", "cooler"), ("faster", "slower"), ("stronger", "weaker"), ("hotter", "colder"),
+    ("longer", "shorter"), ("older", "younger"), ("richer", "poorer"),
 ]  # fmt: skip
 
 
@@ -181,9 +182,10 @@ def polarity_clashes(answer: Words, reference: Words) -> int:
 
 
 def contradicts(answer: str, references: Sequence[str]) -> bool:
-    """The answer restates a reference with the opposite polarity ("X is not Y" for "X is Y"),
-    and restates no reference with the same polarity; or it says every reference with a word
-    turned into its opposite (:func:`turns`)."""
+    """The answer restates a reference with the opposite polarity ("X is not Y" for "X is Y",
+    or a word turned into its opposite), and restates no reference with the same polarity; or,
+    restating none, it says every reference with a word turned into its opposite
+    (:func:`turns`)."""
     aw = words(answer)
     verdicts = []
     for reference in references:
@@ -191,7 +193,7 @@ def contradicts(answer: str, references: Sequence[str]) -> bool:
         precision, recall, _ = overlap(aw.stems, rw.stems)
         if precision >= RESTATES[0] and recall >= RESTATES[1]:
             flipped = aw.negations % 2 != rw.negations % 2 and polarity_clashes(aw, rw) >= 2
-            verdicts.append(flipped or antonym_clashes(aw, rw) > 0)
+            verdicts.append(flipped or antonym_clashes(aw, rw) > 0 or turns(answer, reference))
     if verdicts:
         return all(verdicts)
     return bool(references) and all(turns(answer, r) for r in references)
