@@ -170,6 +170,11 @@ def test_feedback_credits_a_term_only_when_it_is_said() -> None:
     feedback = grade(*colours, "--answer", "red, green, blue")["feedback"]
     assert "yellow" not in " ".join(feedback["correct"]), feedback
     assert "yellow" in " ".join(feedback["missing"])
+    key = "Ice is less dense than liquid water because its molecules form an open lattice."
+    ice = ("--question", "Why does ice float on water?", "--reference", key)
+    feedback = grade(*ice, "--answer", "Ice is more dense than water.")["feedback"]
+    assert "less dense" not in feedback["correct"] and "less dense" in feedback["missing"]
+    assert "less dense" in grade(*ice, "--answer", "It is less dense.")["feedback"]["correct"]
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import numpy as np
-
 from tutor.grading.features import EmbeddingTable
 from tutor.grading.lexical import NEGATIONS, STOPWORDS, spoken, stem, token_stem, words
 from tutor.grading.models import Feedback, Verdict
@@ -59,9 +57,10 @@ def coverage(
     the question does not state) have a match in the answer; a step also counts when the
     answer says the same thing as a whole. A word matches through its vector (cosine
     ``WORD_MATCH``: "show" for "demonstrate"), but with ``terms`` a key phrase of
-    ``TERM_WORDS`` key words or fewer needs its own words: co-hyponyms sit as close as
-    synonyms, and "oxygen" was told "You correctly mention: carbon dioxide", "red, green, blue"
-    that it mentions "yellow"."""
+    ``TERM_WORDS`` key words or fewer needs every one of its own words: co-hyponyms sit as
+    close as synonyms, and "oxygen" was told "You correctly mention: carbon dioxide", "red,
+    green, blue" that it mentions "yellow", "Ice is more dense than water" that it mentions
+    "less dense" (half of its words)."""
     answer_words = list(words(answer).content)
     if not answer_words or not points:
         return [], list(points)
@@ -74,11 +73,11 @@ def coverage(
     for point in points:
         content = list(words(point).content) or [point]
         key = [w for w in content if stem(w) not in asked] or content
-        if terms and not steps and len(key) <= TERM_WORDS:  # a term, said in its own words
-            hits = np.array([stem(w) in said for w in key])
+        if terms and not steps and len(key) <= TERM_WORDS:  # a term: every one of its words
+            hit = all(stem(w) in said for w in key)  # "more dense" says no "less dense"
         else:
             hits = (table[key] @ answer_vecs.T).max(axis=1) >= WORD_MATCH
-        hit = float(hits.mean()) >= 0.5
+            hit = float(hits.mean()) >= 0.5
         if steps:
             hit = hit or float(table[[point]][0] @ answer_vec) >= STEP_SIMILARITY
         (covered if hit else missing).append(point)
