@@ -27,6 +27,12 @@ from __future__ import annotations
 LLM_RETRY_AFTER = 30
 
 
+def validation_message(message: object) -> str:
+    """A pydantic error message as a user reads it: without pydantic's "Value error, " before
+    the text our own validators give ("is blank", "text contains a NUL character ...")."""
+    return str(message).removeprefix("Value error, ")
+
+
 class TutorError(Exception):
     status_code = 500
     code = "internal_error"

@@ -137,26 +137,6 @@ def test_a_wrong_number_for_a_bare_figure_key_is_incorrect() -> None:
         assert grade(*sum_of, "--answer", right)["verdict"] == "correct", right
 
 
-@pytest.mark.parametrize(
-    ("question", "key", "wrong", "right"),
-    [
-        ("What pH range do acids have?", "Below 7", "Above 7", "below 7"),
-        ("Does heating a gas at constant volume raise or lower its pressure?",
-         "It raises the pressure.", "It lowers the pressure.",
-         "It raises the pressure: the molecules hit the walls harder."),
-    ],
-)  # fmt: skip
-def test_a_short_key_said_the_other_way_round(
-    question: str, key: str, wrong: str, right: str
-) -> None:
-    """ "Above 7" was graded correct 0.70, "It lowers the pressure." partially correct 0.57."""
-    ad_hoc = ("--question", question, "--reference", key)
-    graded = grade(*ad_hoc, "--answer", wrong)
-    assert graded["verdict"] == "incorrect", graded
-    assert "opposite" in graded["feedback"]["text"]
-    assert grade(*ad_hoc, "--answer", right)["verdict"] == "correct"
-
-
 def test_feedback_credits_a_term_only_when_it_is_said() -> None:
     """Word vectors put co-hyponyms as close as synonyms: "oxygen" was told "You correctly
     mention: carbon dioxide", and "red, green, blue" that it mentions "yellow"."""
@@ -178,19 +158,29 @@ def test_feedback_credits_a_term_only_when_it_is_said() -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "key", "wrong", "right"),
+    ("question", "key", "wrong", "right", "told"),
     [
-        ("What is the capital of France?", "Paris", "London", "It is Paris."),
-        ("Who wrote Hamlet?", "William Shakespeare", "Christopher Marlowe", "Shakespeare"),
-        ("Is the Earth flat?", "No", "Yes", "No, it is roughly a sphere."),
+        ("What is the capital of France?", "Paris", "London", "It is Paris.", None),
+        ("Who wrote Hamlet?", "William Shakespeare", "Christopher Marlowe", "Shakespeare", None),
+        ("Is the Earth flat?", "No", "Yes", "No, it is roughly a sphere.", None),
+        ("What pH range do acids have?", "Below 7", "Above 7", "below 7", "opposite"),
+        ("Does heating a gas at constant volume raise or lower its pressure?",
+         "It raises the pressure.", "It lowers the pressure.",
+         "It raises the pressure: the molecules hit the walls harder.", "opposite"),
     ],
-)
-def test_a_key_of_a_name_or_a_yes_or_no(question: str, key: str, wrong: str, right: str) -> None:
+)  # fmt: skip
+def test_a_short_key_answered_wrong_and_right(
+    question: str, key: str, wrong: str, right: str, told: str | None
+) -> None:
     """Against keys this short the models grade by topic: "London" was partially correct 0.41,
-    "Christopher Marlowe" 0.37, and the right "No, it is roughly a sphere." 0.50."""
+    "Christopher Marlowe" 0.37, the right "No, it is roughly a sphere." 0.50, "Above 7"
+    correct 0.70, "It lowers the pressure." partially correct 0.57. An answer that says the key
+    the other way round is told so."""
     ad_hoc = ("--question", question, "--reference", key)
     graded = grade(*ad_hoc, "--answer", wrong)
     assert graded["verdict"] == "incorrect", graded
+    if told is not None:
+        assert told in graded["feedback"]["text"]
     assert grade(*ad_hoc, "--answer", right)["verdict"] == "correct"
 
 

@@ -9,7 +9,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tutor.errors import LLMUnavailableError, OverloadedError, TutorError, UnauthorizedError
+from tutor.errors import (
+    LLMUnavailableError,
+    OverloadedError,
+    TutorError,
+    UnauthorizedError,
+    validation_message,
+)
 from tutor.logs import REQUEST_ID
 
 logger = logging.getLogger("tutor.api")
@@ -42,8 +48,8 @@ def install_error_handlers(app: FastAPI) -> None:
         details = [
             {
                 "field": ".".join(str(p) for p in err["loc"]),
-                "message": str(err["msg"]).removeprefix("Value error, "),
-            }  # pydantic's, not ours
+                "message": validation_message(err["msg"]),
+            }
             for err in exc.errors()
         ]
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 
-from tutor.grading.lexical import words
+from tutor.grading.lexical import token_stem, words
 
 SHORT_KEY = 3  # content words at most in a short key ("William Shakespeare", "HyperText ...")
-SHORT_KEY_WORDS = 3  # and words in all ("the mitochondria", "No, it is not")
+SHORT_KEY_WORDS = 3  # and words in all ("the mitochondria", "Yes, it is.")
 SHORT_ANSWER = 6  # words at most in an answer that names one thing ("It is London.") ...
 REJECTING_ANSWER = 20  # ... or that denies the key's ("I think it is London, not Paris.")
 _POLAR = {"yes": True, "true": True, "no": False, "false": False}
@@ -64,18 +64,19 @@ def _name(reference: str) -> frozenset[str] | None:
 
 
 def names_other(answer: str, reference: str) -> bool:
-    """A short answer to a short key that shares no content word with it (but in a negated
-    clause: "London, not Paris"), written together or apart ("Hyper Text" holds "HyperText"):
-    it names another thing than the key."""
+    """A short answer to a key that is a name, sharing no content word with it but right after
+    a "not" ("London, not Paris"), nor holding it written together or apart ("Hyper Text"
+    holds "HyperText"): it names another thing than the key."""
     stems = _name(reference)
     if stems is None:
         return False
     said = words(answer)
-    denied = {words(m.group(1)).stems for m in _DENIED.finditer(answer)}
-    denied_stems = frozenset().union(*denied) if denied else frozenset()
-    if not said.content or stems & (said.stems - denied_stems):
+    # token_stem, not words(w): one word per call would push the item's texts out of words'
+    # bounded cache
+    denied = {token_stem(m.group(1).lower()) for m in _DENIED.finditer(answer)}
+    if not said.content or stems & (said.stems - denied):
         return False
-    if stems & denied_stems:  # the key's name only right after a "not": "London, not Paris"
+    if stems & denied:  # the key's name only right after a "not": "London, not Paris"
         return len(answer.split()) <= REJECTING_ANSWER
     joined = _LETTERS.sub("", answer.lower())
     short = len(answer.split()) <= SHORT_ANSWER  # a longer one may describe the thing unnamed

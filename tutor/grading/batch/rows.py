@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tutor.errors import BadRequestError, NotFoundError
+from tutor.errors import BadRequestError, NotFoundError, validation_message
 from tutor.grading.service import MAX_ANSWER_CHARS
 
 M = TypeVar("M", bound=BaseModel)
@@ -72,7 +72,7 @@ def _problem(exc: ValidationError) -> str:
     if error["type"] == "json_invalid":
         return f"not valid JSON ({error['msg']})"
     where = ".".join(str(p) for p in error["loc"]) or "the row"
-    return f"{where}: {str(error['msg']).removeprefix('Value error, ')}"
+    return f"{where}: {validation_message(error['msg'])}"
 
 
 def read_answers(path: Path) -> list[AnswerRow]:
