@@ -194,3 +194,19 @@ def test_a_short_answer_with_a_word_turned_into_its_opposite_contradicts(
     """Shared words alone (one of two) fall short of restating such a key; counting the
     opposite as shared, they restate it the other way round."""
     assert contradicts(answer, [key]) is opposite
+
+
+def test_a_negated_restatement_contradicts_one_key_but_not_one_of_several() -> None:
+    """Against a single key, restating it with a negation is saying it backwards. Beetle's keys
+    say one fact in several ways, so negating the words of one of them can be right."""
+    key = "Delimiters separate the user's text from the instructions."
+    assert contradicts("Delimiters do not separate the user's text from the instructions.", [key])
+    assert not contradicts("Delimiters separate the user's text from the instructions.", [key])
+    # a right Beetle answer: the keys say the same fact as paths shared and paths of their own
+    several = [
+        "Bulbs A and C are still in closed paths with the battery",
+        "Bulbs A and C are in a closed path",
+        "Each bulb is in its own path",
+    ]
+    assert not contradicts("A and C are not in the same path as B.", several)
+    assert contradicts("A and C are not in a closed path.", several[1:2])

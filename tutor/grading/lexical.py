@@ -182,20 +182,20 @@ def polarity_clashes(answer: Words, reference: Words) -> int:
 
 
 def contradicts(answer: str, references: Sequence[str]) -> bool:
-    """The answer restates a reference with the opposite polarity ("X is not Y" for "X is Y",
-    or a word turned into its opposite), and restates no reference with the same polarity; or,
-    restating none, it says every reference with a word turned into its opposite
-    (:func:`turns`)."""
-    aw = words(answer)
-    verdicts = []
-    for reference in references:
-        rw = words(reference)
+    """The answer restates the one reference with the opposite polarity ("X is not Y" for "X is
+    Y", or a word turned into its opposite); or it says every reference with a word turned into
+    its opposite (:func:`turns`).
+
+    The restating test reads a single reference only: where a key has several, they often say
+    one fact both ways (Beetle's "Terminal 5 and the positive terminal are connected" beside
+    "... are not separated by the gap"), and an answer that negates the words of one of them is
+    as often right as wrong. On held-out questions reading them cost Beetle's macro-F1 0.013."""
+    if len(references) == 1:
+        aw, rw = words(answer), words(references[0])
         precision, recall, _ = overlap(aw.stems, rw.stems)
         if precision >= RESTATES[0] and recall >= RESTATES[1]:
             flipped = aw.negations % 2 != rw.negations % 2 and polarity_clashes(aw, rw) >= 2
-            verdicts.append(flipped or antonym_clashes(aw, rw) > 0 or turns(answer, reference))
-    if verdicts:
-        return all(verdicts)
+            return flipped or antonym_clashes(aw, rw) > 0 or turns(answer, references[0])
     return bool(references) and all(turns(answer, r) for r in references)
 
 
