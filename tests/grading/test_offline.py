@@ -247,8 +247,9 @@ def test_the_answers_vectors_do_not_stay_in_the_grader_table(
 ) -> None:
     """A service's grader keeps the item's texts between answers, not the answers' own vectors
     (token vectors of the whole answer, of its sentences and clauses and of its words), which
-    are seldom seen twice: after the first answer to an item, more answers do not grow it."""
-    from tutor.grading import artifact
+    are seldom seen twice: after the first answer to an item, more answers do not grow it.
+    Nor do they fill the caches of the texts' word views."""
+    from tutor.grading import artifact, lexical
     from tutor.grading.features import EmbeddingTable
 
     table = EmbeddingTable(grader_embedder, recent_bytes=0)
@@ -263,11 +264,15 @@ def test_the_answers_vectors_do_not_stay_in_the_grader_table(
 
     grader.grade_many([request(FEW_SHOT.half)])
     texts, held = len(table), table.nbytes
+    views = [lexical.words.misses(), lexical.clauses.misses()]
     new_words = "The examples zorble the model. Gleeby gadgets quux the output, so it guesses."
     grader.grade_many([request(FEW_SHOT.negated), request(new_words)])
     grader.answer_vectors(["Examples retrain the weights. They teach the task for good."])
 
     assert (len(table), table.nbytes) == (texts, held)
+    # nor their word views: those go to the lexical caches' small tier for answers
+    for view, (others, answers) in zip((lexical.words, lexical.clauses), views, strict=True):
+        assert view.misses()[0] == others and view.misses()[1] > answers
 
 
 def test_score_many_gives_the_verdicts_and_scores_of_grade_many(

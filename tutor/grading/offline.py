@@ -44,7 +44,14 @@ from tutor.grading.features import (
     parallel_passes,
 )
 from tutor.grading.feedback import compose, coverage, key_phrases
-from tutor.grading.lexical import contradicts, deduplicated, keyword_list, reverses, words
+from tutor.grading.lexical import (
+    answers_apart,
+    contradicts,
+    deduplicated,
+    keyword_list,
+    reverses,
+    words,
+)
 from tutor.grading.mistakes import (
     Stated,
     left_out,
@@ -208,17 +215,19 @@ class OfflineGrader:
         several threads run at once (the models are stateless, the embedding table is
         thread-safe), so a service's workers grade on every core."""
         live = [i for i, r in enumerate(requests) if has_content(r.answer)]
-        # the answers' own vectors live for this call (and in the table's small recent tier)
-        table = self._bounded_table().for_answers(_answer_texts([requests[i] for i in live]))
-        cases = [_case(requests[i]) for i in live]
-        table.add(_feedback_texts([requests[i] for i in live]))  # one embedding pass
-        scores, base, mistakes, flipped = self._score([requests[i] for i in live], cases, table)
-        grades = [empty_grade(ENGINE, self.prompt) for _ in requests]
-        for row, i in enumerate(live):
-            grades[i] = self._finish(
-                requests[i], float(scores[row]), base[row], mistakes[row], table,
-                reversed_=bool(flipped[row]),
-            )  # fmt: skip
+        answered = _answer_texts([requests[i] for i in live])
+        with answers_apart(answered):  # their word views too, in the lexical caches
+            # the answers' own vectors live for this call (and in the table's small recent tier)
+            table = self._bounded_table().for_answers(answered)
+            cases = [_case(requests[i]) for i in live]
+            table.add(_feedback_texts([requests[i] for i in live]))  # one embedding pass
+            scores, base, mistakes, flipped = self._score([requests[i] for i in live], cases, table)
+            grades = [empty_grade(ENGINE, self.prompt) for _ in requests]
+            for row, i in enumerate(live):
+                grades[i] = self._finish(
+                    requests[i], float(scores[row]), base[row], mistakes[row], table,
+                    reversed_=bool(flipped[row]),
+                )  # fmt: skip
         return grades
 
     def score_many(self, requests: Sequence[GradeRequest]) -> list[Scored]:
@@ -231,13 +240,17 @@ class OfflineGrader:
         answer ``correct``; an answer it may overrule, or that the offline grade stands in
         for, needs :meth:`grade_many`."""
         live = [i for i, r in enumerate(requests) if has_content(r.answer)]
-        table = self._bounded_table().for_answers(_answer_texts([requests[i] for i in live]))
-        cases = [_case(requests[i]) for i in live]
-        scores, base, mistakes, _ = self._score([requests[i] for i in live], cases, table)
-        out = [Scored(Verdict.INCORRECT, 0.0) for _ in requests]  # no answer: as empty_grade
-        for row, i in enumerate(live):
-            score = self._capped(requests[i], float(scores[row]), base[row], mistakes[row]).score
-            out[i] = Scored(verdict_for(score, self.thresholds)[0], round(score, 4))
+        answered = _answer_texts([requests[i] for i in live])
+        with answers_apart(answered):
+            table = self._bounded_table().for_answers(answered)
+            cases = [_case(requests[i]) for i in live]
+            scores, base, mistakes, _ = self._score([requests[i] for i in live], cases, table)
+            out = [Scored(Verdict.INCORRECT, 0.0) for _ in requests]  # no answer: empty_grade's
+            for row, i in enumerate(live):
+                capped = self._capped(requests[i], float(scores[row]), base[row], mistakes[row])
+                out[i] = Scored(
+                    verdict_for(capped.score, self.thresholds)[0], round(capped.score, 4)
+                )
         return out
 
     def answer_vectors(self, answers: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -422,7 +435,8 @@ def _answer_texts(requests: Sequence[GradeRequest]) -> set[str]:
     kept: set[str] = set()
     for r in requests:
         text = deduplicated(r.answer)
-        answers.update((r.answer, text, *parts(text), *words(r.answer).content))
+        with answers_apart((r.answer,)):
+            answers.update((r.answer, text, *parts(text), *words(r.answer).content))
         for other in (r.question, *r.references, *r.solution_steps, *r.common_mistakes,
                       *(e.answer for e in r.examples)):  # fmt: skip
             kept.add(other)
