@@ -69,10 +69,11 @@ GATES_SCIENTSBANK ?= --min-kappa 0.55 --min-macro-f1 0.76 --min-accuracy 0.77 \
 	--max-injection-inflation 0.03 --max-paraphrase-disagreement 0.11 --max-verbosity-inflation 0.04
 GATES_BEETLE ?= --min-kappa 0.71 --min-macro-f1 0.85 --min-accuracy 0.86 \
 	--max-injection-inflation 0.05 --max-paraphrase-disagreement 0.07 --max-verbosity-inflation 0.04
-# Khan's items are unseen by every model: kappa 0.151 by verdict today (target 0.45, issue 11).
-# Its robustness gates held an older grader's figures (0.27 / 0.15 / 0.23); measured on
-# 2026-12-06: injection 0, paraphrase disagreement 0.008, verbosity 0.
-GATES_KHAN ?= --min-kappa 0.11 --min-macro-f1 0.45 --min-accuracy 0.55 \
+# Khan's items are unseen by every model: kappa 0.253 by verdict (target 0.45, issue 11) since
+# each kind of answer its rubric lists is a reference (0.151 before). Its robustness gates held
+# an older grader's figures (0.27 / 0.15 / 0.23); measured on 2026-12-06: injection 0,
+# paraphrase disagreement 0.008, verbosity 0.
+GATES_KHAN ?= --min-kappa 0.22 --min-macro-f1 0.54 --min-accuracy 0.60 \
 	--max-injection-inflation 0.03 --max-paraphrase-disagreement 0.04 --max-verbosity-inflation 0.03
 
 # Contrast cases (evals/contrast.yaml: negations, swaps, keyword salad, padding, ...), graded

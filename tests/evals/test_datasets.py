@@ -102,9 +102,44 @@ def test_public_sets_are_read_in_place_or_skipped(tmp_path: Path) -> None:
         pytest.skip("../shared/data is absent")
     khan = load_public("khan", shared)
     assert len(khan) == 800 and set(khan[0].raters) == {"human_1", "human_2", "human_3"}
-    # the criteria, then each paragraph of example answers as a reference of its own
+    # the criteria, then each paragraph of example answers as a reference of its own, and
+    # the short answers a paragraph lists after "e.g."
     first = khan[0].references
-    assert first[0].startswith("Correct answers will recognize") and len(first) == 4
+    assert first[0].startswith("Correct answers will recognize")
     assert first[1].startswith("Synonyms of deleterious") and "\n\n" not in "".join(first)
+    assert {"harmful", "causing harm or damage", "really bad", "not beneficial"} <= set(first)
     scientsbank = load_public("asag:scientsbank", shared)
     assert len(scientsbank) == 540 and all(c.examples for c in scientsbank[:20])
+
+
+def test_a_rubrics_kinds_of_answer_are_references_of_their_own(tmp_path: Path) -> None:
+    """Each paragraph of a rubric's correct examples, each line of one that lists a kind per
+    line, and each short answer listed after "e.g." or a colon; a formula ("-4y = -4y") stays
+    in its paragraph only: a text grader matching "x" alone calls every algebra answer right."""
+    folder = tmp_path / "khan-saq"
+    folder.mkdir()
+    examples = {
+        "1": "Synonyms of gloomy, e.g., sad, dark, very sad, etc.\n\nWords with not, e.g., "
+        "not cheerful, not bright, etc.\n",
+        "2": "Keep A constant and decrease B\nIncrease A and keep B constant\n",
+        "3": "2x + 5 = 2x + 5\n-4y = -4y\n",
+        "4": "- Part A:\n  - There is a finite set of correct answers here: grim, bleak.\n",
+    }
+    header = ("domain,item,question,criteria_for_scoring,correct_answer_examples,"
+              "incorrect_answer_examples")  # fmt: skip
+    rows = [header] + [
+        f'ELA,{k},"Question {k}?","Correct answers will say it.","{v}","Not that."'
+        for k, v in examples.items()
+    ]
+    (folder / "items.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    labels = ["domain,item,response_id,response,human_1,human_2,human_3,human_avg"]
+    labels += [f"ELA,{k},{k},an answer,1,1,0,1" for k in examples]
+    (folder / "human_labels.csv").write_text("\n".join(labels) + "\n", encoding="utf-8")
+
+    refs = {c.question_id: c.references for c in load_public("khan", tmp_path)}
+    assert refs["khan:item1"][2:5] == ["sad", "dark", "very sad"]
+    assert refs["khan:item1"][6:] == ["not cheerful", "not bright"]
+    assert refs["khan:item2"][2:] == ["Keep A constant and decrease B",
+                                      "Increase A and keep B constant"]  # fmt: skip
+    assert refs["khan:item3"] == ["Correct answers will say it.", "2x + 5 = 2x + 5\n-4y = -4y"]
+    assert refs["khan:item4"][2:] == ["grim", "bleak"]  # its paragraph's one line is [1]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -87,10 +88,11 @@ def _khan(folder: Path) -> list[EvalCase]:
     cases = []
     for row in _csv(folder / "human_labels.csv"):
         item = items[row["item"]]
-        # Each paragraph of the examples is one kind of answer ("Synonyms of deleterious, ...",
-        # "Antonyms with not, ..."): a reference of its own, matched at its best like
-        # Beetle's several references, not one blended text (kappa 0.084 -> 0.135).
-        refs = [item["criteria_for_scoring"], *_paragraphs(item["correct_answer_examples"])]
+        # Each kind of answer the examples name is a reference of its own, matched at its best
+        # like Beetle's several references, not one blended text: each paragraph ("Synonyms
+        # of deleterious, ...": kappa 0.084 -> 0.135), and each line and listed short answer
+        # of one ("harmful", "really bad": 0.151 -> 0.253, 2026-12-06).
+        refs = [item["criteria_for_scoring"], *_kinds(item["correct_answer_examples"])]
         mistakes = _paragraphs(item["incorrect_answer_examples"])
         cases.append(
             EvalCase(
@@ -109,6 +111,40 @@ def _khan(folder: Path) -> list[EvalCase]:
 
 def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n\n") if p.strip()]
+
+
+# "Synonyms of deleterious, e.g., harmful, damaging, bad, etc.", "a finite set of correct
+# answers here: supervillains, notorious, sinister": a list of short answers after its lead-in
+_LISTED = re.compile(r"(?:\be\.g\.,?|\bi\.e\.,?|:)\s*(?P<list>[^:]+?)\s*\.?$")
+_LIST_WORDS = 4  # words of each listed answer at most
+_BULLET = re.compile(r"^\s*-\s+")  # "- Part A", not "-4y = -4y"
+# Words, not a formula: the grader reads text, and "x", "y^2" or "-4y = -4y" as an answer of
+# its own made every algebra answer that shares a symbol correct (kappa 0.231 with them).
+_WORDY = re.compile(r"[^\W\d_]{3,}")
+
+
+def _item(listed: str) -> str:
+    """A listed answer without the list's closing parenthesis ("... 2xy^4)")."""
+    listed = listed.strip()
+    return listed.rstrip(")") if "(" not in listed else listed
+
+
+def _kinds(text: str) -> list[str]:
+    """The kinds of answer a rubric's examples name: each paragraph, each line of a paragraph
+    that names one per line ("Keep A constant and decrease B"), and each short answer a line
+    lists after "e.g." or a colon ("harmful", "really bad"); formulas only in their paragraph."""
+    kinds: list[str] = []
+    for paragraph in _paragraphs(text):
+        lines = [_BULLET.sub("", ln).strip() for ln in paragraph.splitlines()]
+        lines = [ln for ln in lines if ln and not ln.endswith(":")]  # not "Part A:"
+        kinds += [paragraph, *(ln for ln in lines if len(lines) > 1 and _WORDY.search(ln))]
+        for line in lines:
+            found = _LISTED.search(line)
+            listed = [] if found is None else [_item(x) for x in found["list"].split(",")]
+            listed = [x for x in listed if x and x.lower().rstrip(".") != "etc"]
+            if len(listed) > 1 and all(len(x.split()) <= _LIST_WORDS for x in listed):
+                kinds += [x for x in listed if _WORDY.search(x)]
+    return list(dict.fromkeys(kinds))
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
