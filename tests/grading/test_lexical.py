@@ -8,11 +8,13 @@ from tutor.grading.attacks import suspected
 from tutor.grading.feedback import key_phrases
 from tutor.grading.lexical import (
     antonym_clashes,
+    comparisons,
     contradicts,
     keyword_list,
     overlap,
     reversed_clauses,
     reverses,
+    reverses_comparison,
     stem,
     words,
 )
@@ -210,3 +212,32 @@ def test_a_negated_restatement_contradicts_one_key_but_not_one_of_several() -> N
     ]
     assert not contradicts("A and C are not in the same path as B.", several)
     assert contradicts("A and C are not in a closed path.", several[1:2])
+
+
+@pytest.mark.parametrize(
+    ("answer", "reversed_"),
+    [
+        ("Sound is faster than light.", True),  # the two things swapped
+        ("Light is slower than sound.", True),  # the direction turned
+        ("Light is not faster than sound.", True),
+        ("Sound is slower than light.", False),  # both: the key again
+        ("Light moves a lot faster than sound does.", False),
+        ("Sound travels faster than light.", True),  # the verb shared, the things swapped
+        ("Light is fast.", False),  # no comparison
+    ],
+)
+def test_a_comparison_reversed_or_said_again(answer: str, reversed_: bool) -> None:
+    key = "Light travels much faster than sound."
+    assert reverses_comparison(answer, key) is reversed_
+    assert reverses(answer, [key]) is reversed_
+
+
+def test_comparisons_read_each_side_by_what_only_it_says() -> None:
+    key = "Solar heaters with blue collectors heat up faster than solar heaters with red ones."
+    (found,) = comparisons(key)
+    assert (found.left, found.right) == ({"blue", "collector", "heat"}, {"red"})
+    swapped = "Solar heaters with red collectors heat up faster than solar heaters with blue ones."
+    assert reverses_comparison(swapped, key)
+    assert comparisons("The denser one") == []
+    assert comparisons("Ice is less dense than water.")[0].quality == "dens"
+    assert comparisons("Ice is denser than water.")[0].quality == "dens"

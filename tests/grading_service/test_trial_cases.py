@@ -184,6 +184,27 @@ def test_a_short_key_answered_wrong_and_right(
     assert grade(*ad_hoc, "--answer", right)["verdict"] == "correct"
 
 
+@pytest.mark.parametrize(
+    ("question", "key", "wrong", "right"),
+    [
+        ("Why do we see lightning before we hear thunder?",
+         "Light travels much faster than sound.",
+         "Because sound is faster than light.", "Sound is slower than light."),
+        ("Why does ice float on water?", "Ice is less dense than liquid water.",
+         "Because ice is denser than water.", "Water is denser than ice, so ice floats."),
+    ],
+)  # fmt: skip
+def test_a_comparison_the_other_way_round_is_not_correct(
+    question: str, key: str, wrong: str, right: str
+) -> None:
+    """The two things swapped, or the direction turned, were graded correct 0.77 and 0.78;
+    both turned at once say the key again."""
+    ad_hoc = ("--question", question, "--reference", key)
+    graded = grade(*ad_hoc, "--answer", wrong)
+    assert graded["verdict"] == "incorrect" and "opposite" in graded["feedback"]["text"], graded
+    assert grade(*ad_hoc, "--answer", right)["verdict"] == "correct"
+
+
 def test_a_right_total_with_a_wrong_monthly_figure_is_not_correct() -> None:
     """ctx-04's steps say "about $300 per month"; this was graded correct 0.87."""
     answer = (

@@ -250,7 +250,7 @@ def turns(answer: str, reference: str) -> bool:
     ones ("Whichever side has more string has a lower pitch" against "When the string was
     shorter, the pitch was higher")."""
     a, r = _clause_stems(answer), _clause_stems(reference)
-    if not a or not r:
+    if not a or not r or _compared(answer, reference) is False:  # "sound is slower than light"
         return False
     shared, opposites = len(a & r), _opposed(a, r, _CLAUSE_ANTONYMS)
     both = shared + opposites
@@ -380,11 +380,102 @@ def _mirrored(reference: Clause, answer: Clause) -> float:
 
 
 def reverses(answer: str, references: Sequence[str]) -> bool:
-    """The answer reverses at least ``REVERSED_CLAUSES`` clauses of every reference: it says
-    the key's points with the opposite polarity, which sentence vectors barely see."""
+    """The answer reverses at least ``REVERSED_CLAUSES`` clauses of every reference, or its
+    comparison (:func:`reverses_comparison`): it says the key's points with the opposite
+    polarity, which sentence vectors barely see."""
     return bool(references) and all(
-        reversed_clauses(answer, r) >= REVERSED_CLAUSES for r in references
+        reversed_clauses(answer, r) >= REVERSED_CLAUSES or reverses_comparison(answer, r)
+        for r in references
     )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A clause that compares: what comes before the comparative, the compared quality (a
+    word's base: "dens" for "denser" and "less dense") with its direction (+1 more, -1 less,
+    turned by a negation before it), and what comes after "than"."""
+
+    left: frozenset[str]
+    quality: str
+    direction: int
+    right: frozenset[str]
+
+
+# Direction words of the pairs above, each read as its first word's quality: "slower" is less
+# "faster". Degree words are no content ("much faster"), nor "ones" ("than the red ones").
+_COMPARATIVES = {w: (a, sign) for a, b in _DIRECTION_PAIRS for w, sign in ((a, 1), (b, -1))}
+_DEGREE = frozenset("much far lot even slightly bit way still little one ones".split())
+
+
+def _quality(word: str) -> str:
+    """The base a comparative and its adjective share: "denser"/"dense" -> "dens"."""
+    return word.rstrip("e")
+
+
+def comparisons(text: str) -> list[Comparison]:
+    """The text's "X is <comparative> than Y" clauses: "-er" comparatives and "more/less X"."""
+    out = []
+    for part in _CLAUSES.split(_lowered(text)):
+        tokens = _WORD.findall(part)
+        if "than" not in tokens or tokens.index("than") == 0:
+            continue
+        than = tokens.index("than")
+        word = tokens[than - 1]
+        if than >= 2 and tokens[than - 2] in ("more", "less"):
+            start, direction = than - 2, 1 if tokens[than - 2] == "more" else -1
+            quality, sign = _COMPARATIVES.get(word, (word, 1))
+            direction *= sign
+        elif word in _COMPARATIVES:
+            start, (quality, direction) = than - 1, _COMPARATIVES[word]
+        elif word.endswith("er") and len(word) > 4:  # "denser", "bigger", "heavier"
+            base = word[:-3] + "y" if word.endswith("ier") else word[:-2]
+            base = base[:-1] if base[-1] == base[-2] else base
+            start, quality, direction = than - 1, base, 1
+        else:
+            continue
+        if any(t in NEGATIONS for t in tokens[:start]):  # "light is not faster than sound"
+            direction = -direction
+
+        def content(span: list[str]) -> frozenset[str]:
+            kept = (t for t in span if t not in STOPWORDS and t not in NEGATIONS)
+            return frozenset(clause_stem(t) for t in kept if t not in _DEGREE)
+
+        # each side by what only it says: "heaters with blue collectors heat up faster than
+        # heaters with red collectors" compares "blue" with "red"
+        before, after = content(tokens[:start]), content(tokens[than + 1 :])
+        left, right = before - after, after - before
+        if left and right:
+            out.append(Comparison(left, _quality(quality), direction, right))
+    return out
+
+
+def reverses_comparison(answer: str, reference: str) -> bool:
+    """The answer compares the key's two things the other way round: the same order with the
+    other direction ("ice is denser than water" for "ice is less dense than water"), or the
+    order swapped with the same one ("sound is faster than light" for "light travels faster
+    than sound"; the models graded both `correct` 0.77-0.78). On the train files' and our
+    items' answers it fires on none."""
+    return _compared(answer, reference) is True
+
+
+def _compared(answer: str, reference: str) -> bool | None:
+    """Whether the answer's comparison of the key's two things reverses the key's (True) or
+    says it again (False: the same order and direction, or both turned: "sound is slower than
+    light"); None when they compare nothing alike."""
+    found = None
+    for a in comparisons(answer):
+        for r in comparisons(reference):
+            if a.quality != r.quality:
+                continue
+            # what follows "than" is the compared thing alone; before it the verb and its
+            # object may be shared ("sound travels faster than light")
+            same = bool(a.left & r.left and a.right & r.right) and not a.right & r.left
+            swapped = bool(a.left & r.right and a.right & r.left) and not a.right & r.right
+            if same or swapped:
+                if (a.direction == r.direction) != same:
+                    return True
+                found = False
+    return found
 
 
 _EXPLAIN = re.compile(r"\b(?:why|explain|describe|how)\b", re.IGNORECASE)
