@@ -8,6 +8,9 @@ from tutor.grading.quantities import (
     conflicting_units,
     expected_figure,
     figure_key,
+    gives_figure,
+    hedges_figure,
+    in_key_terms,
     states_result,
     values,
     worked_result,
@@ -140,3 +143,13 @@ def test_a_question_that_is_a_calculation_has_the_key_figure_as_its_answer() -> 
     assert wrong_result("2 + 2 = 5", "What is 2+2?", "4")
     assert not wrong_result("four", "What is 2+2?", "4")
     assert not wrong_result("It is 4, because two and two make four.", "What is 2+2?", "4")
+
+
+def test_a_bare_figure_key_in_its_own_terms() -> None:
+    question, key = "What is the boiling point of water in Celsius?", "100 degrees Celsius"
+    assert in_key_terms("100 C", question, key) and in_key_terms("about 90 degrees", question, key)
+    assert not in_key_terms("212 degrees Fahrenheit", question, key)
+    assert gives_figure("one hundred C", question, key) and not gives_figure("100 F", question, key)
+    assert not gives_figure("100 or 90", question, key)
+    assert hedges_figure("100 or 90", question, key) and not hedges_figure("100", question, key)
+    assert not hedges_figure("between 800 and 1,200", "How many tokens?", "About 1,000 tokens")

@@ -137,6 +137,22 @@ def test_a_wrong_number_for_a_bare_figure_key_is_incorrect() -> None:
         assert grade(*sum_of, "--answer", right)["verdict"] == "correct", right
 
 
+def test_a_bare_figure_key_read_in_its_own_terms() -> None:
+    """The key's figure written another way was partially correct ("fifty-six" 0.49, "100 C"
+    for "100 degrees Celsius" 0.40); a hedge ("56 or 54") and "not 56" were correct. Another
+    figure in another unit is not known wrong: it goes to a teacher, not under the band."""
+    product = ("--question", "What is 7 x 8?", "--reference", "56")
+    assert grade(*product, "--answer", "fifty-six")["verdict"] == "correct"
+    assert grade(*product, "--answer", "56 or 54")["verdict"] == "partially_correct"
+    assert grade(*product, "--answer", "not 56")["verdict"] == "incorrect"
+    boiling = ("--question", "What is the boiling point of water at sea level in Celsius?",
+               "--reference", "100 degrees Celsius.")  # fmt: skip
+    assert grade(*boiling, "--answer", "100 C")["verdict"] == "correct"
+    assert grade(*boiling, "--answer", "90 degrees")["verdict"] == "incorrect"
+    other_unit = grade(*boiling, "--answer", "212 degrees Fahrenheit")
+    assert other_unit["verdict"] == "partially_correct" and "needs_review" in other_unit["flags"]
+
+
 def test_feedback_credits_a_term_only_when_it_is_said() -> None:
     """Word vectors put co-hyponyms as close as synonyms: "oxygen" was told "You correctly
     mention: carbon dioxide", and "red, green, blue" that it mentions "yellow"."""

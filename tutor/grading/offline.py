@@ -64,6 +64,9 @@ from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest, Verdi
 from tutor.grading.quantities import (
     conflicting_units,
     figure_key,
+    gives_figure,
+    hedges_figure,
+    in_key_terms,
     states_result,
     states_unit,
     wrong_result,
@@ -77,7 +80,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 25
+RULES = 26
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -315,18 +318,31 @@ class OfflineGrader:
     ) -> Capped:
         """The stacked score under the caps that read the whole grade: a listed mistake stated
         by the whole answer, a keyword list or a worked result that is not the key's (the
-        middle of the partial band), another figure where the key is nothing but a figure, or
-        another thing or the other yes/no where the key is a name or a yes/no
+        middle of the partial band), another figure in the key's terms where the key is nothing
+        but a figure, or another thing or the other yes/no where the key is a name or a yes/no
         (:mod:`tutor.grading.short_keys`; under the incorrect band: nothing else to credit),
         an answer off the topic (a third of the incorrect band). An answer opening with a bare
-        yes/no key's own word scores at least ``KEY_WORD_SCORE``."""
+        yes/no key's own word, or giving a bare figure key's figure in its terms ("fifty-six",
+        "100 C"), scores at least ``KEY_WORD_SCORE``."""
         t = self.artifact.thresholds
         listed = keyword_list(request.question, request.answer)
         wrong_figure, units_off = _wrong_figure(request), _units_off(request)
         if mistakes.whole or listed or wrong_figure or units_off:  # known wrong, terms, figures
             score = min(score, (t.correct + t.incorrect) / 2)
-        if wrong_figure and all(figure_key(r) is not None for r in request.references):
-            score = min(score, t.incorrect - 0.05)  # "5" for "What is 2+2?"
+        figure_keys = all(figure_key(r) is not None for r in request.references)
+        gives = figure_keys and any(
+            gives_figure(request.answer, request.question, r) for r in request.references
+        )
+        if figure_keys and any(
+            hedges_figure(request.answer, request.question, r) for r in request.references
+        ):
+            score = min(score, (t.correct + t.incorrect) / 2)  # "56 or 54" for "56"
+        if (wrong_figure and figure_keys and _in_key_terms(request)) or (
+            gives and words(request.answer).negations
+        ):
+            score = min(score, t.incorrect - 0.05)  # "5" for "What is 2+2?"; "not 56"
+        elif gives:
+            score = max(score, KEY_WORD_SCORE)  # "fifty-six" for "56"
         polar = [p for r in request.references if (p := opposite(request.answer, r)) is not None]
         if any(p is False for p in polar):  # "No, it is roughly a sphere." for "No"
             score = max(score, KEY_WORD_SCORE)
@@ -413,6 +429,12 @@ def _reversed(case: GradingCase, *, examples: bool) -> bool:
 def _wrong_figure(request: GradeRequest) -> bool:
     """The key's result or estimate, and the answer reaches another (:mod:`quantities`)."""
     return all(wrong_result(request.answer, request.question, r) for r in request.references)
+
+
+def _in_key_terms(request: GradeRequest) -> bool:
+    """The answer says its figure in the key's terms: another figure in another unit ("212
+    degrees Fahrenheit" for "100 degrees Celsius") is not known wrong."""
+    return any(in_key_terms(request.answer, request.question, r) for r in request.references)
 
 
 def _units_off(request: GradeRequest) -> set[str]:

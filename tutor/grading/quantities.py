@@ -159,6 +159,53 @@ def expected_figure(question: str, reference: str) -> float | None:
     return next((v for v in values(reference) if not any(_same(v, g) for g in given)), None)
 
 
+# Words an answer to a bare-figure key may add to its figure: the figure's own words and
+# filler ("It is about 56."). Anything else must be a word of the key or the question, or an
+# abbreviation of one ("100 C" for "100 degrees Celsius").
+_FILLER = frozenset("a an the it is its it's that this be are was were i think about around "
+                    "roughly approximately nearly almost exactly so answer not no".split())  # fmt: skip
+_ABBREVIATION = 3  # letters at most of a word written as the start of a key's word
+
+
+def in_key_terms(answer: str, question: str, reference: str) -> bool:
+    """The answer adds nothing to its figures but filler and the key's or question's words
+    (or their starts, as "C" for "Celsius"): "fifty-six", "100 C", "90 degrees" against "100
+    degrees Celsius", but not "212 degrees Fahrenheit" (another unit) nor "56 apples"."""
+    known = {w.lower() for w in _WORD.findall(f"{question} {reference}")}
+    for word in (w.lower() for w in _WORD.findall(answer)):
+        if word in known or word in _FILLER or word in _UNITS or word in _SCALES:
+            continue
+        if len(word) <= _ABBREVIATION and any(k.startswith(word) for k in known):
+            continue
+        return False
+    return True
+
+
+def gives_figure(answer: str, question: str, reference: str) -> bool:
+    """A key that is nothing but a figure (:func:`figure_key`), and the answer is that figure,
+    however written ("fifty-six" for "56"), in the key's terms (:func:`in_key_terms`) and with
+    no other figure."""
+    result = figure_key(reference)
+    stated = values(answer)
+    return (
+        result is not None and bool(stated) and all(_same(v, result) for v in stated)
+        and in_key_terms(answer, question, reference)
+    )  # fmt: skip
+
+
+def hedges_figure(answer: str, question: str, reference: str) -> bool:
+    """A key that is nothing but an exact figure, and the answer gives it beside a figure of
+    its own that neither the key nor the question states: "56 or 54" for "56"."""
+    result = figure_key(reference)
+    if result is None or _APPROXIMATE.search(reference):
+        return False
+    stated = values(answer)
+    known = (*values(reference), *values(question))
+    return any(_same(v, result) for v in stated) and any(
+        not any(_same(v, k) for k in known) for v in stated
+    )
+
+
 def states_result(point: str, question: str, reference: str) -> bool:
     """A key point (solution step, key phrase) gives the key's figure (:func:`expected_figure`)."""
     result = expected_figure(question, reference)
