@@ -162,8 +162,10 @@ def expected_figure(question: str, reference: str) -> float | None:
 # Words an answer to a bare-figure key may add to its figure: the figure's own words and
 # filler ("It is about 56."). Anything else must be a word of the key or the question, or an
 # abbreviation of one ("100 C" for "100 degrees Celsius").
-_FILLER = frozenset("a an the it is its it's that this be are was were i think about around "
-                    "roughly approximately nearly almost exactly so answer not no".split())  # fmt: skip
+_FILLER = frozenset(
+    "a an the it is its it's that this be are was were i think about around roughly "
+    "approximately nearly almost exactly so answer not no".split()
+)
 _ABBREVIATION = 3  # letters at most of a word written as the start of a key's word
 
 
