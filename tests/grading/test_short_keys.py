@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.grading.short_keys import names_other, opposite
+from tutor.grading.short_keys import list_items, lists_fewer, names_other, opposite
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,14 @@ def test_the_other_yes_or_no_for_a_bare_yes_or_no_key(
     answer: str, key: str, flipped: bool | None
 ) -> None:
     assert opposite(answer, key) is flipped
+
+
+def test_a_key_that_is_a_list_of_three_or_more() -> None:
+    key = "Sunlight, water and carbon dioxide."
+    assert list_items(key) == ["Sunlight", "water", "carbon dioxide"]
+    assert list_items("Red, green or blue.") is None  # alternatives
+    assert list_items("Plants need light because they make sugar.") is None
+    assert lists_fewer("Water and light.", key) and lists_fewer("water", key)
+    assert not lists_fewer("It needs light, water and CO2.", key)
+    assert not lists_fewer("Light and water, plus air.", "Abstraction and reusability.")
+    assert not lists_fewer("Plants need water and light to make sugar from the air.", key)

@@ -153,6 +153,16 @@ def test_a_bare_figure_key_read_in_its_own_terms() -> None:
     assert other_unit["verdict"] == "partially_correct" and "needs_review" in other_unit["flags"]
 
 
+def test_a_list_of_fewer_items_than_the_keys_is_partly_right() -> None:
+    """ "Red and green." for the three primary colours of light was graded correct 0.92."""
+    colours = ("--question", "What are the three primary colours of light?",
+               "--reference", "Red, green and blue.")  # fmt: skip
+    graded = grade(*colours, "--answer", "Red and green.")
+    assert graded["verdict"] == "partially_correct", graded
+    assert "blue" in graded["feedback"]["missing"]
+    assert grade(*colours, "--answer", "green, blue and red")["verdict"] == "correct"
+
+
 def test_feedback_credits_a_term_only_when_it_is_said() -> None:
     """Word vectors put co-hyponyms as close as synonyms: "oxygen" was told "You correctly
     mention: carbon dioxide", and "red, green, blue" that it mentions "yellow"."""

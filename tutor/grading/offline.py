@@ -73,14 +73,14 @@ from tutor.grading.quantities import (
 )
 from tutor.grading.readable import unreadable
 from tutor.grading.rubric import empty_grade, has_content
-from tutor.grading.short_keys import names_other, opposite
+from tutor.grading.short_keys import lists_fewer, names_other, opposite
 from tutor.retrieval.embedder import Embedder
 
 ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 26
+RULES = 27
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -317,17 +317,19 @@ class OfflineGrader:
         self, request: GradeRequest, score: float, base: Scores, mistakes: Stated
     ) -> Capped:
         """The stacked score under the caps that read the whole grade: a listed mistake stated
-        by the whole answer, a keyword list or a worked result that is not the key's (the
-        middle of the partial band), another figure in the key's terms where the key is nothing
-        but a figure, or another thing or the other yes/no where the key is a name or a yes/no
-        (:mod:`tutor.grading.short_keys`; under the incorrect band: nothing else to credit),
-        an answer off the topic (a third of the incorrect band). An answer opening with a bare
-        yes/no key's own word, or giving a bare figure key's figure in its terms ("fifty-six",
-        "100 C"), scores at least ``KEY_WORD_SCORE``."""
+        by the whole answer, a keyword list, a worked result that is not the key's or a list
+        of fewer items than the key's (the middle of the partial band), another figure in the
+        key's terms where the key is nothing but a figure, or another thing or the other
+        yes/no where the key is a name or a yes/no (:mod:`tutor.grading.short_keys`; under the
+        incorrect band: nothing else to credit), an answer off the topic (a third of the
+        incorrect band). An answer opening with a bare yes/no key's own word, or giving a bare
+        figure key's figure in its terms ("fifty-six", "100 C"), scores at least
+        ``KEY_WORD_SCORE``."""
         t = self.artifact.thresholds
         listed = keyword_list(request.question, request.answer)
         wrong_figure, units_off = _wrong_figure(request), _units_off(request)
-        if mistakes.whole or listed or wrong_figure or units_off:  # known wrong, terms, figures
+        fewer = all(lists_fewer(request.answer, r) for r in request.references)
+        if mistakes.whole or listed or wrong_figure or units_off or fewer:  # known wrong, part
             score = min(score, (t.correct + t.incorrect) / 2)
         figure_keys = all(figure_key(r) is not None for r in request.references)
         gives = figure_keys and any(

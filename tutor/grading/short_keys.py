@@ -14,6 +14,10 @@ yes/no key's own word is graded correct. Keys of common words are left to the mo
 "Unlimited number." and "Through iteration." are answered right with "infinite" and
 "iteratively" (a first form that read every key of one to three words capped 12 right Mohler
 answers). A key with a figure is the figure check's (:mod:`tutor.grading.quantities`).
+
+A key that is a list of three or more short items ("Red, green and blue.") is answered by a
+list too, and the models graded "Red and green." `correct` 0.92: an answer that is a list of
+fewer items names only part of the key (:func:`lists_fewer`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,12 @@ _POLAR = {"yes": True, "true": True, "no": False, "false": False}
 _FIRST = re.compile(r"[a-z]+", re.IGNORECASE)
 _LETTERS = re.compile(r"[^a-z0-9]+")
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]*")
+# A list: items between commas and a last "and" ("Red, green and blue"), each of a few words;
+# a key joined by "or" names alternatives, and one with a clause mark is more than a list.
+_ITEM_BREAK = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
+_NOT_A_LIST = re.compile(r"\bor\b|[;:!?]", re.IGNORECASE)
+_ITEM_WORDS = 3  # words at most in an item of a list
+LIST_ITEMS = 3  # items at least in a key read as a list ("Abstraction and reusability" is not)
 _DENIED = re.compile(r"\b(?:not|no|never|isn't|wasn't|nor)\s+(?:the\s+|a\s+)?([A-Za-z]+)",
                      re.IGNORECASE)  # fmt: skip
 
@@ -92,3 +102,26 @@ def opposite(answer: str, reference: str) -> bool | None:
     if key is None or said is None:
         return None
     return said is not key
+
+
+def list_items(text: str) -> list[str] | None:
+    """The items of a text that is nothing but a list ("Red, green and blue." -> 3), else None."""
+    body = text.strip().rstrip(".").strip()
+    if not body or _NOT_A_LIST.search(body):
+        return None
+    items = [i for i in _ITEM_BREAK.split(body) if i.strip()]
+    if any(not 0 < len(_FIRST.findall(i) or i.split()) <= _ITEM_WORDS for i in items):
+        return None
+    return items
+
+
+def lists_fewer(answer: str, reference: str) -> bool:
+    """The key is a list of ``LIST_ITEMS`` or more items and the answer a list of fewer: "Red
+    and green." for "Red, green and blue.". No key of the ASAG files or our items is such a
+    list; which items an answer names is left to the models and the feedback, since a list
+    says its items in other words ("light, water and CO2" for "Sunlight, water and carbon
+    dioxide")."""
+    key, given = list_items(reference), list_items(answer)
+    return (
+        key is not None and len(key) >= LIST_ITEMS and given is not None and len(given) < len(key)
+    )
