@@ -14,6 +14,7 @@ from tutor.grading.lexical import (
     overlap,
     reversed_clauses,
     reverses,
+    reverses_cause,
     reverses_comparison,
     stem,
     words,
@@ -241,3 +242,20 @@ def test_comparisons_read_each_side_by_what_only_it_says() -> None:
     assert comparisons("The denser one") == []
     assert comparisons("Ice is less dense than water.")[0].quality == "dens"
     assert comparisons("Ice is denser than water.")[0].quality == "dens"
+
+
+@pytest.mark.parametrize(
+    ("answer", "reversed_"),
+    [
+        ("The ground is wet, so it rained.", True),
+        ("It rained because the ground is wet.", True),
+        ("Because the ground is wet, it rained.", True),
+        ("The ground is wet because it rained.", False),
+        ("Because it rained during the night.", False),  # a cause alone
+        ("The ground got wet so that it rained.", False),  # "so that": a purpose
+    ],
+)
+def test_cause_and_effect_the_other_way_round(answer: str, reversed_: bool) -> None:
+    key = "It rained overnight, so the ground is wet."
+    assert reverses_cause(answer, key) is reversed_
+    assert reverses(answer, [key]) is reversed_

@@ -218,13 +218,15 @@ def test_a_short_key_answered_wrong_and_right(
          "Because sound is faster than light.", "Sound is slower than light."),
         ("Why does ice float on water?", "Ice is less dense than liquid water.",
          "Because ice is denser than water.", "Water is denser than ice, so ice floats."),
+        ("Why is the ground wet this morning?", "It rained overnight, so the ground is wet.",
+         "The ground is wet, so it rained.", "The ground is wet because it rained overnight."),
     ],
 )  # fmt: skip
-def test_a_comparison_the_other_way_round_is_not_correct(
+def test_a_comparison_or_a_cause_the_other_way_round_is_not_correct(
     question: str, key: str, wrong: str, right: str
 ) -> None:
     """The two things swapped, or the direction turned, were graded correct 0.77 and 0.78;
-    both turned at once say the key again."""
+    both turned at once say the key again. So was a cause given as the effect (0.75)."""
     ad_hoc = ("--question", question, "--reference", key)
     graded = grade(*ad_hoc, "--answer", wrong)
     assert graded["verdict"] == "incorrect" and "opposite" in graded["feedback"]["text"], graded

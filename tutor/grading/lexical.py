@@ -380,11 +380,13 @@ def _mirrored(reference: Clause, answer: Clause) -> float:
 
 
 def reverses(answer: str, references: Sequence[str]) -> bool:
-    """The answer reverses at least ``REVERSED_CLAUSES`` clauses of every reference, or its
-    comparison (:func:`reverses_comparison`): it says the key's points with the opposite
-    polarity, which sentence vectors barely see."""
+    """The answer reverses at least ``REVERSED_CLAUSES`` clauses of every reference, its
+    comparison (:func:`reverses_comparison`) or its cause and effect (:func:`reverses_cause`):
+    it says the key's points with the opposite polarity, which sentence vectors barely see."""
     return bool(references) and all(
-        reversed_clauses(answer, r) >= REVERSED_CLAUSES or reverses_comparison(answer, r)
+        reversed_clauses(answer, r) >= REVERSED_CLAUSES
+        or reverses_comparison(answer, r)
+        or reverses_cause(answer, r)
         for r in references
     )
 
@@ -476,6 +478,65 @@ def _compared(answer: str, reference: str) -> bool | None:
                     return True
                 found = False
     return found
+
+
+# Cause and effect: "X, so Y" and "Y because X" / "Because X, Y". A "so" of purpose ("so that
+# ...", "so the root can take up water") links no result to its cause.
+_SENTENCES = re.compile(r"[.;!?]")
+_RESULT = re.compile(r",?\s*\b(?:so|therefore|thus|hence)\b\s*")
+_REASON = re.compile(r",?\s*\b(?:because|since|due to)\b\s*")
+_PURPOSE = re.compile(r"(?:that\b|\w+(?:\s+\w+)?\s+(?:can|could|will|would|may|might)\b)")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cause and its effect, each by what only it says."""
+
+    cause: frozenset[str]
+    effect: frozenset[str]
+
+
+def _content_stems(text: str) -> frozenset[str]:
+    kept = (t for t in _WORD.findall(text) if t not in STOPWORDS and t not in NEGATIONS)
+    return frozenset(clause_stem(t) for t in kept)
+
+
+def links(text: str) -> list[Link]:
+    """The text's causes and effects, a sentence at most one each."""
+    out = []
+    for sentence in (s.strip() for s in _SENTENCES.split(_lowered(text))):
+        pair: tuple[str, str] | None = None
+        reason, result = _REASON.search(sentence), _RESULT.search(sentence)
+        if reason is not None:
+            before, after = sentence[: reason.start()], sentence[reason.end() :]
+            if before.strip():  # "Y because X"
+                pair = (after, before)
+            elif "," in after:  # "Because X, Y"
+                cause, effect = after.split(",", 1)
+                pair = (cause, effect)
+        elif result is not None and not _PURPOSE.match(sentence, result.end()):
+            pair = (sentence[: result.start()], sentence[result.end() :])
+        if pair is not None:
+            cause, effect = _content_stems(pair[0]), _content_stems(pair[1])
+            if cause - effect and effect - cause:
+                out.append(Link(cause - effect, effect - cause))
+    return out
+
+
+def reverses_cause(answer: str, reference: str) -> bool:
+    """The answer gives the key's effect as the cause and its cause as the effect: "The ground
+    is wet, so it rained." for "It rained overnight, so the ground is wet." (`correct` 0.75).
+    Each side of the answer must be at least half the key's other side and share nothing with
+    its own; on the train files and our items it fires on 3 wrong answers and no right one."""
+    for a in links(answer):
+        for r in links(reference):
+            if (
+                len(a.cause & r.effect) * 2 >= len(a.cause)
+                and len(a.effect & r.cause) * 2 >= len(a.effect)
+                and not (a.cause & r.cause or a.effect & r.effect)
+            ):
+                return True
+    return False
 
 
 _EXPLAIN = re.compile(r"\b(?:why|explain|describe|how)\b", re.IGNORECASE)
