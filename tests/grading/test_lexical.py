@@ -239,7 +239,7 @@ def test_comparisons_read_each_side_by_what_only_it_says() -> None:
     assert (found.left, found.right) == ({"blue", "collector", "heat"}, {"red"})
     swapped = "Solar heaters with red collectors heat up faster than solar heaters with blue ones."
     assert reverses_comparison(swapped, key)
-    assert comparisons("The denser one") == []
+    assert comparisons("The denser one") == ()
     assert comparisons("Ice is less dense than water.")[0].quality == "dens"
     assert comparisons("Ice is denser than water.")[0].quality == "dens"
 

@@ -414,7 +414,8 @@ def _quality(word: str) -> str:
     return word.rstrip("e")
 
 
-def comparisons(text: str) -> list[Comparison]:
+@_per_text(_RECENT_TEXTS // 2, _RECENT_ANSWERS // 2)
+def comparisons(text: str) -> tuple[Comparison, ...]:
     """The text's "X is <comparative> than Y" clauses: "-er" comparatives and "more/less X"."""
     out = []
     for part in _CLAUSES.split(_lowered(text)):
@@ -448,7 +449,7 @@ def comparisons(text: str) -> list[Comparison]:
         left, right = before - after, after - before
         if left and right:
             out.append(Comparison(left, _quality(quality), direction, right))
-    return out
+    return tuple(out)
 
 
 def reverses_comparison(answer: str, reference: str) -> bool:
@@ -501,7 +502,8 @@ def _content_stems(text: str) -> frozenset[str]:
     return frozenset(clause_stem(t) for t in kept)
 
 
-def links(text: str) -> list[Link]:
+@_per_text(_RECENT_TEXTS // 2, _RECENT_ANSWERS // 2)
+def links(text: str) -> tuple[Link, ...]:
     """The text's causes and effects, a sentence at most one each."""
     out = []
     for sentence in (s.strip() for s in _SENTENCES.split(_lowered(text))):
@@ -520,7 +522,7 @@ def links(text: str) -> list[Link]:
             cause, effect = _content_stems(pair[0]), _content_stems(pair[1])
             if cause - effect and effect - cause:
                 out.append(Link(cause - effect, effect - cause))
-    return out
+    return tuple(out)
 
 
 def reverses_cause(answer: str, reference: str) -> bool:
