@@ -259,3 +259,23 @@ def test_cause_and_effect_the_other_way_round(answer: str, reversed_: bool) -> N
     key = "It rained overnight, so the ground is wet."
     assert reverses_cause(answer, key) is reversed_
     assert reverses(answer, [key]) is reversed_
+
+
+def test_a_clause_that_asserts_what_the_key_denies_is_reversed() -> None:
+    """ "A, not B" answered with B alone: the shared subject and verb outvoted the one negated
+    word, so the negated pb-03 key below was graded correct 0.77."""
+    key = "The output is predictable, not varied."
+    assert reversed_clauses("The output is varied.", key) == 1
+    assert reversed_clauses("The output is predictable, not varied at all.", key) == 0
+    assert reversed_clauses("The output is predictable and never varied.", key) == 0
+    key = (
+        "They mark where the data starts and ends, so the model treats it as material to "
+        "analyse, not as instructions."
+    )
+    negated = (
+        "They do not mark where the data starts and ends, so the model treats it as instructions."
+    )
+    assert reverses(negated, [key])
+    assert not reverses(
+        "They mark where it starts and ends, so it is read as data, not orders.", [key]
+    )

@@ -278,6 +278,15 @@ def test_a_key_said_backwards_is_not_correct_beside_graded_answers() -> None:
     assert graded["feedback"]["correct"] == []
 
 
+def test_a_key_negated_clause_by_clause_beside_graded_answers_is_incorrect() -> None:
+    """pb-03's key says "..., not as instructions"; the answer negates its first clause and
+    asserts what the second denies (graded correct 0.77)."""
+    negated = (
+        "They do not mark where the data starts and ends, so the model treats it as instructions."
+    )
+    assert grade("--item", "pb-03", "--answer", negated)["verdict"] == "incorrect"
+
+
 def test_the_key_terms_strung_together_go_to_a_teacher() -> None:
     salad = "temperature low high sharpen flatten distribution tokens predictable varied output"
     graded = grade("--item", "samp-04", "--answer", salad)

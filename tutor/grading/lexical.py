@@ -308,7 +308,23 @@ def _flipped(reference: Clause, answer: Clause) -> bool:
     answers of the 4,761 below were read as reversed; with four or more, none."""
     shared = reference.stems & answer.stems
     differ = 2 * len((reference.negated ^ answer.negated) & shared)
-    return differ > len(shared) or (len(shared) >= _LONG_SHARED and differ >= len(shared))
+    return (
+        differ > len(shared)
+        or (len(shared) >= _LONG_SHARED and differ >= len(shared))
+        or _asserts_denied(reference, answer)
+    )
+
+
+def _asserts_denied(reference: Clause, answer: Clause) -> bool:
+    """The reference clause says "A, not B" and the answer clause says B without A: "the
+    model treats it as instructions" for "the model treats it as material to analyse, not as
+    instructions" (the shared subject and verb outvote the one negated word)."""
+    denied = reference.negated
+    alternative = reference.stems - denied - answer.stems
+    return bool(
+        denied and alternative and reference.stems - denied
+        and denied <= answer.stems - answer.negated
+    )  # fmt: skip
 
 
 SWAP_OVERLAP = 2 / 3  # of the shorter clause's stems, for a pair to be read for an antonym
