@@ -9,6 +9,7 @@ from tutor.grading.quantities import (
     expected_figure,
     figure_key,
     gives_figure,
+    gives_only_leading,
     hedges_figure,
     in_key_terms,
     states_result,
@@ -153,3 +154,13 @@ def test_a_bare_figure_key_in_its_own_terms() -> None:
     assert not gives_figure("100 or 90", question, key)
     assert hedges_figure("100 or 90", question, key) and not hedges_figure("100", question, key)
     assert not hedges_figure("between 800 and 1,200", "How many tokens?", "About 1,000 tokens")
+
+
+def test_the_figure_a_key_opens_with() -> None:
+    question = "Which temperature setting is most appropriate?"
+    key = "0 or close to 0, because each field has one correct value."
+    assert gives_only_leading("Temperature 0", question, key)
+    assert gives_only_leading("zero", question, key)
+    assert not gives_only_leading("0 because each field has one value", question, key)
+    assert not gives_only_leading("0.7", question, key)
+    assert not gives_only_leading("0", question, "Set it to 0 for extraction.")

@@ -287,6 +287,13 @@ def test_a_key_negated_clause_by_clause_beside_graded_answers_is_incorrect() -> 
     assert grade("--item", "pb-03", "--answer", negated)["verdict"] == "incorrect"
 
 
+def test_the_figure_a_key_opens_with_alone_is_partly_right() -> None:
+    """samp-01's key is "0 or close to 0, because ..."; "0" alone was graded incorrect 0.03
+    with no review. It gives the answer without the reason; another figure stays incorrect."""
+    assert grade("--item", "samp-01", "--answer", "0")["verdict"] == "partially_correct"
+    assert grade("--item", "samp-01", "--answer", "1.0")["verdict"] == "incorrect"
+
+
 def test_the_key_terms_strung_together_go_to_a_teacher() -> None:
     salad = "temperature low high sharpen flatten distribution tokens predictable varied output"
     graded = grade("--item", "samp-04", "--answer", salad)

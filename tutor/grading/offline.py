@@ -65,6 +65,7 @@ from tutor.grading.quantities import (
     conflicting_units,
     figure_key,
     gives_figure,
+    gives_only_leading,
     hedges_figure,
     in_key_terms,
     states_result,
@@ -80,7 +81,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 29
+RULES = 30
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -324,7 +325,8 @@ class OfflineGrader:
         incorrect band: nothing else to credit), an answer off the topic (a third of the
         incorrect band). An answer opening with a bare yes/no key's own word, or giving a bare
         figure key's figure in its terms ("fifty-six", "100 C"), scores at least
-        ``KEY_WORD_SCORE``."""
+        ``KEY_WORD_SCORE``; one that is just the figure a key opens with before its reason
+        ("0" for "0 or close to 0, because ..."), the middle of the partial band."""
         t = self.artifact.thresholds
         listed = keyword_list(request.question, request.answer)
         wrong_figure, units_off = _wrong_figure(request), _units_off(request)
@@ -345,6 +347,10 @@ class OfflineGrader:
             score = min(score, t.incorrect - 0.05)  # "5" for "What is 2+2?"; "not 56"
         elif gives:
             score = max(score, KEY_WORD_SCORE)  # "fifty-six" for "56"
+        elif not words(request.answer).negations and any(
+            gives_only_leading(request.answer, request.question, r) for r in request.references
+        ):
+            score = max(score, (t.correct + t.incorrect) / 2)  # "0" for "0 or close to 0, ..."
         polar = [p for r in request.references if (p := opposite(request.answer, r)) is not None]
         if any(p is False for p in polar):  # "No, it is roughly a sphere." for "No"
             score = max(score, KEY_WORD_SCORE)

@@ -195,6 +195,25 @@ def gives_figure(answer: str, question: str, reference: str) -> bool:
     )  # fmt: skip
 
 
+def leading_figure(reference: str) -> float | None:
+    """The figure a key opens with, its answer before the reason ("0 or close to 0, because
+    each field has one correct value ..."), else None."""
+    found = figures(reference)
+    return found[0].value if found and not _WORD.search(reference[: found[0].start]) else None
+
+
+def gives_only_leading(answer: str, question: str, reference: str) -> bool:
+    """The answer is the figure the key opens with and nothing of the reason: "0" or
+    "Temperature 0" for "0 or close to 0, because ...". Its words are filler or the
+    question's."""
+    result = leading_figure(reference)
+    stated = values(answer)
+    return (
+        result is not None and bool(stated) and all(_same(v, result) for v in stated)
+        and in_key_terms(answer, question, "")
+    )  # fmt: skip
+
+
 def hedges_figure(answer: str, question: str, reference: str) -> bool:
     """A key that is nothing but an exact figure, and the answer gives it beside a figure of
     its own that neither the key nor the question states: "56 or 54" for "56"."""
