@@ -144,7 +144,9 @@ def test_a_bare_figure_key_read_in_its_own_terms() -> None:
     product = ("--question", "What is 7 x 8?", "--reference", "56")
     assert grade(*product, "--answer", "fifty-six")["verdict"] == "correct"
     assert grade(*product, "--answer", "56 or 54")["verdict"] == "partially_correct"
-    assert grade(*product, "--answer", "not 56")["verdict"] == "incorrect"
+    denied = grade(*product, "--answer", "not 56")
+    assert denied["verdict"] == "incorrect" and denied["feedback"]["correct"] == [], denied
+    assert "opposite" in denied["feedback"]["text"]
     boiling = ("--question", "What is the boiling point of water at sea level in Celsius?",
                "--reference", "100 degrees Celsius.")  # fmt: skip
     assert grade(*boiling, "--answer", "100 C")["verdict"] == "correct"

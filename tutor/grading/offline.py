@@ -81,7 +81,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 30
+RULES = 31
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -149,6 +149,7 @@ class Capped(NamedTuple):
     off_topic: bool
     wrong_figure: bool  # the key's result or estimate, and the answer reaches another
     units_off: set[str]  # units the answer gives another figure for than the key or its steps
+    denies: bool = False  # the key's figure after a negation ("not 56"): the opposite of the key
 
     @property
     def miscalculated(self) -> bool:
@@ -341,9 +342,8 @@ class OfflineGrader:
             hedges_figure(request.answer, request.question, r) for r in request.references
         ):
             score = min(score, (t.correct + t.incorrect) / 2)  # "56 or 54" for "56"
-        if (wrong_figure and figure_keys and _in_key_terms(request)) or (
-            gives and words(request.answer).negations
-        ):
+        denies = gives and words(request.answer).negations > 0
+        if (wrong_figure and figure_keys and _in_key_terms(request)) or denies:
             score = min(score, t.incorrect - 0.05)  # "5" for "What is 2+2?"; "not 56"
         elif gives:
             score = max(score, KEY_WORD_SCORE)  # "fifty-six" for "56"
@@ -359,7 +359,7 @@ class OfflineGrader:
         off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
         if off_topic:
             score = min(score, t.incorrect / 3)
-        return Capped(score, listed, off_topic, wrong_figure, units_off)
+        return Capped(score, listed, off_topic, wrong_figure, units_off, denies)
 
     def _finish(
         self,
@@ -407,7 +407,8 @@ class OfflineGrader:
             covered = [p for p in covered if not states_result(p, request.question, reference)]
         if capped.units_off:
             covered = [p for p in covered if not states_unit(p, capped.units_off)]
-        feedback = compose(verdict, covered, missing, named, steps=steps, contradicts=reversed_)
+        feedback = compose(verdict, covered, missing, named, steps=steps,
+                           contradicts=reversed_ or capped.denies)  # fmt: skip
         if cannot_read:
             note = (f"This answer looks {cannot_read}; the grader reads English only, so a "
                     "teacher will check it.")  # fmt: skip
