@@ -425,6 +425,12 @@ _COMPARATIVES = {w: (a, sign) for a, b in _DIRECTION_PAIRS for w, sign in ((a, 1
 _DEGREE = frozenset("much far lot even slightly bit way still little one ones".split())
 
 
+def _content_stems(tokens: Iterable[str], skip: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The clause stems of the tokens that are content: no stopword, negation or ``skip``."""
+    kept = (t for t in tokens if t not in STOPWORDS and t not in NEGATIONS and t not in skip)
+    return frozenset(clause_stem(t) for t in kept)
+
+
 def _quality(word: str) -> str:
     """The base a comparative and its adjective share: "denser"/"dense" -> "dens"."""
     return word.rstrip("e")
@@ -436,9 +442,9 @@ def comparisons(text: str) -> tuple[Comparison, ...]:
     out = []
     for part in _CLAUSES.split(_lowered(text)):
         tokens = _WORD.findall(part)
-        if "than" not in tokens or tokens.index("than") == 0:
+        than = tokens.index("than") if "than" in tokens else 0
+        if not than:
             continue
-        than = tokens.index("than")
         word = tokens[than - 1]
         if than >= 2 and tokens[than - 2] in ("more", "less"):
             start, direction = than - 2, 1 if tokens[than - 2] == "more" else -1
@@ -454,14 +460,10 @@ def comparisons(text: str) -> tuple[Comparison, ...]:
             continue
         if any(t in NEGATIONS for t in tokens[:start]):  # "light is not faster than sound"
             direction = -direction
-
-        def content(span: list[str]) -> frozenset[str]:
-            kept = (t for t in span if t not in STOPWORDS and t not in NEGATIONS)
-            return frozenset(clause_stem(t) for t in kept if t not in _DEGREE)
-
         # each side by what only it says: "heaters with blue collectors heat up faster than
         # heaters with red collectors" compares "blue" with "red"
-        before, after = content(tokens[:start]), content(tokens[than + 1 :])
+        before = _content_stems(tokens[:start], _DEGREE)
+        after = _content_stems(tokens[than + 1 :], _DEGREE)
         left, right = before - after, after - before
         if left and right:
             out.append(Comparison(left, _quality(quality), direction, right))
@@ -513,11 +515,6 @@ class Link:
     effect: frozenset[str]
 
 
-def _content_stems(text: str) -> frozenset[str]:
-    kept = (t for t in _WORD.findall(text) if t not in STOPWORDS and t not in NEGATIONS)
-    return frozenset(clause_stem(t) for t in kept)
-
-
 @_per_text(_RECENT_TEXTS // 2, _RECENT_ANSWERS // 2)
 def links(text: str) -> tuple[Link, ...]:
     """The text's causes and effects, a sentence at most one each."""
@@ -535,7 +532,7 @@ def links(text: str) -> tuple[Link, ...]:
         elif result is not None and not _PURPOSE.match(sentence, result.end()):
             pair = (sentence[: result.start()], sentence[result.end() :])
         if pair is not None:
-            cause, effect = _content_stems(pair[0]), _content_stems(pair[1])
+            cause, effect = (_content_stems(_WORD.findall(side)) for side in pair)
             if cause - effect and effect - cause:
                 out.append(Link(cause - effect, effect - cause))
     return tuple(out)

@@ -19,7 +19,7 @@ to partly correct (:mod:`tutor.grading.quantities`): to the models "$12" and "$1
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -335,21 +335,16 @@ class OfflineGrader:
         if mistakes.whole or listed or wrong_figure or units_off or fewer:  # known wrong, part
             score = min(score, (t.correct + t.incorrect) / 2)
         figure_keys = all(figure_key(r) is not None for r in request.references)
-        gives = figure_keys and any(
-            gives_figure(request.answer, request.question, r) for r in request.references
-        )
-        if figure_keys and any(
-            hedges_figure(request.answer, request.question, r) for r in request.references
-        ):
+        gives = figure_keys and _any_key(gives_figure, request)
+        if figure_keys and _any_key(hedges_figure, request):
             score = min(score, (t.correct + t.incorrect) / 2)  # "56 or 54" for "56"
-        denies = gives and words(request.answer).negations > 0
-        if (wrong_figure and figure_keys and _in_key_terms(request)) or denies:
+        negated = words(request.answer).negations > 0
+        denies = gives and negated
+        if (wrong_figure and figure_keys and _any_key(in_key_terms, request)) or denies:
             score = min(score, t.incorrect - 0.05)  # "5" for "What is 2+2?"; "not 56"
         elif gives:
             score = max(score, KEY_WORD_SCORE)  # "fifty-six" for "56"
-        elif not words(request.answer).negations and any(
-            gives_only_leading(request.answer, request.question, r) for r in request.references
-        ):
+        elif not negated and _any_key(gives_only_leading, request):
             score = max(score, (t.correct + t.incorrect) / 2)  # "0" for "0 or close to 0, ..."
         polar = [p for r in request.references if (p := opposite(request.answer, r)) is not None]
         if any(p is False for p in polar):  # "No, it is roughly a sphere." for "No"
@@ -440,10 +435,11 @@ def _wrong_figure(request: GradeRequest) -> bool:
     return all(wrong_result(request.answer, request.question, r) for r in request.references)
 
 
-def _in_key_terms(request: GradeRequest) -> bool:
-    """The answer says its figure in the key's terms: another figure in another unit ("212
-    degrees Fahrenheit" for "100 degrees Celsius") is not known wrong."""
-    return any(in_key_terms(request.answer, request.question, r) for r in request.references)
+def _any_key(check: Callable[[str, str, str], bool], request: GradeRequest) -> bool:
+    """``check(answer, question, reference)`` holds for one of the request's references (with
+    :func:`in_key_terms`: another figure in another unit, "212 degrees Fahrenheit" for "100
+    degrees Celsius", is not known wrong)."""
+    return any(check(request.answer, request.question, r) for r in request.references)
 
 
 def _units_off(request: GradeRequest) -> set[str]:

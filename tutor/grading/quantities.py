@@ -187,12 +187,7 @@ def gives_figure(answer: str, question: str, reference: str) -> bool:
     """A key that is nothing but a figure (:func:`figure_key`), and the answer is that figure,
     however written ("fifty-six" for "56"), in the key's terms (:func:`in_key_terms`) and with
     no other figure."""
-    result = figure_key(reference)
-    stated = values(answer)
-    return (
-        result is not None and bool(stated) and all(_same(v, result) for v in stated)
-        and in_key_terms(answer, question, reference)
-    )  # fmt: skip
+    return _only(answer, figure_key(reference)) and in_key_terms(answer, question, reference)
 
 
 def leading_figure(reference: str) -> float | None:
@@ -206,12 +201,13 @@ def gives_only_leading(answer: str, question: str, reference: str) -> bool:
     """The answer is the figure the key opens with and nothing of the reason: "0" or
     "Temperature 0" for "0 or close to 0, because ...". Its words are filler or the
     question's."""
-    result = leading_figure(reference)
+    return _only(answer, leading_figure(reference)) and in_key_terms(answer, question, "")
+
+
+def _only(answer: str, result: float | None) -> bool:
+    """The answer states a figure, and every figure it states is ``result``."""
     stated = values(answer)
-    return (
-        result is not None and bool(stated) and all(_same(v, result) for v in stated)
-        and in_key_terms(answer, question, "")
-    )  # fmt: skip
+    return result is not None and bool(stated) and all(_same(v, result) for v in stated)
 
 
 def hedges_figure(answer: str, question: str, reference: str) -> bool:
