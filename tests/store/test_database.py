@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,34 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(database: Database) -> None:
                 "VALUES ('a1', 'nobody', 'pb-01', 'x', 'pending', '2025-01-01 00:00:00')"
             )
         )
+
+
+def test_connections_opening_a_new_file_at_once_all_get_in(tmp_path: Path) -> None:
+    # The switch to WAL on a fresh file takes an exclusive lock, and SQLite refused one of
+    # two racing connections at once, past any busy timeout: `tutor migrate` run twice at
+    # once failed about one time in a hundred.
+    refused: list[Exception] = []
+    for round_ in range(30):
+        url = f"sqlite:///{tmp_path / f'race{round_}.db'}"
+        databases = [Database(url) for _ in range(6)]
+        start = threading.Barrier(len(databases))
+
+        def connect(database: Database, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                with database.engine.connect() as conn:
+                    assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            except Exception as exc:  # collected, reported below
+                refused.append(exc)
+
+        threads = [threading.Thread(target=connect, args=(db,)) for db in databases]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for database in databases:
+            database.dispose()
+    assert refused == []
 
 
 def test_a_failed_transaction_leaves_nothing_behind(database: Database) -> None:
