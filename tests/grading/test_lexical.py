@@ -10,12 +10,14 @@ from tutor.grading.lexical import (
     antonym_clashes,
     comparisons,
     contradicts,
+    flows,
     keyword_list,
     overlap,
     reversed_clauses,
     reverses,
     reverses_cause,
     reverses_comparison,
+    reverses_flow,
     stem,
     words,
 )
@@ -259,6 +261,48 @@ def test_cause_and_effect_the_other_way_round(answer: str, reversed_: bool) -> N
     key = "It rained overnight, so the ground is wet."
     assert reverses_cause(answer, key) is reversed_
     assert reverses(answer, [key]) is reversed_
+
+
+@pytest.mark.parametrize(
+    ("answer", "key", "reversed_"),
+    [
+        ("Plants use light to turn glucose and oxygen into carbon dioxide and water.",
+         "Plants use light energy to turn carbon dioxide and water into glucose and oxygen.",
+         True),
+        ("Plants turn carbon dioxide and water into sugar and oxygen using light.",
+         "Plants use light energy to turn carbon dioxide and water into glucose and oxygen.",
+         False),  # the same change; "using light" after "into" is not its end
+        ("Using sunlight, plants make sugar and oxygen from CO2 and water.",
+         "Plants use light energy to turn carbon dioxide and water into glucose and oxygen.",
+         False),  # "from" without "to": no change read
+        ("Heat flows from the cold object to the hot object.",
+         "Heat flows from the hot object to the cold object.", True),
+        ("Heat moves from hot things to cold things.",
+         "Heat flows from the hot object to the cold object.", False),
+        ("Water moves from low to high concentration.",
+         "Water moves from high concentration to low concentration.", True),
+        ("A butterfly turns into a caterpillar.", "A caterpillar turns into a butterfly.", True),
+        ("When it melts, ice becomes liquid water.", "Ice becomes water when it melts.", False),
+    ],
+)  # fmt: skip
+def test_a_change_run_backwards(answer: str, key: str, reversed_: bool) -> None:
+    assert reverses_flow(answer, key) is reversed_
+    assert reverses(answer, [key]) is reversed_
+
+
+def test_flows_read_each_end_by_what_only_it_says() -> None:
+    (found,) = flows("Heat flows from the hot object to the cold object.")
+    assert (found.source, found.target) == ({"hot"}, {"cold"})
+    assert flows("The current flows around the circuit.") == ()
+
+
+def test_first_and_most_recent_are_opposite_ends_of_a_sequence() -> None:
+    key = "Pop removes and returns the most recently pushed item."
+    assert (
+        reverses("Pop removes the item pushed first and returns it.", [key]) is False
+    )  # one clause
+    assert reversed_clauses("Pop removes and returns the item pushed first.", key) == 1
+    assert reversed_clauses("Pop removes and returns the newest item.", key) == 0
 
 
 def test_a_clause_that_asserts_what_the_key_denies_is_reversed() -> None:

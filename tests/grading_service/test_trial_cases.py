@@ -289,6 +289,32 @@ def test_a_key_negated_clause_by_clause_beside_graded_answers_is_incorrect() -> 
     assert grade("--item", "pb-03", "--answer", negated)["verdict"] == "incorrect"
 
 
+PHOTOSYNTHESIS = (
+    "--question", "What is photosynthesis?",
+    "--reference", "Plants use light energy to turn carbon dioxide and water into glucose and "
+    "oxygen.",
+)  # fmt: skip
+
+
+def test_a_change_run_backwards_is_not_correct() -> None:
+    """Reactants and products swapped (graded correct 0.93); the same change told in other
+    words stays correct."""
+    backwards = "Plants use light energy to turn glucose and oxygen into carbon dioxide and water."
+    assert grade(*PHOTOSYNTHESIS, "--answer", backwards)["verdict"] == "incorrect"
+    right = "Plants turn carbon dioxide and water into sugar and oxygen, using the energy of light."
+    assert grade(*PHOTOSYNTHESIS, "--answer", right)["verdict"] == "correct"
+
+
+def test_the_other_end_of_a_stack_is_not_correct() -> None:
+    """ "pushed first" for a stack's "most recently pushed" (graded correct 0.95)."""
+    stack = ("--question", "What does a stack do when you pop?",
+             "--reference", "It removes and returns the most recently pushed item.")  # fmt: skip
+    graded = grade(*stack, "--answer", "It removes and returns the item that was pushed first.")
+    assert graded["verdict"] != "correct", graded
+    right = "You get back the last thing you put on, and it is taken off the stack."
+    assert grade(*stack, "--answer", right)["verdict"] == "correct"
+
+
 def test_the_figure_a_key_opens_with_alone_is_partly_right() -> None:
     """samp-01's key is "0 or close to 0, because ..."; "0" alone was graded incorrect 0.03
     with no review. It gives the answer without the reason; another figure stays incorrect."""

@@ -84,6 +84,7 @@ _DIRECTION_PAIRS = [
     ("greater", "less"), ("greater", "smaller"), ("heavier", "lighter"),
     ("warmer", "cooler"), ("faster", "slower"), ("stronger", "weaker"), ("hotter", "colder"),
     ("longer", "shorter"), ("older", "younger"), ("richer", "poorer"),
+    ("recent", "first"), ("recent", "oldest"), ("newest", "oldest"), ("latest", "earliest"),
 ]  # fmt: skip
 
 
@@ -397,12 +398,14 @@ def _mirrored(reference: Clause, answer: Clause) -> float:
 
 def reverses(answer: str, references: Sequence[str]) -> bool:
     """The answer reverses at least ``REVERSED_CLAUSES`` clauses of every reference, its
-    comparison (:func:`reverses_comparison`) or its cause and effect (:func:`reverses_cause`):
-    it says the key's points with the opposite polarity, which sentence vectors barely see."""
+    comparison (:func:`reverses_comparison`), its cause and effect (:func:`reverses_cause`) or
+    its change (:func:`reverses_flow`): it says the key's points with the opposite polarity,
+    which sentence vectors barely see."""
     return bool(references) and all(
         reversed_clauses(answer, r) >= REVERSED_CLAUSES
         or reverses_comparison(answer, r)
         or reverses_cause(answer, r)
+        or reverses_flow(answer, r)
         for r in references
     )
 
@@ -549,6 +552,54 @@ def reverses_cause(answer: str, reference: str) -> bool:
                 len(a.cause & r.effect) * 2 >= len(a.cause)
                 and len(a.effect & r.cause) * 2 >= len(a.effect)
                 and not (a.cause & r.cause or a.effect & r.effect)
+            ):
+                return True
+    return False
+
+
+# What turns into what, or moves from where to where: "from X to Y", "X into Y", "X becomes Y".
+_FROM_TO = re.compile(r"\bfrom\b(?P<source>.+?)\b(?:to|into|towards?)\b(?P<target>.+)")
+_INTO = re.compile(r"(?P<source>.+?)\b(?:into|becomes?|became)\b(?P<target>.+)")
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A change or a movement: what it starts from and what it ends in, each by what only it
+    says ("heat flows from the hot object to the cold object": hot -> cold)."""
+
+    source: frozenset[str]
+    target: frozenset[str]
+
+
+@_per_text(_RECENT_TEXTS // 2, _RECENT_ANSWERS // 2)
+def flows(text: str) -> tuple[Flow, ...]:
+    """The text's changes and movements, a clause at most one each."""
+    out = []
+    for part in _CLAUSES.split(_lowered(text)):
+        found = _FROM_TO.search(part) or _INTO.search(part)
+        if found is None:
+            continue
+        source, target = (
+            _content_stems(_WORD.findall(found[side])) for side in ("source", "target")
+        )
+        if source - target and target - source:
+            out.append(Flow(source - target, target - source))
+    return tuple(out)
+
+
+def reverses_flow(answer: str, reference: str) -> bool:
+    """The answer runs the key's change or movement backwards: "turn glucose and oxygen into
+    carbon dioxide and water" for photosynthesis' "turn carbon dioxide and water into glucose
+    and oxygen" (graded `correct` 0.93), "from the cold object to the hot one" for "from the
+    hot object to the cold object". The answer's end must be at least half the key's start,
+    the key's end at least half the answer's start, and the two ends share nothing. On the
+    train and test files', Khan's and our items' answers it fires on none."""
+    for a in flows(answer):
+        for r in flows(reference):
+            if (
+                len(a.target & r.source) * 2 >= len(a.target)
+                and len(r.target & a.source) * 2 >= len(r.target)
+                and not a.target & r.target
             ):
                 return True
     return False
