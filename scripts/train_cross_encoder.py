@@ -17,9 +17,11 @@ question's answer) and the references themselves as right answers.
 2. The final model on every row with the chosen epoch count, exported to ONNX and quantized
    (dynamic, per channel, ``MatMulInteger``) into ``tutor/grading/model/cross_encoder.onnx``,
    with ``cross_encoder.json`` (settings, figures, data, citations). The quantized graph then
-   loses the export's NaN guards and repeated masks, no logit changed (:func:`simplify_graph`).
+   loses the export's NaN guards and repeated masks, no logit changed (:func:`simplify_graph`),
+   and gets a copy with uint8 weights for CPUs without VNNI (:func:`uint8_copy`).
 
-``--rewrite-only`` applies that rewrite to the shipped file alone (no data, no training):
+``--rewrite-only`` applies that rewrite to the shipped file alone and writes its uint8 copy
+again (no data, no training):
 
     python scripts/train_cross_encoder.py --rewrite-only   # the train extra's onnx
 
@@ -42,7 +44,13 @@ from typing import Any
 import numpy as np
 from minilm_base import base_model_dir
 
-from tutor.grading.cross_encoder import MAX_TOKENS, MODEL_FILE, SETTINGS_FILE, pair_text
+from tutor.grading.cross_encoder import (
+    MAX_TOKENS,
+    MODEL_FILE,
+    SETTINGS_FILE,
+    UINT8_FILE,
+    pair_text,
+)
 from tutor.grading.datasets import TRAIN_FILES, AsagRow, corpus_rows, load_many, question_folds
 from tutor.grading.perturb import padded, with_false_claim, wrong_versions
 
@@ -412,7 +420,41 @@ def export(trainer: Trainer, model: Any, out_dir: Path, work: Path) -> tuple[Pat
     )  # fmt: skip
     quantized = hashlib.sha256(target.read_bytes()).hexdigest()
     print(f"graph rewrite: {simplify_graph(target)}", flush=True)
+    print(f"uint8 copy: {uint8_copy(target, out_dir / UINT8_FILE)} weights", flush=True)
     return target, quantized
+
+
+def uint8_copy(source: Path, target: Path) -> int:
+    """``source`` with every ``MatMulInteger`` weight and its zero point as uint8, each value
+    plus 128: ``(a - a0) * (w - w0)`` is the same integer for every product, so the logits are
+    the same wherever both files multiply exactly. uint8 x int8 (the quantizer's choice, fast
+    on VNNI) is exact only with VNNI: without it the CPU sums pairs of products in 16 bits,
+    which saturate for full-range weights (2 x 255 x 127 > 32767), and probabilities moved up
+    to 0.12 (AVX2). uint8 x uint8 never saturates. Returns the weights converted."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(source))
+    initializers = {i.name: i for i in model.graph.initializer}
+    converted: set[str] = set()
+    for node in model.graph.node:
+        if node.op_type != "MatMulInteger":
+            continue
+        if len(node.input) < 4 or not {node.input[1], node.input[3]} <= initializers.keys():
+            raise SystemExit(f"{node.name}: weights and zero point are not both initializers")
+        for name in (node.input[1], node.input[3]):
+            if name in converted:
+                continue
+            value = numpy_helper.to_array(initializers[name])
+            if value.dtype != np.int8:
+                raise SystemExit(f"{name} is {value.dtype}, not int8")
+            shifted = (value.astype(np.int16) + 128).astype(np.uint8)
+            initializers[name].CopyFrom(numpy_helper.from_array(shifted, name))
+            converted.add(name)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(target))
+    return len(converted) // 2
 
 
 def simplify_graph(path: Path) -> dict[str, int]:
@@ -535,7 +577,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rewrite-only",
         action="store_true",
-        help="only the exact graph rewrite of the file in --out (no data, no training)",
+        help="only the exact graph rewrite of the file in --out and its uint8 copy (no data, "
+        "no training)",
     )
     args = parser.parse_args(argv)
     if args.rewrite_only:
@@ -647,6 +690,7 @@ def _write_settings(out: Path, target: Path, quantized: str, config: Config,
         # grader's stack and cached grades key on (CrossEncoder.version), kept by --rewrite-only
         "quantized_sha256": quantized,
         "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+        "uint8_sha256": hashlib.sha256((out / UINT8_FILE).read_bytes()).hexdigest(),
     }  # fmt: skip
     (out / SETTINGS_FILE).write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
 
@@ -665,8 +709,12 @@ def rewrite_only(out: Path) -> int:
     settings.pop("sha256")
     settings["quantized_sha256"] = settings.get("quantized_sha256") or before
     settings["sha256"] = after
+    copy = out / UINT8_FILE
+    converted = uint8_copy(target, copy)
+    settings["uint8_sha256"] = hashlib.sha256(copy.read_bytes()).hexdigest()
     settings_path.write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
     print(f"{target}: removed {removed or 'nothing'}; sha256 {before[:10]} -> {after[:10]}")
+    print(f"{copy}: {converted} weights as uint8; sha256 {settings['uint8_sha256'][:10]}")
     return 0
 
 

@@ -6,6 +6,14 @@ across the pair, so "lowering the temperature sharpens" and "... flattens" come 
 The file is quantized for int8 compute (``MatMulInteger``) and runs on onnxruntime with the
 WordPiece tokenizer the embedder already ships; no torch at run time.
 
+Its weights are int8 against uint8 activations, which only CPUs with VNNI multiply exactly: an
+x86 CPU without it (AVX2 alone, or AVX-512 without VNNI) sums pairs of products in 16 bits
+that saturate, and its probabilities came out up to 0.12 away (357 of 13,045 verdicts
+changed on an AVX2-only AMD EPYC, 2026-12-06). A second file holds the same weights as uint8
+(each plus 128, zero point 128: the same integer products, which no kernel saturates);
+elsewhere the encoder runs that one, ~20% slower per pair, and scores as VNNI does (within
+float rounding: 0.003).
+
 Answers longer than the token budget are truncated (the answer is capped first, then the longer
 segment is cut), so repeating a sentence cannot raise its score.
 """
@@ -28,10 +36,27 @@ from tutor.retrieval.embedder import onnx_session, tokenizer_file
 
 MODEL_DIR = Path(__file__).parent / "model"
 MODEL_FILE = "cross_encoder.onnx"
+UINT8_FILE = (
+    "cross_encoder.u8.onnx"  # the same model, uint8 weights (scripts/train_cross_encoder.py)
+)
+_VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})  # uint8 x int8 exact in 32 bits
 SETTINGS_FILE = "cross_encoder.json"
 MAX_TOKENS = 160
 _QUESTION_CHARS, _REFERENCE_CHARS, _ANSWER_CHARS = 240, 280, 600  # caps before tokenizing
 _MAX_REFERENCES = 3  # an answer is scored against up to three references; the best counts
+
+
+def exact_int8_weights(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU multiplies uint8 activations by int8 weights exactly (VNNI). Unknown
+    (no ``/proc/cpuinfo``: not Linux) counts as no."""
+    try:
+        text = cpuinfo.read_text("utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return bool(_VNNI_FLAGS & set(line.partition(":")[2].split()))
+    return False
 
 
 def pair_text(question: str, reference: str, answer: str) -> tuple[str, str]:
@@ -51,6 +76,7 @@ class CrossEncoder:
         batch_size: int = 1,
         threads: int = 1,
         parallel: int | None = None,
+        int8_weights: bool | None = None,
     ) -> None:
         """``batch_size`` 1 by default: dynamic int8 quantizes activations with one scale per
         batch, so a pair's probability would depend on the other pairs in its batch (up to
@@ -60,8 +86,14 @@ class CrossEncoder:
         ``threads`` is onnxruntime's intra-op threads per pair: one, because a pair's matrices
         are too small to split (two threads took 53 ms of CPU per SciEntsBank answer against
         27 for one, and no less time). Many pairs instead run ``parallel`` at once (default:
-        one per core, at most 4), each on its own thread of the one session."""
-        self._path = directory / MODEL_FILE
+        one per core, at most 4), each on its own thread of the one session.
+
+        ``int8_weights`` picks the file: the int8 weights (True), their uint8 copy (False), or
+        (None) the int8 weights where the CPU multiplies them exactly
+        (:func:`exact_int8_weights`) or no uint8 copy is there."""
+        if int8_weights is None:
+            int8_weights = exact_int8_weights() or not (directory / UINT8_FILE).is_file()
+        self._path = directory / (MODEL_FILE if int8_weights else UINT8_FILE)
         self._settings_path = directory / SETTINGS_FILE
         self._batch_size, self._threads = batch_size, threads
         self._parallel = max(1, parallel or min(4, os.cpu_count() or 1))
@@ -78,7 +110,8 @@ class CrossEncoder:
     def version(self) -> str:
         """The model's identity, which the grader's stack was fitted for and cached grades key
         on: the sha256 of the file as quantized (``quantized_sha256``), kept by the exact graph
-        rewrite of ``scripts/train_cross_encoder.py`` (bit-identical logits), or of the file."""
+        rewrite of ``scripts/train_cross_encoder.py`` (bit-identical logits) and by its uint8
+        copy (the same integer products), or of the file."""
         if not self._settings_path.is_file():
             return "missing"
         settings = json.loads(self._settings_path.read_text("utf-8"))
