@@ -430,7 +430,7 @@ def uint8_copy(source: Path, target: Path) -> int:
     the same wherever both files multiply exactly. uint8 x int8 (the quantizer's choice, fast
     on VNNI) is exact only with VNNI: without it the CPU sums pairs of products in 16 bits,
     which saturate for full-range weights (2 x 255 x 127 > 32767), and probabilities moved up
-    to 0.12 (AVX2). uint8 x uint8 never saturates. Returns the weights converted."""
+    to 0.20 (AVX2). uint8 x uint8 never saturates. Returns the weights converted."""
     import numpy as np
     import onnx
     from onnx import numpy_helper
