@@ -19,6 +19,7 @@ from tutor.grading.lexical import (
     reverses_comparison,
     reverses_flow,
     stem,
+    swaps_roles,
     words,
 )
 
@@ -294,6 +295,30 @@ def test_flows_read_each_end_by_what_only_it_says() -> None:
     (found,) = flows("Heat flows from the hot object to the cold object.")
     assert (found.source, found.target) == ({"hot"}, {"cold"})
     assert flows("The current flows around the circuit.") == ()
+
+
+@pytest.mark.parametrize(
+    ("answer", "key", "swapped"),
+    [
+        ("Climate is the day to day conditions and weather is the long-term average.",
+         "Weather is the day-to-day conditions, and climate is the long-term average.", True),
+        ("Weather is the day to day conditions and climate is the long-term average of them.",
+         "Weather is the day-to-day conditions, and climate is the long-term average.", False),
+        ("The long-term average is climate, while the day-to-day conditions are weather.",
+         "Weather is the day-to-day conditions, and climate is the long-term average.", False),
+        ("Meiosis makes two identical body cells and mitosis makes four sex cells.",
+         "Mitosis makes two identical body cells, while meiosis makes four sex cells.", True),
+        ("Veins carry blood away from the heart and arteries carry blood back to the heart.",
+         "Arteries carry blood away from the heart and veins carry blood back to the heart.",
+         True),
+        ("Arteries take blood away from the heart, and veins bring it back to the heart.",
+         "Arteries carry blood away from the heart and veins carry blood back to the heart.",
+         False),
+    ],
+)  # fmt: skip
+def test_two_terms_given_each_others_parts(answer: str, key: str, swapped: bool) -> None:
+    assert swaps_roles(answer, key) is swapped
+    assert reverses(answer, [key]) is swapped
 
 
 def test_first_and_most_recent_are_opposite_ends_of_a_sequence() -> None:

@@ -305,6 +305,17 @@ def test_a_change_run_backwards_is_not_correct() -> None:
     assert grade(*PHOTOSYNTHESIS, "--answer", right)["verdict"] == "correct"
 
 
+def test_two_terms_swapped_are_not_correct() -> None:
+    """Weather and climate given each other's definitions (graded correct 0.79)."""
+    climate = ("--question", "What is the difference between weather and climate?",
+               "--reference", "Weather is the day-to-day conditions, and climate is the "
+               "long-term average.")  # fmt: skip
+    swapped = "Climate is the day to day conditions and weather is the long-term average."
+    assert grade(*climate, "--answer", swapped)["verdict"] == "incorrect"
+    right = "Weather is what the conditions are on a given day; climate is their long-term average."
+    assert grade(*climate, "--answer", right)["verdict"] != "incorrect"
+
+
 def test_the_other_end_of_a_stack_is_not_correct() -> None:
     """ "pushed first" for a stack's "most recently pushed" (graded correct 0.95)."""
     stack = ("--question", "What does a stack do when you pop?",

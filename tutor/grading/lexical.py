@@ -398,14 +398,15 @@ def _mirrored(reference: Clause, answer: Clause) -> float:
 
 def reverses(answer: str, references: Sequence[str]) -> bool:
     """The answer reverses at least ``REVERSED_CLAUSES`` clauses of every reference, its
-    comparison (:func:`reverses_comparison`), its cause and effect (:func:`reverses_cause`) or
-    its change (:func:`reverses_flow`): it says the key's points with the opposite polarity,
-    which sentence vectors barely see."""
+    comparison (:func:`reverses_comparison`), its cause and effect (:func:`reverses_cause`),
+    its change (:func:`reverses_flow`) or the parts of two of its terms (:func:`swaps_roles`):
+    it says the key's points with the opposite polarity, which sentence vectors barely see."""
     return bool(references) and all(
         reversed_clauses(answer, r) >= REVERSED_CLAUSES
         or reverses_comparison(answer, r)
         or reverses_cause(answer, r)
         or reverses_flow(answer, r)
+        or swaps_roles(answer, r)
         for r in references
     )
 
@@ -602,6 +603,73 @@ def reverses_flow(answer: str, reference: str) -> bool:
                 and not a.target & r.target
             ):
                 return True
+    return False
+
+
+# Parts of a text read for roles: its clauses and the halves of "X and Y" ("weather is the
+# day-to-day conditions and climate is the long-term average"); a negated part is the clause
+# check's.
+_ROLE_PARTS = re.compile(_CLAUSES.pattern + r"|\band\b")
+ROLE_CONTEXT = 2  # words besides the two terms that tie an answer part to a key part
+
+
+@_per_text(_RECENT_TEXTS // 2, _RECENT_ANSWERS // 2)
+def role_parts(text: str) -> tuple[tuple[str, ...], ...]:
+    """The text's parts that negate nothing, each as its content stems in order."""
+    out = []
+    for part in _ROLE_PARTS.split(_lowered(text)):
+        tokens = _WORD.findall(part)
+        if any(t in NEGATIONS for t in tokens):
+            continue
+        stems = tuple(clause_stem(t) for t in tokens if t not in STOPWORDS)
+        if stems:
+            out.append(stems)
+    return tuple(out)
+
+
+def _end(stems: tuple[str, ...], word: str) -> int:
+    """Where ``word`` stands in a part: 1 first, -1 last, 0 elsewhere or absent."""
+    return 1 if stems[0] == word else -1 if stems[-1] == word else 0
+
+
+def _tied(part: frozenset[str], own: frozenset[str], other: frozenset[str],
+          terms: frozenset[str]) -> bool:  # fmt: skip
+    """The part says more of ``own``'s other words than of ``other``'s, and at least
+    ``ROLE_CONTEXT`` of them."""
+    mine, theirs = len(part & own - terms), len(part & other - terms)
+    return mine >= ROLE_CONTEXT and mine > theirs
+
+
+def swaps_roles(answer: str, reference: str) -> bool:
+    """The answer gives each of two key terms the other's part: "Climate is the day to day
+    conditions and weather is the long-term average." for "Weather is the day-to-day
+    conditions, and climate is the long-term average." (`correct` 0.79). A term that opens or
+    closes one part of the key and not another, found at the same end of an answer part that
+    otherwise says the other key part (at least ``ROLE_CONTEXT`` of its other words, more than
+    of the first part's), while the other term does the same the other way round. On the
+    train and test files', Khan's and our items' answers it fires on none (with the terms
+    anywhere in the parts: 2 right answers and 1 wrong)."""
+    ref, ans = role_parts(reference), role_parts(answer)
+    if len(ref) < 2 or len(ans) < 2:
+        return False
+    ans_sets = [frozenset(a) for a in ans]
+    for i, r1 in enumerate(ref):
+        for r2 in ref[i + 1 :]:
+            s1, s2 = frozenset(r1), frozenset(r2)
+            for x in {r1[0], r1[-1]} & (s1 - s2):
+                for y in {r2[0], r2[-1]} & (s2 - s1):
+                    terms = frozenset({x, y})
+                    for k, a1 in enumerate(ans):
+                        if y not in ans_sets[k] or x in ans_sets[k]:
+                            continue
+                        if _end(a1, y) != _end(r1, x) or not _tied(ans_sets[k], s1, s2, terms):
+                            continue
+                        for m, a2 in enumerate(ans):
+                            if m != k and x in ans_sets[m] and y not in ans_sets[m] and (
+                                _end(a2, x) == _end(r2, y)
+                                and _tied(ans_sets[m], s2, s1, terms)
+                            ):  # fmt: skip
+                                return True
     return False
 
 
