@@ -321,6 +321,13 @@ def test_two_terms_given_each_others_parts(answer: str, key: str, swapped: bool)
     assert reverses(answer, [key]) is swapped
 
 
+def test_depending_on_is_the_opposite_of_regardless_of() -> None:
+    key = "All objects fall at the same rate regardless of their mass."
+    assert reversed_clauses("Objects fall at a rate depending on their mass.", key) == 1
+    assert reversed_clauses("The rate objects fall at is independent of their mass.", key) == 0
+    assert contradicts("Objects fall at a rate that depends on their mass.", [key])
+
+
 def test_first_and_most_recent_are_opposite_ends_of_a_sequence() -> None:
     key = "Pop removes and returns the most recently pushed item."
     assert (

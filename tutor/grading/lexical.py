@@ -85,6 +85,7 @@ _DIRECTION_PAIRS = [
     ("warmer", "cooler"), ("faster", "slower"), ("stronger", "weaker"), ("hotter", "colder"),
     ("longer", "shorter"), ("older", "younger"), ("richer", "poorer"),
     ("recent", "first"), ("recent", "oldest"), ("newest", "oldest"), ("latest", "earliest"),
+    ("regardless", "depend"), ("independent", "depend"),
 ]  # fmt: skip
 
 
