@@ -328,6 +328,34 @@ def test_depending_on_is_the_opposite_of_regardless_of() -> None:
     assert contradicts("Objects fall at a rate that depends on their mass.", [key])
 
 
+def test_a_negated_opposite_says_the_same() -> None:
+    """ "not a conductor" for "an insulator" (SciEntsBank's right answer was capped incorrect
+    once conductor and insulator were opposites); "open paths" for "no longer in a closed
+    path" (Beetle's right answer was capped before)."""
+    key = "No, string is an insulator, so the pathway would not be completed."
+    assert not contradicts("No because a piece of string is not a conductor.", [key])
+    assert contradicts("String is a conductor, so the pathway is completed.", [key])
+    closed = [
+        "If bulb A burns out, B and C are no longer in a closed path with the battery",
+        "If bulb A burns out, there is no longer a closed path containing B, C and the battery",
+    ]
+    assert not contradicts("Bulbs B and C will be on open paths with the battery", closed)
+
+
+def test_opposites_of_measures_and_materials() -> None:
+    key = "Metal is a good conductor, so heat flows from the soup into the spoon."
+    assert reversed_clauses("Metal is a good insulator, so heat flows into the spoon.", key) == 1
+    halves = "It halves the search range at each step, so it takes about log n steps."
+    assert reversed_clauses("It doubles the search range at each step.", halves) == 1
+
+
+def test_a_sequence_in_the_other_order() -> None:
+    key = "First wash your hands, then dry them."
+    assert reverses_flow("First dry your hands, then wash them.", key)
+    assert not reverses_flow("Wash them first and then dry them.", key)
+    assert flows(key)[0].target == {"dry"}
+
+
 def test_first_and_most_recent_are_opposite_ends_of_a_sequence() -> None:
     key = "Pop removes and returns the most recently pushed item."
     assert (

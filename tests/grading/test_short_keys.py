@@ -33,6 +33,16 @@ def test_another_name_for_a_key_that_is_a_name(answer: str, key: str, other: boo
     assert names_other(answer, key) is other
 
 
+def test_a_longer_answer_naming_another_thing_in_the_question_s_words() -> None:
+    """Besides the question's words the answer says one thing, and not the key's name."""
+    asked = "Which planet is closest to the Sun?"
+    assert names_other("Venus is the closest planet to the Sun.", "Mercury", asked)
+    assert not names_other("Mercury is the closest planet to the Sun.", "Mercury", asked)
+    assert not names_other("Venus is the closest planet to the Sun.", "Mercury")  # 7 words
+    describes = "The small rocky planet that orbits nearest to the Sun."
+    assert not names_other(describes, "Mercury", asked)
+
+
 @pytest.mark.parametrize(
     ("answer", "key", "flipped"),
     [

@@ -316,6 +316,29 @@ def test_two_terms_swapped_are_not_correct() -> None:
     assert grade(*climate, "--answer", right)["verdict"] != "incorrect"
 
 
+@pytest.mark.parametrize(
+    ("question", "key", "wrong"),
+    [
+        ("Which planet is closest to the Sun?", "Mercury",
+         "Venus is the closest planet to the Sun."),
+        ("In what order do you do these: wash your hands, dry them?",
+         "First wash your hands, then dry them.", "First dry your hands, then wash them."),
+        ("Why does a metal spoon in hot soup get hot?",
+         "Metal is a good conductor, so heat flows from the soup into the spoon.",
+         "Metal is a good insulator, so heat flows from the soup into the spoon."),
+        ("Why is binary search faster than linear search on a sorted list?",
+         "It halves the search range at each step, so it takes about log n steps instead of n.",
+         "It doubles the search range at each step, so it takes about n squared steps."),
+    ],
+)  # fmt: skip
+def test_the_fourth_probe_s_wrong_answers_are_not_correct(
+    question: str, key: str, wrong: str
+) -> None:
+    """Each was graded correct (0.69-0.93) in a fourth probe of 20 ad-hoc answers."""
+    graded = grade("--question", question, "--reference", key, "--answer", wrong)
+    assert graded["verdict"] == "incorrect", graded
+
+
 def test_the_other_end_of_a_stack_is_not_correct() -> None:
     """ "pushed first" for a stack's "most recently pushed" (graded correct 0.95)."""
     stack = ("--question", "What does a stack do when you pop?",

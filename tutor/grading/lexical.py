@@ -85,7 +85,8 @@ _DIRECTION_PAIRS = [
     ("warmer", "cooler"), ("faster", "slower"), ("stronger", "weaker"), ("hotter", "colder"),
     ("longer", "shorter"), ("older", "younger"), ("richer", "poorer"),
     ("recent", "first"), ("recent", "oldest"), ("newest", "oldest"), ("latest", "earliest"),
-    ("regardless", "depend"), ("independent", "depend"),
+    ("regardless", "depend"), ("independent", "depend"), ("conductor", "insulator"),
+    ("conduct", "insulate"), ("halve", "double"),
 ]  # fmt: skip
 
 
@@ -254,7 +255,8 @@ def turns(answer: str, reference: str) -> bool:
     a, r = _clause_stems(answer), _clause_stems(reference)
     if not a or not r or _compared(answer, reference) is False:  # "sound is slower than light"
         return False
-    shared, opposites = len(a & r), _opposed(a, r, _CLAUSE_ANTONYMS)
+    shared, opposites = len(a & r), _opposed(_asserted(answer), _asserted(reference),
+                                              _CLAUSE_ANTONYMS)  # fmt: skip
     both = shared + opposites
     return (
         shared >= 1 and opposites >= 1
@@ -264,6 +266,11 @@ def turns(answer: str, reference: str) -> bool:
 
 def _clause_stems(text: str) -> frozenset[str]:
     return frozenset().union(*(c.stems for c in clauses(text)))
+
+
+def _asserted(text: str) -> frozenset[str]:
+    """The clause stems no negation governs: "not a conductor" turns no "insulator"."""
+    return frozenset().union(*(c.stems - c.negated for c in clauses(text)))
 
 
 # Clauses of a long answer or key: sentences, and the parts joined by a conjunction. Unlike
@@ -332,11 +339,17 @@ def _asserts_denied(reference: Clause, answer: Clause) -> bool:
 SWAP_OVERLAP = 2 / 3  # of the shorter clause's stems, for a pair to be read for an antonym
 
 
+def _said(clause: Clause) -> frozenset[str]:
+    """The clause's stems no negation governs: a negated opposite ("is not a conductor" for
+    "is an insulator") says the same, not the opposite."""
+    return clause.stems - clause.negated
+
+
 def _turned(reference: Clause, answer: Clause) -> bool:
     """The answer clause says the reference clause's point in the other direction: it uses
     an opposite of one of its words ("lowering it flattens" for "lowering it sharpens"),
     which the reference clause does not, and not the word itself."""
-    return _opposed(answer.stems, reference.stems, _CLAUSE_ANTONYMS) > 0
+    return _opposed(_said(answer), _said(reference), _CLAUSE_ANTONYMS) > 0
 
 
 def reversed_clauses(answer: str, reference: str) -> int:
@@ -392,7 +405,7 @@ def _mirrored(reference: Clause, answer: Clause) -> float:
     as the measure keeps a comparison read from the other side apart ("black absorbs the heat"
     against "white reflects more heat than black"). Returns that share, or 0."""
     shared = len(reference.stems & answer.stems)
-    opposites = _opposed(answer.stems, reference.stems, _CLAUSE_ANTONYMS)
+    opposites = _opposed(_said(answer), _said(reference), _CLAUSE_ANTONYMS)
     share = (shared + opposites) / max(len(reference.stems), len(answer.stems))
     return share if shared >= 1 and opposites >= 1 and share >= SWAP_OVERLAP else 0.0
 
@@ -559,15 +572,16 @@ def reverses_cause(answer: str, reference: str) -> bool:
     return False
 
 
-# What turns into what, or moves from where to where: "from X to Y", "X into Y", "X becomes Y".
+# What turns into what, moves from where to where, or comes first: "from X to Y", "X into Y",
+# "X becomes Y", "(first) X, then Y".
 _FROM_TO = re.compile(r"\bfrom\b(?P<source>.+?)\b(?:to|into|towards?)\b(?P<target>.+)")
-_INTO = re.compile(r"(?P<source>.+?)\b(?:into|becomes?|became)\b(?P<target>.+)")
+_INTO = re.compile(r"(?P<source>.+?)\b(?:into|becomes?|became|then)\b(?P<target>.+)")
 
 
 @dataclass(frozen=True)
 class Flow:
-    """A change or a movement: what it starts from and what it ends in, each by what only it
-    says ("heat flows from the hot object to the cold object": hot -> cold)."""
+    """A change, a movement or a sequence: what it starts from and what it ends in, each by
+    what only it says ("heat flows from the hot object to the cold object": hot -> cold)."""
 
     source: frozenset[str]
     target: frozenset[str]

@@ -81,7 +81,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 35
+RULES = 36
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -349,7 +349,9 @@ class OfflineGrader:
         polar = [p for r in request.references if (p := opposite(request.answer, r)) is not None]
         if any(p is False for p in polar):  # "No, it is roughly a sphere." for "No"
             score = max(score, KEY_WORD_SCORE)
-        elif polar or all(names_other(request.answer, r) for r in request.references):
+        elif polar or all(
+            names_other(request.answer, r, request.question) for r in request.references
+        ):
             score = min(score, t.incorrect - 0.05)  # "London" for "Paris"; "Yes" for "No"
         off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
         if off_topic:

@@ -73,10 +73,12 @@ def _name(reference: str) -> frozenset[str] | None:
     return found.stems
 
 
-def names_other(answer: str, reference: str) -> bool:
+def names_other(answer: str, reference: str, question: str = "") -> bool:
     """A short answer to a key that is a name, sharing no content word with it but right after
     a "not" ("London, not Paris"), nor holding it written together or apart ("Hyper Text"
-    holds "HyperText"): it names another thing than the key."""
+    holds "HyperText"): it names another thing than the key. Short: ``SHORT_ANSWER`` words at
+    most, or one content word besides the question's ("Venus is the closest planet to the
+    Sun." for "Which planet is closest to the Sun?")."""
     stems = _name(reference)
     if stems is None:
         return False
@@ -89,7 +91,8 @@ def names_other(answer: str, reference: str) -> bool:
     if stems & denied:  # the key's name only right after a "not": "London, not Paris"
         return len(answer.split()) <= REJECTING_ANSWER
     joined = _LETTERS.sub("", answer.lower())
-    short = len(answer.split()) <= SHORT_ANSWER  # a longer one may describe the thing unnamed
+    # a longer one may describe the thing unnamed
+    short = len(answer.split()) <= SHORT_ANSWER or len(said.stems - words(question).stems) <= 1
     named = bool(_CAPITALISED.search(answer)) or len(said.content) == 1
     return short and named and _LETTERS.sub("", reference.lower()) not in joined
 
