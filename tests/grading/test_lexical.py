@@ -349,6 +349,20 @@ def test_opposites_of_measures_and_materials() -> None:
     assert reversed_clauses("It doubles the search range at each step.", halves) == 1
 
 
+@pytest.mark.parametrize(
+    ("answer", "key"),
+    [
+        ("It evaporates into liquid water droplets.", "It condenses into liquid water droplets."),
+        ("Brick is transparent, so light cannot pass.", "Brick is opaque, so light cannot pass."),
+        ("Meiosis makes two identical cells.", "Mitosis makes two identical cells."),
+    ],
+)  # fmt: skip
+def test_opposites_and_confusable_terms_turn_a_clause(answer: str, key: str) -> None:
+    assert reversed_clauses(answer, key) == 1
+    assert contradicts(answer, [key])
+    assert not contradicts(key, [key])
+
+
 def test_a_sequence_in_the_other_order() -> None:
     key = "First wash your hands, then dry them."
     assert reverses_flow("First dry your hands, then wash them.", key)

@@ -339,6 +339,38 @@ def test_the_fourth_probe_s_wrong_answers_are_not_correct(
     assert graded["verdict"] == "incorrect", graded
 
 
+@pytest.mark.parametrize(
+    ("question", "key", "wrong"),
+    [
+        ("What kind of reaction releases heat to the surroundings?",
+         "An exothermic reaction releases heat.", "An endothermic reaction releases heat."),
+        ("Why does salt disappear when stirred into water?",
+         "Salt is soluble, so it dissolves in water.",
+         "Salt is insoluble, so it dissolves in water."),
+        ("What does a Python tuple not allow that a list does?",
+         "Tuples are immutable, so you cannot change their items after creating them.",
+         "Tuples are mutable, so you cannot change their items after creating them."),
+        ("Which animals eat only plants?", "Herbivores eat only plants.",
+         "Carnivores eat only plants."),
+    ],
+)  # fmt: skip
+def test_a_term_turned_into_its_opposite_is_not_correct(
+    question: str, key: str, wrong: str
+) -> None:
+    """A fifth probe of 20 ad-hoc answers found 15 wrong verdicts, 11 of them a key term
+    swapped for its opposite or a term learners mix it up with, graded correct 0.66-0.95
+    (``tutor.grading.opposites``)."""
+    graded = grade("--question", question, "--reference", key, "--answer", wrong)
+    assert graded["verdict"] == "incorrect", graded
+
+
+def test_a_term_said_in_other_words_stays_correct() -> None:
+    right = "Herbivores: they live on a diet of plants."
+    graded = grade("--question", "Which animals eat only plants?",
+                   "--reference", "Herbivores eat only plants.", "--answer", right)  # fmt: skip
+    assert graded["verdict"] == "correct", graded
+
+
 def test_the_other_end_of_a_stack_is_not_correct() -> None:
     """ "pushed first" for a stack's "most recently pushed" (graded correct 0.95)."""
     stack = ("--question", "What does a stack do when you pop?",

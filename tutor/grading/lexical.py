@@ -15,6 +15,13 @@ from functools import lru_cache, update_wrapper
 from itertools import pairwise
 from typing import Generic, TypeVar
 
+from tutor.grading.opposites import (
+    ANTONYM_PAIRS,
+    CONFUSABLE_PAIRS,
+    DIRECTION_PAIRS,
+    OPPOSITE_PAIRS,
+)
+
 T = TypeVar("T", bound=Hashable)
 R = TypeVar("R")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:[.,]\d+)?")
@@ -44,17 +51,6 @@ NEGATIONS = frozenset(
     """not no never none nothing neither nor nobody nowhere cannot without cant dont doesnt
     didnt isnt arent wasnt werent wont wouldnt shouldnt couldnt hasnt havent hadnt""".split()
 )
-_ANTONYM_PAIRS = [
-    ("increase", "decrease"), ("more", "less"), ("higher", "lower"), ("larger", "smaller"),
-    ("bigger", "smaller"), ("positive", "negative"), ("open", "closed"), ("open", "close"),
-    ("same", "different"), ("true", "false"), ("before", "after"), ("on", "off"),
-    ("hot", "cold"), ("fast", "slow"), ("correct", "incorrect"), ("always", "never"),
-    ("add", "remove"), ("gain", "lose"), ("series", "parallel"), ("connected", "disconnected"),
-    ("complete", "incomplete"), ("rise", "fall"), ("up", "down"), ("long", "short"),
-    ("high", "low"), ("strong", "weak"), ("increase", "reduce"), ("first", "last"),
-    ("inside", "outside"), ("absorb", "reflect"), ("attract", "repel"), ("better", "worse"),
-    ("specific", "vague"), ("explicit", "implicit"), ("include", "exclude"), ("allow", "prevent"),
-]  # fmt: skip
 
 
 def stem(word: str) -> str:
@@ -72,22 +68,6 @@ def stem(word: str) -> str:
                 base = base[:-1]  # "stopped" -> "stop"
             return base
     return word
-
-
-# Read only by the clause check (:func:`reversed_clauses`): the trees' antonym feature keeps the
-# pairs above, the ones it was trained with.
-# ("raise", "lower") and ("raises", "lowers"): the stemmer gives "raise" and "rais" (the clause
-# check folds both to "rais", see `clause_stem`).
-_DIRECTION_PAIRS = [
-    ("sharpen", "flatten"), ("raise", "lower"), ("raises", "lowers"), ("widen", "narrow"),
-    ("expand", "shrink"), ("maximum", "minimum"), ("early", "late"), ("above", "below"),
-    ("greater", "less"), ("greater", "smaller"), ("heavier", "lighter"),
-    ("warmer", "cooler"), ("faster", "slower"), ("stronger", "weaker"), ("hotter", "colder"),
-    ("longer", "shorter"), ("older", "younger"), ("richer", "poorer"),
-    ("recent", "first"), ("recent", "oldest"), ("newest", "oldest"), ("latest", "earliest"),
-    ("regardless", "depend"), ("independent", "depend"), ("conductor", "insulator"),
-    ("conduct", "insulate"), ("halve", "double"),
-]  # fmt: skip
 
 
 def clause_stem(word: str) -> str:
@@ -109,8 +89,10 @@ def _antonyms(
     return out
 
 
-_ANTONYMS = _antonyms(_ANTONYM_PAIRS)
-_CLAUSE_ANTONYMS = _antonyms([*_ANTONYM_PAIRS, *_DIRECTION_PAIRS], clause_stem)
+_ANTONYMS = _antonyms(ANTONYM_PAIRS)
+_CLAUSE_ANTONYMS = _antonyms(
+    [*ANTONYM_PAIRS, *DIRECTION_PAIRS, *OPPOSITE_PAIRS, *CONFUSABLE_PAIRS], clause_stem
+)
 
 
 @dataclass(frozen=True)
@@ -439,7 +421,7 @@ class Comparison:
 
 # Direction words of the pairs above, each read as its first word's quality: "slower" is less
 # "faster". Degree words are no content ("much faster"), nor "ones" ("than the red ones").
-_COMPARATIVES = {w: (a, sign) for a, b in _DIRECTION_PAIRS for w, sign in ((a, 1), (b, -1))}
+_COMPARATIVES = {w: (a, sign) for a, b in DIRECTION_PAIRS for w, sign in ((a, 1), (b, -1))}
 _DEGREE = frozenset("much far lot even slightly bit way still little one ones".split())
 
 
