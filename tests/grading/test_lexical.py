@@ -355,6 +355,8 @@ def test_opposites_of_measures_and_materials() -> None:
         ("It evaporates into liquid water droplets.", "It condenses into liquid water droplets."),
         ("Brick is transparent, so light cannot pass.", "Brick is opaque, so light cannot pass."),
         ("Meiosis makes two identical cells.", "Mitosis makes two identical cells."),
+        ("Cold from the ice flows into your hand and melts it.",
+         "Heat from your hand flows into the ice and melts it."),
     ],
 )  # fmt: skip
 def test_opposites_and_confusable_terms_turn_a_clause(answer: str, key: str) -> None:

@@ -50,7 +50,7 @@ OPPOSITE_PAIRS = [
     ("herbivore", "carnivore"), ("aerobic", "anaerobic"), ("dominant", "recessive"),
     ("convex", "concave"), ("vertical", "horizontal"), ("north", "south"), ("east", "west"),
     ("client", "server"), ("sender", "receiver"), ("synchronous", "asynchronous"),
-    ("static", "dynamic"), ("public", "private"), ("push", "pull"),
+    ("static", "dynamic"), ("public", "private"), ("push", "pull"), ("heat", "cold"),
 ]  # fmt: skip
 
 # Terms learners mix up: one in place of the other says something else.
