@@ -319,6 +319,7 @@ def test_two_terms_swapped_are_not_correct() -> None:
 @pytest.mark.parametrize(
     ("question", "key", "wrong"),
     [
+        # a fourth probe of 20 ad-hoc answers: graded correct 0.69-0.93
         ("Which planet is closest to the Sun?", "Mercury",
          "Venus is the closest planet to the Sun."),
         ("In what order do you do these: wash your hands, dry them?",
@@ -329,19 +330,9 @@ def test_two_terms_swapped_are_not_correct() -> None:
         ("Why is binary search faster than linear search on a sorted list?",
          "It halves the search range at each step, so it takes about log n steps instead of n.",
          "It doubles the search range at each step, so it takes about n squared steps."),
-    ],
-)  # fmt: skip
-def test_the_fourth_probe_s_wrong_answers_are_not_correct(
-    question: str, key: str, wrong: str
-) -> None:
-    """Each was graded correct (0.69-0.93) in a fourth probe of 20 ad-hoc answers."""
-    graded = grade("--question", question, "--reference", key, "--answer", wrong)
-    assert graded["verdict"] == "incorrect", graded
-
-
-@pytest.mark.parametrize(
-    ("question", "key", "wrong"),
-    [
+        # a fifth probe: 15 wrong verdicts of 20, 11 of them a key term swapped for its
+        # opposite or a term learners mix it up with, graded correct 0.66-0.95
+        # (tutor.grading.opposites)
         ("What kind of reaction releases heat to the surroundings?",
          "An exothermic reaction releases heat.", "An endothermic reaction releases heat."),
         ("Why does salt disappear when stirred into water?",
@@ -354,12 +345,9 @@ def test_the_fourth_probe_s_wrong_answers_are_not_correct(
          "Carnivores eat only plants."),
     ],
 )  # fmt: skip
-def test_a_term_turned_into_its_opposite_is_not_correct(
+def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
     question: str, key: str, wrong: str
 ) -> None:
-    """A fifth probe of 20 ad-hoc answers found 15 wrong verdicts, 11 of them a key term
-    swapped for its opposite or a term learners mix it up with, graded correct 0.66-0.95
-    (``tutor.grading.opposites``)."""
     graded = grade("--question", question, "--reference", key, "--answer", wrong)
     assert graded["verdict"] == "incorrect", graded
 

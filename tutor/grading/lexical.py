@@ -251,8 +251,9 @@ def _clause_stems(text: str) -> frozenset[str]:
 
 
 def _asserted(text: str) -> frozenset[str]:
-    """The clause stems no negation governs: "not a conductor" turns no "insulator"."""
-    return frozenset().union(*(c.stems - c.negated for c in clauses(text)))
+    """The clause stems no negation governs (:func:`_said` of every clause): "not a conductor"
+    turns no "insulator"."""
+    return frozenset().union(*(_said(c) for c in clauses(text)))
 
 
 # Clauses of a long answer or key: sentences, and the parts joined by a conjunction. Unlike
@@ -649,25 +650,31 @@ def swaps_roles(answer: str, reference: str) -> bool:
     ref, ans = role_parts(reference), role_parts(answer)
     if len(ref) < 2 or len(ans) < 2:
         return False
-    ans_sets = [frozenset(a) for a in ans]
     for i, r1 in enumerate(ref):
         for r2 in ref[i + 1 :]:
             s1, s2 = frozenset(r1), frozenset(r2)
             for x in {r1[0], r1[-1]} & (s1 - s2):
                 for y in {r2[0], r2[-1]} & (s2 - s1):
-                    terms = frozenset({x, y})
-                    for k, a1 in enumerate(ans):
-                        if y not in ans_sets[k] or x in ans_sets[k]:
-                            continue
-                        if _end(a1, y) != _end(r1, x) or not _tied(ans_sets[k], s1, s2, terms):
-                            continue
-                        for m, a2 in enumerate(ans):
-                            if m != k and x in ans_sets[m] and y not in ans_sets[m] and (
-                                _end(a2, x) == _end(r2, y)
-                                and _tied(ans_sets[m], s2, s1, terms)
-                            ):  # fmt: skip
-                                return True
+                    # y in the part of the answer that says r1, x in the one that says r2
+                    if _takes_part(ans, y, x, _end(r1, x), s1, s2) and _takes_part(
+                        ans, x, y, _end(r2, y), s2, s1
+                    ):
+                        return True
     return False
+
+
+def _takes_part(
+    parts: tuple[tuple[str, ...], ...], term: str, other: str, end: int,
+    own: frozenset[str], rest: frozenset[str],
+) -> bool:  # fmt: skip
+    """One of the answer's parts holds ``term`` at ``end`` and not ``other``, and otherwise
+    says the key part ``own`` (:func:`_tied`)."""
+    terms = frozenset({term, other})
+    return any(
+        term in (found := frozenset(part)) and other not in found and _end(part, term) == end
+        and _tied(found, own, rest, terms)
+        for part in parts
+    )  # fmt: skip
 
 
 _EXPLAIN = re.compile(r"\b(?:why|explain|describe|how)\b", re.IGNORECASE)

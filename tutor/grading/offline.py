@@ -329,15 +329,16 @@ class OfflineGrader:
         ``KEY_WORD_SCORE``; one that is just the figure a key opens with before its reason
         ("0" for "0 or close to 0, because ..."), the middle of the partial band."""
         t = self.artifact.thresholds
+        middle = (t.correct + t.incorrect) / 2  # of the partial band
         listed = keyword_list(request.question, request.answer)
         wrong_figure, units_off = _wrong_figure(request), _units_off(request)
         fewer = all(lists_fewer(request.answer, r) for r in request.references)
         if mistakes.whole or listed or wrong_figure or units_off or fewer:  # known wrong, part
-            score = min(score, (t.correct + t.incorrect) / 2)
+            score = min(score, middle)
         figure_keys = all(figure_key(r) is not None for r in request.references)
         gives = figure_keys and _any_key(gives_figure, request)
         if figure_keys and _any_key(hedges_figure, request):
-            score = min(score, (t.correct + t.incorrect) / 2)  # "56 or 54" for "56"
+            score = min(score, middle)  # "56 or 54" for "56"
         negated = words(request.answer).negations > 0
         denies = gives and negated
         if (wrong_figure and figure_keys and _any_key(in_key_terms, request)) or denies:
@@ -345,7 +346,7 @@ class OfflineGrader:
         elif gives:
             score = max(score, KEY_WORD_SCORE)  # "fifty-six" for "56"
         elif not negated and _any_key(gives_only_leading, request):
-            score = max(score, (t.correct + t.incorrect) / 2)  # "0" for "0 or close to 0, ..."
+            score = max(score, middle)  # "0" for "0 or close to 0, ..."
         polar = [p for r in request.references if (p := opposite(request.answer, r)) is not None]
         if any(p is False for p in polar):  # "No, it is roughly a sphere." for "No"
             score = max(score, KEY_WORD_SCORE)
