@@ -399,3 +399,17 @@ def test_a_clause_that_asserts_what_the_key_denies_is_reversed() -> None:
     assert not reverses(
         "They mark where it starts and ends, so it is read as data, not orders.", [key]
     )
+
+
+@pytest.mark.parametrize(
+    ("answer", "opposite"),
+    [
+        ("Coal is renewable, because it forms over millions of years.", True),
+        ("It is non-renewable: it forms over millions of years.", False),
+        ("It is nonrenewable, because it forms over millions of years.", False),
+        ("Coal is non renewable, because it forms over millions of years.", False),
+    ],
+)
+def test_a_non_word_and_the_word_are_opposites(answer: str, opposite: bool) -> None:
+    key = "Coal is non-renewable, because it forms over millions of years."
+    assert contradicts(answer, [key]) is opposite

@@ -6,12 +6,14 @@ import pytest
 
 from tutor.grading.quantities import (
     conflicting_units,
+    crosses_relation,
     expected_figure,
     figure_key,
     gives_figure,
     gives_only_leading,
     hedges_figure,
     in_key_terms,
+    relations,
     states_result,
     values,
     worked_result,
@@ -38,6 +40,9 @@ QUESTION = (
         ("two hundred twenty five, then ten dollars", (225, 10)),
         ("$4 per million, 70%, 0.8 to 1.0", (4, 70, 0.8, 1.0)),
         ("a 6 m tall wall", (6,)),  # a unit, not "million"
+        ("x = -3, or \u22122.5 and (-4)", (-3, -2.5, -4)),  # a minus right before the digits
+        ("pages 3-5, error E-4012, 5 - 3", (3, 5, 4012, 5, 3)),  # a range, a code, a sum
+        ("H2O, CO2, mp3 and H\u2082O hold no figure; 2x + 6 does", (2, 6)),
     ],
 )
 def test_values_read_numbers_as_written(text: str, expected: tuple[float, ...]) -> None:
@@ -164,3 +169,30 @@ def test_the_figure_a_key_opens_with() -> None:
     assert not gives_only_leading("0 because each field has one value", question, key)
     assert not gives_only_leading("0.7", question, key)
     assert not gives_only_leading("0", question, "Set it to 0 for extraction.")
+
+
+def test_relations_between_a_variable_and_a_number() -> None:
+    assert relations("x > 5, or 5 < x, and y <= -2") == {("x", ">", 5), ("y", "<=", -2)}
+    assert relations("x \u2265 3 but not a > b") == {("x", ">=", 3)}
+    assert relations("the answer is more than 5") == set()
+
+
+@pytest.mark.parametrize(
+    ("answer", "crosses"),
+    [
+        ("x < 5", True),
+        ("x >= 5", True),
+        ("x = 5", True),
+        ("x > 5", False),
+        ("5 < x", False),  # the same relation written the other way round
+        ("x > 5, since x < 5 fails the check", False),  # says the key's relation
+        ("x is more than 5", False),  # in words: the models'
+        ("y < 5", False),  # another variable
+    ],
+)
+def test_an_inequality_answered_the_other_way(answer: str, crosses: bool) -> None:
+    assert crosses_relation(answer, "x > 5") is crosses
+
+
+def test_an_equation_key_is_no_inequality() -> None:
+    assert not crosses_relation("x = 3", "x = -3")  # the figure check reads it

@@ -52,7 +52,20 @@ def test_a_longer_answer_naming_another_thing_in_the_question_s_words() -> None:
         ("false: it only looks flat", "False", False),
         ("No, it is roughly a sphere.", "No", False),
         ("Nope", "No", None),  # neither word: left to the models
-        ("Yes", "No, the Earth is roughly a sphere.", None),  # the key says more than no
+        # a key that says more than its yes/no: the other reply is still the opposite ...
+        ("Yes", "No, the Earth is roughly a sphere.", True),
+        (
+            "Yes, because it is only divisible by 1 and itself.",
+            "No, because it is divisible by 3 and 5.",
+            True,
+        ),
+        ("yes. It is.", "No: 15 = 3 x 5.", True),
+        # ... and its own reply is left to the models, who grade the reason
+        ("No", "No, the Earth is roughly a sphere.", None),
+        ("No, because it is odd.", "No, because it is divisible by 3 and 5.", None),
+        # "No one", "Yesterday": no reply; a key whose "no" is no reply reads no answer
+        ("No one knows the answer", "Yes, it is.", None),
+        ("Yes, they can.", "No light escapes from a black hole.", None),
     ],
 )
 def test_the_other_yes_or_no_for_a_bare_yes_or_no_key(
@@ -70,3 +83,20 @@ def test_a_key_that_is_a_list_of_three_or_more() -> None:
     assert not lists_fewer("It needs light, water and CO2.", key)
     assert not lists_fewer("Light and water, plus air.", "Abstraction and reusability.")
     assert not lists_fewer("Plants need water and light to make sugar from the air.", key)
+
+
+@pytest.mark.parametrize(
+    ("answer", "other"),
+    [
+        ("H2O2", True),
+        ("CO2", True),
+        ("It is CO2.", True),
+        ("H2O", False),
+        ("h2o", False),
+        ("H\u2082O", False),  # written with a subscript
+        ("It is H2O: two hydrogen atoms and one oxygen atom.", False),
+        ("water", False),  # no formula said: the models'
+    ],
+)
+def test_a_formula_key_is_named_only_by_that_formula(answer: str, other: bool) -> None:
+    assert names_other(answer, "H2O", "What is the chemical formula of water?") is other

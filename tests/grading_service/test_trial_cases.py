@@ -343,6 +343,28 @@ def test_two_terms_swapped_are_not_correct() -> None:
          "Tuples are mutable, so you cannot change their items after creating them."),
         ("Which animals eat only plants?", "Herbivores eat only plants.",
          "Carnivores eat only plants."),
+        # a sixth and seventh probe (76 ad-hoc answers, 18 wrong verdicts): graded correct
+        # 0.67-0.94, a sign, a formula, an inequality, an expression, a complexity, a
+        # "non-", the other reply to a reasoned yes/no and confusable terms
+        ("Solve 2x + 6 = 0.", "x = -3", "x = 3"),
+        ("What is the chemical formula of water?", "H2O", "H2O2"),
+        ("Solve the inequality x + 2 > 7.", "x > 5", "x < 5"),
+        ("Simplify 2(x + 3).", "2x + 6", "2x + 3"),
+        ("What is the time complexity of binary search?", "O(log n)", "O(n)"),
+        ("Is coal a renewable or a non-renewable resource? Why?",
+         "Coal is non-renewable, because it forms over millions of years and we use it far "
+         "faster than it forms.", "Coal is renewable, because it forms over millions of years."),
+        ("Is 15 a prime number? Explain.", "No, because it is divisible by 3 and 5.",
+         "Yes, because it is only divisible by 1 and itself."),
+        ("What is the function of red blood cells?",
+         "They carry oxygen from the lungs to the rest of the body.",
+         "They carry carbon dioxide from the lungs to the rest of the body."),
+        ("What is condensation?", "When a gas cools and turns into a liquid.",
+         "When a gas heats up and turns into a solid."),
+        ("Why are the tropical rainforests important for the climate?",
+         "They absorb large amounts of carbon dioxide and store carbon in their trees, which "
+         "slows global warming.",
+         "They release large amounts of carbon dioxide, which speeds up global warming."),
     ],
 )  # fmt: skip
 def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
@@ -350,6 +372,29 @@ def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
 ) -> None:
     graded = grade("--question", question, "--reference", key, "--answer", wrong)
     assert graded["verdict"] == "incorrect", graded
+
+
+@pytest.mark.parametrize(
+    ("question", "key", "right"),
+    [
+        ("Solve 2x + 6 = 0.", "x = -3", "x = -3"),
+        ("What is the chemical formula of water?", "H2O",
+         "It is H2O: two hydrogen atoms and one oxygen atom."),
+        ("Solve the inequality x + 2 > 7.", "x > 5", "5 < x"),
+        ("Simplify 2(x + 3).", "2x + 6", "6 + 2x"),
+        ("What is the time complexity of binary search?", "O(log n)",
+         "O(log n), because it halves the range each step."),
+        ("Is 15 a prime number? Explain.", "No, because it is divisible by 3 and 5.",
+         "No: 15 = 3 x 5, so it has factors other than 1 and 15."),
+        ("What does a plant need for photosynthesis?", "Light, water and carbon dioxide.",
+         "Sunlight, water and CO2."),
+    ],
+)  # fmt: skip
+def test_ad_hoc_right_answers_from_the_probes_stay_correct(
+    question: str, key: str, right: str
+) -> None:
+    graded = grade("--question", question, "--reference", key, "--answer", right)
+    assert graded["verdict"] == "correct", graded
 
 
 def test_a_term_said_in_other_words_stays_correct() -> None:

@@ -89,10 +89,26 @@ def _antonyms(
     return out
 
 
+_NON = "non"
+_NON_WORD = 6  # letters at least of a word read as "non" and another word ("nonzero", not "none")
 _ANTONYMS = _antonyms(ANTONYM_PAIRS)
 _CLAUSE_ANTONYMS = _antonyms(
     [*ANTONYM_PAIRS, *DIRECTION_PAIRS, *OPPOSITE_PAIRS, *CONFUSABLE_PAIRS], clause_stem
 )
+
+
+def _word_antonyms(stem_: str) -> frozenset[str]:
+    """The whole texts' antonyms of a stem (the trees' feature)."""
+    return _ANTONYMS.get(stem_, frozenset())
+
+
+def _clause_opposites(stem_: str) -> frozenset[str]:
+    """A clause stem's opposites, and its "non" form ("nonrenewabl" for "renewabl" and back:
+    the clauses join "non-renewable" into one word, :func:`_joined_non`)."""
+    prefixed = stem_.startswith(_NON) and len(stem_) > _NON_WORD
+    return _CLAUSE_ANTONYMS.get(stem_, frozenset()) | {
+        stem_[len(_NON) :] if prefixed else _NON + stem_
+    }
 
 
 @dataclass(frozen=True)
@@ -238,7 +254,7 @@ def turns(answer: str, reference: str) -> bool:
     if not a or not r or _compared(answer, reference) is False:  # "sound is slower than light"
         return False
     shared, opposites = len(a & r), _opposed(_asserted(answer), _asserted(reference),
-                                              _CLAUSE_ANTONYMS)  # fmt: skip
+                                              _clause_opposites)  # fmt: skip
     both = shared + opposites
     return (
         shared >= 1 and opposites >= 1
@@ -280,7 +296,7 @@ def clauses(text: str) -> tuple[Clause, ...]:
         stems: set[str] = set()
         negated: set[str] = set()
         after_cue = False
-        for token in _WORD.findall(_REPLY.sub("", part)):
+        for token in _joined_non(_WORD.findall(_REPLY.sub("", part))):
             if token in NEGATIONS:
                 after_cue = True
             elif token not in STOPWORDS:
@@ -290,6 +306,18 @@ def clauses(text: str) -> tuple[Clause, ...]:
         if stems:
             out.append(Clause(frozenset(stems), frozenset(negated)))
     return tuple(out)
+
+
+def _joined_non(tokens: list[str]) -> list[str]:
+    """ "non" joined to the word it negates: "non-renewable" and "non renewable" are one word,
+    "nonrenewable", the opposite of "renewable" for the clause checks (:class:`_Prefixed`)."""
+    out: list[str] = []
+    for token in tokens:
+        if out and out[-1] == _NON and token.isalpha():
+            out[-1] = _NON + token
+        else:
+            out.append(token)
+    return out
 
 
 def _flipped(reference: Clause, answer: Clause) -> bool:
@@ -332,7 +360,7 @@ def _turned(reference: Clause, answer: Clause) -> bool:
     """The answer clause says the reference clause's point in the other direction: it uses
     an opposite of one of its words ("lowering it flattens" for "lowering it sharpens"),
     which the reference clause does not, and not the word itself."""
-    return _opposed(_said(answer), _said(reference), _CLAUSE_ANTONYMS) > 0
+    return _opposed(_said(answer), _said(reference), _clause_opposites) > 0
 
 
 def reversed_clauses(answer: str, reference: str) -> int:
@@ -388,7 +416,7 @@ def _mirrored(reference: Clause, answer: Clause) -> float:
     as the measure keeps a comparison read from the other side apart ("black absorbs the heat"
     against "white reflects more heat than black"). Returns that share, or 0."""
     shared = len(reference.stems & answer.stems)
-    opposites = _opposed(_said(answer), _said(reference), _CLAUSE_ANTONYMS)
+    opposites = _opposed(_said(answer), _said(reference), _clause_opposites)
     share = (shared + opposites) / max(len(reference.stems), len(answer.stems))
     return share if shared >= 1 and opposites >= 1 and share >= SWAP_OVERLAP else 0.0
 
@@ -699,16 +727,16 @@ def keyword_list(question: str, answer: str) -> bool:
 
 def antonym_clashes(answer: Words, reference: Words) -> int:
     """Reference stems whose opposite (absent from the reference) the answer uses instead."""
-    return _opposed(answer.stems, reference.stems, _ANTONYMS)
+    return _opposed(answer.stems, reference.stems, _word_antonyms)
 
 
 def _opposed(
-    answer: frozenset[str], reference: frozenset[str], antonyms: dict[str, frozenset[str]]
+    answer: frozenset[str], reference: frozenset[str], antonyms: Callable[[str], frozenset[str]]
 ) -> int:
     """Reference stems the answer lacks and replaces with one of their ``antonyms`` that the
     reference does not hold: the whole texts' feature and the clause check's opposites."""
     added = answer - reference
-    return sum(1 for s in reference if s not in answer and antonyms.get(s, frozenset()) & added)
+    return sum(1 for s in reference if s not in answer and antonyms(s) & added)
 
 
 def overlap(answer: frozenset[T], reference: frozenset[T]) -> tuple[float, float, float]:

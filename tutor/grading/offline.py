@@ -36,6 +36,7 @@ from tutor.grading.artifact import (
 )
 from tutor.grading.attacks import suspected
 from tutor.grading.cross_encoder import CrossEncoder
+from tutor.grading.expressions import gives_expression, other_complexity
 from tutor.grading.features import (
     BASE_FEATURES,
     EmbeddingTable,
@@ -63,6 +64,7 @@ from tutor.grading.mistakes import (
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.grading.quantities import (
     conflicting_units,
+    crosses_relation,
     figure_key,
     gives_figure,
     gives_only_leading,
@@ -81,7 +83,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 38
+RULES = 39
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -336,11 +338,20 @@ class OfflineGrader:
         if mistakes.whole or listed or wrong_figure or units_off or fewer:  # known wrong, part
             score = min(score, middle)
         figure_keys = all(figure_key(r) is not None for r in request.references)
-        gives = figure_keys and _any_key(gives_figure, request)
+        # the key's figure, or its expression ("6 + 2x" for "2x + 6", :mod:`.expressions`)
+        expressed = [e for r in request.references
+                     if (e := gives_expression(request.answer, r)) is not None]  # fmt: skip
+        gives = (figure_keys and _any_key(gives_figure, request)) or any(expressed)
         if figure_keys and _any_key(hedges_figure, request):
             score = min(score, middle)  # "56 or 54" for "56"
         negated = words(request.answer).negations > 0
-        denies = gives and negated
+        # "not 56"; "x < 5" for "x > 5"; "2x + 3" for "2x + 6"; "O(n)" for "O(log n)"
+        denies = (
+            (gives and negated)
+            or (bool(expressed) and not any(expressed))
+            or all(crosses_relation(request.answer, r) or other_complexity(request.answer, r)
+                   for r in request.references)
+        )  # fmt: skip
         if (wrong_figure and figure_keys and _any_key(in_key_terms, request)) or denies:
             score = min(score, t.incorrect - 0.05)  # "5" for "What is 2+2?"; "not 56"
         elif gives:

@@ -51,6 +51,7 @@ OPPOSITE_PAIRS = [
     ("convex", "concave"), ("vertical", "horizontal"), ("north", "south"), ("east", "west"),
     ("client", "server"), ("sender", "receiver"), ("synchronous", "asynchronous"),
     ("static", "dynamic"), ("public", "private"), ("push", "pull"), ("heat", "cold"),
+    ("heat", "cool"), ("absorb", "release"),
 ]  # fmt: skip
 
 # Terms learners mix up: one in place of the other says something else.
@@ -60,4 +61,6 @@ CONFUSABLE_PAIRS = [
     ("conduction", "convection"), ("stack", "queue"), ("compiler", "interpreter"),
     ("virus", "bacteria"), ("prokaryotic", "eukaryotic"), ("ionic", "covalent"),
     ("kinetic", "potential"), ("heat", "temperature"), ("precision", "recall"),
+    ("solid", "liquid"), ("liquid", "gas"), ("solid", "gas"),
+    ("oxygen", "dioxide"),  # "carbon dioxide" read by its second word
 ]  # fmt: skip

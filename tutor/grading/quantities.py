@@ -32,8 +32,11 @@ _FRACTIONS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "qu
               "fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}  # fmt: skip
 # a number in digits, with thousands separators, and a scale written after it: "6M", "2k",
 # "1.5 million"; or a number word. "per million" is a unit, not a scale: see `values`.
+# A minus sign right before the digits makes the number negative ("x = -3"), unless it joins
+# two terms ("3-5", "E-4012"); digits inside a word are no figure ("H2O", "CO2", "mp3").
 _TOKEN = re.compile(
-    r"(?P<digits>\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|\.\d+)"
+    r"(?P<sign>(?<![\w.)])[-\u2212](?=[\d.]))?"
+    r"(?<![A-Za-z0-9])(?P<digits>\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?(?![A-Za-z]*\d)|\.\d+)"
     r"(?:(?P<suffix>bn|[kmb])\b)?"
     r"|(?P<word>[a-z]+)",
     re.IGNORECASE,
@@ -81,6 +84,7 @@ def figures(text: str) -> tuple[Figure, ...]:
         if match.group("digits"):
             close()
             value = float(match.group("digits").replace(",", ""))
+            value = -value if match.group("sign") else value
             scale = _SUFFIXES.get((match.group("suffix") or "").lower(), 1.0)
             out.append(Figure(value * scale, match.start(), match.end()))
         elif word in _UNITS or (word in _SCALES and phrase):
@@ -302,3 +306,42 @@ def conflicting_units(answer: str, question: str, key: Sequence[str]) -> set[str
 def states_unit(point: str, units: set[str]) -> bool:
     """A key point gives a figure of one of ``units``."""
     return any(unit in units for _, unit, _ in _per_unit(point))
+
+
+# A relation between a letter (a variable) and a number: "x > 5", "5 < x", "y <= -2", "x ≠ 0".
+_OPERATORS = {"<": "<", ">": ">", "<=": "<=", "=<": "<=", "\u2264": "<=", ">=": ">=",
+              "=>": ">=", "\u2265": ">=", "=": "=", "!=": "!=", "\u2260": "!="}  # fmt: skip
+_FLIPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
+_NUMBER = r"[-\u2212]?(?:\d+(?:\.\d+)?|\.\d+)"
+_RELATION = re.compile(
+    rf"(?<![\w.])(?:(?P<var>[a-z])\s*(?P<op><=|>=|=<|=>|!=|[<>=\u2264\u2265\u2260])\s*"
+    rf"(?P<value>{_NUMBER})|(?P<value2>{_NUMBER})\s*(?P<op2><=|>=|=<|=>|!=|[<>=\u2264\u2265\u2260])"
+    rf"\s*(?P<var2>[a-z]))(?![\w.])",
+    re.IGNORECASE,
+)
+
+
+def relations(text: str) -> set[tuple[str, str, float]]:
+    """The relations ``text`` states between a one-letter variable and a number, as
+    (variable, operator, value) with the variable on the left: "5 < x" is ("x", ">", 5)."""
+    out = set()
+    for m in _RELATION.finditer(text):
+        if m.group("var"):
+            var, op, value = m.group("var"), _OPERATORS[m.group("op")], m.group("value")
+        else:
+            var, value = m.group("var2"), m.group("value2")
+            op = _FLIPPED[_OPERATORS[m.group("op2")]]
+        out.add((var.lower(), op, float(value.replace("\u2212", "-"))))
+    return out
+
+
+def crosses_relation(answer: str, reference: str) -> bool:
+    """The key states an inequality ("x > 5") and the answer relates the same variable to the
+    same number another way ("x < 5", "x >= 5", "x = 5") and never as the key does."""
+    key = {r for r in relations(reference) if r[1] != "="}
+    if not key:
+        return False
+    said = relations(answer)
+    same_terms = {(v, n) for v, _, n in key}
+    other = [r for r in said if (r[0], r[2]) in same_terms and r not in key]
+    return bool(other) and not key & said

@@ -73,12 +73,35 @@ def _name(reference: str) -> frozenset[str] | None:
     return found.stems
 
 
+# A token of letters and digits: a formula or a code ("H2O", "CO2", "H₂O", "E4012", "B12").
+_CODE = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]+\b", re.IGNORECASE)
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+def _codes(text: str) -> set[str]:
+    return {c.lower() for c in _CODE.findall(text.translate(_SUBSCRIPTS))}
+
+
+def _code_key(reference: str) -> set[str] | None:
+    """The formulas or codes of a short key that names one ("H2O", "The B12 vitamin"), else
+    None."""
+    if len(reference.split()) > SHORT_KEY_WORDS:
+        return None
+    return _codes(reference) or None
+
+
 def names_other(answer: str, reference: str, question: str = "") -> bool:
     """A short answer to a key that is a name, sharing no content word with it but right after
     a "not" ("London, not Paris"), nor holding it written together or apart ("Hyper Text"
     holds "HyperText"): it names another thing than the key. Short: ``SHORT_ANSWER`` words at
     most, or one content word besides the question's ("Venus is the closest planet to the
-    Sun." for "Which planet is closest to the Sun?")."""
+    Sun." for "Which planet is closest to the Sun?"). A key that is a formula or a code ("H2O")
+    is named only by that formula: a short answer giving another ("H2O2", "CO2") names another
+    thing."""
+    codes = _code_key(reference)
+    if codes is not None:
+        said_codes = _codes(answer)
+        return bool(said_codes) and not codes & said_codes and len(answer.split()) <= SHORT_ANSWER
     stems = _name(reference)
     if stems is None:
         return False
@@ -97,14 +120,31 @@ def names_other(answer: str, reference: str, question: str = "") -> bool:
     return short and named and _LETTERS.sub("", reference.lower()) not in joined
 
 
+# A yes/no said as the reply, before its reason: "No, because ...", "Yes. It ...", "no it
+# isn't", "No"; not the "no" of "No one knows" or "No light escapes".
+_REPLIES = re.compile(
+    r"^\s*(yes|no|true|false)(?:\s*[,.:;!\u2014-]|\s*$|\s+(?:because|it|they|that|this|there|"
+    r"i|we|you|he|she)\b)",
+    re.IGNORECASE,
+)
+
+
+def _reply(text: str) -> bool | None:
+    found = _REPLIES.match(text)
+    return _POLAR[found.group(1).lower()] if found else None
+
+
 def opposite(answer: str, reference: str) -> bool | None:
     """For a bare yes/no key: True when the answer opens with the other one, False when it
-    opens with the key's own, None otherwise (no such key, or the answer opens with neither)."""
-    key = _bare_polar(reference)
-    said = polarity(answer)
-    if key is None or said is None:
-        return None
-    return said is not key
+    opens with the key's own, None otherwise (no such key, or the answer opens with neither).
+    For a key that gives its yes/no before a reason ("No, because it is divisible by 3 and
+    5."): True when the answer replies with the other one ("Yes, because ..."), else None
+    (the reason is the models' to grade)."""
+    key, said = _bare_polar(reference), _reply(answer)
+    if key is None:
+        key = _reply(reference)
+        return True if key is not None and said is (not key) else None
+    return None if said is None else said is not key
 
 
 def list_items(text: str) -> list[str] | None:
