@@ -10,6 +10,7 @@ from tutor.grading.lexical import (
     antonym_clashes,
     comparisons,
     contradicts,
+    exchanges_terms,
     flows,
     keyword_list,
     overlap,
@@ -413,3 +414,27 @@ def test_a_clause_that_asserts_what_the_key_denies_is_reversed() -> None:
 def test_a_non_word_and_the_word_are_opposites(answer: str, opposite: bool) -> None:
     key = "Coal is non-renewable, because it forms over millions of years."
     assert contradicts(answer, [key]) is opposite
+
+
+@pytest.mark.parametrize(
+    ("answer", "key", "exchanged"),
+    [
+        ("Speed is velocity in a given direction; velocity has no direction.",
+         "Velocity is speed in a given direction; speed has no direction.", True),
+        ("To take in carbon dioxide and remove oxygen from the blood.",
+         "To take in oxygen and remove carbon dioxide from the blood.", True),  # two words
+        ("The cat chased the dog.", "The dog chased the cat.", True),
+        ("Oxygen and nitrogen; oxygen is about 78%.",
+         "Nitrogen and oxygen; nitrogen is about 78%.", True),
+        # terms that are only listed together say the same in any order
+        ("Oxygen and nitrogen.", "Nitrogen and oxygen.", False),
+        ("Red, blue and green.", "Red, green and blue.", False),
+        ("Oxygen and nitrogen; nitrogen is about 78%.",
+         "Nitrogen and oxygen; nitrogen is about 78%.", False),
+        # the same words in another order, no exchange: left to the other checks
+        ("Velocity has a direction and speed does not.",
+         "Velocity is speed in a given direction; speed has no direction.", False),
+    ],
+)  # fmt: skip
+def test_two_terms_exchanged_word_for_word(answer: str, key: str, exchanged: bool) -> None:
+    assert exchanges_terms(answer, key) is exchanged

@@ -43,6 +43,8 @@ QUESTION = (
         ("x = -3, or \u22122.5 and (-4)", (-3, -2.5, -4)),  # a minus right before the digits
         ("pages 3-5, error E-4012, 5 - 3", (3, 5, 4012, 5, 3)),  # a range, a code, a sum
         ("H2O, CO2, mp3 and H\u2082O hold no figure; 2x + 6 does", (2, 6)),
+        ("3/4 of 1/2, not 3/4/2020", (0.75, 0.5, 3, 4, 2020)),  # fractions; a date is not one
+        ("3 x 10^8 m/s, 1.5*10**-3 and 6.0 \u00d7 10^23", (3e8, 1.5e-3, 6e23)),
     ],
 )
 def test_values_read_numbers_as_written(text: str, expected: tuple[float, ...]) -> None:
@@ -196,3 +198,20 @@ def test_an_inequality_answered_the_other_way(answer: str, crosses: bool) -> Non
 
 def test_an_equation_key_is_no_inequality() -> None:
     assert not crosses_relation("x = 3", "x = -3")  # the figure check reads it
+
+
+def test_a_power_of_ten_is_a_figure_not_a_calculation() -> None:
+    key = "About 3 x 10^8 metres per second."
+    assert worked_result(key) is None
+    assert figure_key(key) == pytest.approx(3e8)  # "per second" is the unit's, not a word
+    question = "What is the speed of light in a vacuum?"
+    assert gives_figure("About 300,000,000 metres per second.", question, key)
+    assert gives_figure("3 x 10^8 m/s", question, key)
+    assert wrong_result("About 3 x 10^5 metres per second.", question, key)
+
+
+def test_a_fraction_is_its_value() -> None:
+    question = "Write 0.75 as a fraction."
+    assert gives_figure("6/8", question, "3/4")
+    assert wrong_result("4/3", question, "3/4")
+    assert gives_figure("1/2 = 0.5", "What is one half written as a decimal?", "0.5")

@@ -365,6 +365,16 @@ def test_two_terms_swapped_are_not_correct() -> None:
          "They absorb large amounts of carbon dioxide and store carbon in their trees, which "
          "slows global warming.",
          "They release large amounts of carbon dioxide, which speeds up global warming."),
+        # an eighth probe (39 answers): a fraction, a power of ten, two terms exchanged
+        ("Write 0.75 as a fraction.", "3/4", "4/3"),
+        ("What is the speed of light in a vacuum?", "About 3 x 10^8 metres per second.",
+         "About 3 x 10^5 metres per second."),
+        ("What is the difference between speed and velocity?",
+         "Velocity is speed in a given direction; speed has no direction.",
+         "Speed is velocity in a given direction; velocity has no direction."),
+        ("What is the main job of the lungs?",
+         "To take in oxygen and remove carbon dioxide from the blood.",
+         "To take in carbon dioxide and remove oxygen from the blood."),
     ],
 )  # fmt: skip
 def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
@@ -388,6 +398,12 @@ def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
          "No: 15 = 3 x 5, so it has factors other than 1 and 15."),
         ("What does a plant need for photosynthesis?", "Light, water and carbon dioxide.",
          "Sunlight, water and CO2."),
+        ("Write 0.75 as a fraction.", "3/4", "6/8"),
+        ("What is one half written as a decimal?", "0.5", "1/2 = 0.5"),
+        ("What is the speed of light in a vacuum?", "About 3 x 10^8 metres per second.",
+         "About 300,000,000 metres per second."),
+        ("What is the speed of light in a vacuum?", "About 3 x 10^8 metres per second.",
+         "3 x 10^8 m/s"),
     ],
 )  # fmt: skip
 def test_ad_hoc_right_answers_from_the_probes_stay_correct(

@@ -432,6 +432,7 @@ def reverses(answer: str, references: Sequence[str]) -> bool:
         or reverses_cause(answer, r)
         or reverses_flow(answer, r)
         or swaps_roles(answer, r)
+        or exchanges_terms(answer, r)
         for r in references
     )
 
@@ -703,6 +704,74 @@ def _takes_part(
         and _tied(found, own, rest, terms)
         for part in parts
     )  # fmt: skip
+
+
+_SPAN = 2  # content words at most in an exchanged term ("carbon dioxide")
+_NOT = "\u00ac"  # a negation cue in a sequence
+
+
+@_per_text(_RECENT_TEXTS // 2, _RECENT_ANSWERS // 2)
+def _sequence(text: str) -> tuple[str, ...]:
+    """The text's content stems in order, a negation cue as ``_NOT``."""
+    return tuple(
+        _NOT if token in NEGATIONS else clause_stem(token)
+        for token in _WORD.findall(_lowered(text))
+        if token in NEGATIONS or token not in STOPWORDS
+    )
+
+
+def _exchanged(stems: tuple[str, ...], one: tuple[str, ...], two: tuple[str, ...]) -> tuple[
+    tuple[str, ...], list[tuple[int, int]]
+]:  # fmt: skip
+    """``stems`` with every ``one`` and ``two`` exchanged, and where each stood."""
+    out: list[str] = []
+    spots: list[tuple[int, int]] = []
+    i = 0
+    while i < len(stems):
+        for this, that in ((one, two), (two, one)):
+            if stems[i : i + len(this)] == this:
+                spots.append((i, len(this)))
+                out.extend(that)
+                i += len(this)
+                break
+        else:
+            out.append(stems[i])
+            i += 1
+    return tuple(out), spots
+
+
+def exchanges_terms(answer: str, reference: str) -> bool:
+    """The answer is the key with two of its terms exchanged: "Speed is velocity in a given
+    direction; velocity has no direction." for "Velocity is speed in a given direction; speed
+    has no direction." (`correct` 0.90), "take in carbon dioxide and remove oxygen" for "take
+    in oxygen and remove carbon dioxide" (0.94). Word for word, content words in order (a term
+    is one or two of them). Two terms side by side that trade places say the same in most
+    answers ("the bulb and the switch", "the size of its operand in bytes", "where a value
+    can be stored"): an exchange counts only where a term moves past other words."""
+    key, said = _sequence(reference), _sequence(answer)
+    if key == said or len(key) != len(said) or set(key) != set(said):
+        return False
+    start = next(k for k, (a, b) in enumerate(zip(key, said, strict=True)) if a != b)
+    for size_one in range(1, _SPAN + 1):
+        one = key[start : start + size_one]
+        if _NOT in one:
+            continue
+        for begin in range(start + size_one, len(key)):
+            for size_two in range(1, _SPAN + 1):
+                two = key[begin : begin + size_two]
+                if len(two) < size_two or _NOT in two or set(one) & set(two):
+                    continue
+                swapped, spots = _exchanged(key, one, two)
+                if swapped == said and not _side_by_side(spots):
+                    return True
+    return False
+
+
+def _side_by_side(spots: list[tuple[int, int]]) -> bool:
+    """Every exchanged term stands right beside the other (in content words)."""
+    return len(spots) % 2 == 0 and all(
+        j == i + size for (i, size), (j, _) in zip(spots[::2], spots[1::2], strict=True)
+    )
 
 
 _EXPLAIN = re.compile(r"\b(?:why|explain|describe|how)\b", re.IGNORECASE)

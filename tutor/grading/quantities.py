@@ -34,10 +34,15 @@ _FRACTIONS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "qu
 # "1.5 million"; or a number word. "per million" is a unit, not a scale: see `values`.
 # A minus sign right before the digits makes the number negative ("x = -3"), unless it joins
 # two terms ("3-5", "E-4012"); digits inside a word are no figure ("H2O", "CO2", "mp3").
+# A fraction ("3/4", not a date "3/4/2020") and a power of ten ("3 x 10^8", "1.5*10**-3")
+# are one figure each.
 _TOKEN = re.compile(
     r"(?P<sign>(?<![\w.)])[-\u2212](?=[\d.]))?"
-    r"(?<![A-Za-z0-9])(?P<digits>\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?(?![A-Za-z]*\d)|\.\d+)"
-    r"(?:(?P<suffix>bn|[kmb])\b)?"
+    r"(?:(?<![\w./])(?P<numerator>\d+)/(?P<denominator>\d+)(?![\w/])"
+    r"|(?<![A-Za-z0-9])(?P<mantissa>\d+(?:\.\d+)?)\s*[x\u00d7*]\s*10\s*(?:\^|\*\*)\s*"
+    r"(?P<exponent>[-\u2212]?\d+)(?!\d)"
+    r"|(?<![A-Za-z0-9])(?P<digits>\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?(?![A-Za-z]*\d)|\.\d+)"
+    r"(?:(?P<suffix>bn|[kmb])\b)?)"
     r"|(?P<word>[a-z]+)",
     re.IGNORECASE,
 )
@@ -47,6 +52,7 @@ _WORKED = re.compile(r"\d\s*(?:[x\u00d7*+=]|times)\s*\$?\d", re.IGNORECASE)
 # A question that asks for a quantity: its key's first figure of its own is the answer.
 _ASKS = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)
 _BARE_WORDS = 3  # a key of one figure and at most this many words is that figure ("about $10")
+_RATE = re.compile(r"\bper\s+[a-z]+", re.IGNORECASE)  # "per second": part of a unit, no word
 _WORD = re.compile(r"[a-z]+", re.IGNORECASE)
 RELATIVE = 1e-6  # values this close (relative) are the same number
 # A key to "how many" that gives its figure as an estimate ("About 1,000 tokens") takes one
@@ -81,7 +87,16 @@ def figures(text: str) -> tuple[Figure, ...]:
     previous = ""
     for match in _TOKEN.finditer(text):
         word = (match.group("word") or "").lower()
-        if match.group("digits"):
+        if match.group("numerator") and int(match.group("denominator")):
+            close()
+            value = int(match.group("numerator")) / int(match.group("denominator"))
+            out.append(Figure(-value if match.group("sign") else value, match.start(), match.end()))
+        elif match.group("mantissa"):
+            close()
+            exponent = int(match.group("exponent").replace("\u2212", "-"))
+            value = float(match.group("mantissa")) * 10.0 ** max(-300, min(300, exponent))
+            out.append(Figure(-value if match.group("sign") else value, match.start(), match.end()))
+        elif match.group("digits"):
             close()
             value = float(match.group("digits").replace(",", ""))
             value = -value if match.group("sign") else value
@@ -129,9 +144,13 @@ def _follows_number(text: str, start: int) -> bool:
     return bool(re.search(r"\d\s*$", text[:start]))
 
 
+_POWER_OF_TEN = re.compile(r"[x\u00d7*]\s*10\s*(?:\^|\*\*)", re.IGNORECASE)
+
+
 def worked_result(reference: str) -> float | None:
-    """The result of a key that works a calculation (its last number), else None."""
-    if not _WORKED.search(reference):
+    """The result of a key that works a calculation (its last number), else None. A power of
+    ten ("3 x 10^8") is a figure, not a product."""
+    if not _WORKED.search(_POWER_OF_TEN.sub("e", reference)):
         return None
     numbers = values(reference)
     return numbers[-1] if numbers else None
@@ -143,7 +162,7 @@ def figure_key(reference: str) -> float | None:
     found = figures(reference)
     if len(found) != 1:
         return None
-    rest = reference[: found[0].start] + " " + reference[found[0].end :]
+    rest = reference[: found[0].start] + " " + _RATE.sub("", reference[found[0].end :])
     return found[0].value if len(_WORD.findall(rest)) <= _BARE_WORDS else None
 
 
