@@ -323,11 +323,14 @@ class OfflineGrader:
         """The stacked score under the caps that read the whole grade: a listed mistake stated
         by the whole answer, a keyword list, a worked result that is not the key's or a list
         of fewer items than the key's (the middle of the partial band), another figure in the
-        key's terms where the key is nothing but a figure, or another thing or the other
-        yes/no where the key is a name or a yes/no (:mod:`tutor.grading.short_keys`; under the
-        incorrect band: nothing else to credit), an answer off the topic (a third of the
-        incorrect band). An answer opening with a bare yes/no key's own word, or giving a bare
-        figure key's figure in its terms ("fifty-six", "100 C"), scores at least
+        key's terms where the key is nothing but a figure, another expression, inequality or
+        complexity than the key's (:mod:`tutor.grading.expressions`,
+        :func:`~tutor.grading.quantities.crosses_relation`), or another thing or the other
+        yes/no where the key is a name, a formula or a yes/no, with or without its reason
+        (:mod:`tutor.grading.short_keys`; under the incorrect band: nothing else to credit), an
+        answer off the topic (a third of the incorrect band). An answer opening with a bare
+        yes/no key's own word, giving a bare figure key's figure in its terms ("fifty-six",
+        "100 C") or the key's expression in any form ("6 + 2x" for "2x + 6") scores at least
         ``KEY_WORD_SCORE``; one that is just the figure a key opens with before its reason
         ("0" for "0 or close to 0, because ..."), the middle of the partial band."""
         t = self.artifact.thresholds
