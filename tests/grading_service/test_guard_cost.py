@@ -137,7 +137,7 @@ async def test_an_unflagged_correct_gets_the_offline_verdict_and_score_alone(
         return counting
 
     monkeypatch.setattr(offline, "grade_many", counted("whole", offline.grade_many))
-    monkeypatch.setattr(offline, "score_many", counted("scores", offline.score_many))
+    monkeypatch.setattr(offline, "guard_scores", counted("scores", offline.guard_scores))
     service = llm_service(llm_settings, offline, embedder)
     grade = await service.grade_item(item, WRONG)
     assert calls == {"scores": 1}
@@ -158,8 +158,10 @@ async def test_the_guard_on_scores_alone_grades_as_on_whole_grades(
     score: float,
 ) -> None:
     """Every unflagged answer of evals/corpus called correct by the model: the service's
-    grades (the guard reading the offline verdict and score alone) are those the guard gives
-    with the whole offline grades."""
+    grades are those the guard gives with the offline verdicts and scores it reads
+    (:meth:`OfflineGrader.guard_scores`: the trees alone for these answers, which have their
+    item's graded examples), and nearly all of them those it gives with the whole offline
+    grades."""
     provider.post(CHAT_URL).mock(return_value=chat(grade_json("correct", score)))
     cases = yaml.safe_load((PROJECT_ROOT / "evals/corpus/answers.yaml").read_text("utf-8"))
     requests = [
@@ -171,8 +173,12 @@ async def test_the_guard_on_scores_alone_grades_as_on_whole_grades(
     assert service.llm is not None
     graded = await service.grade_many(requests)
     whole = offline.grade_many(requests)
+    read = offline.guard_scores(requests)
     replies = [await service.llm.grade(request) for request in requests]
-    expected = [guard_llm(r, w, Detection()) for r, w in zip(replies, whole, strict=True)]
+    expected = [guard_llm(r, o, Detection()) for r, o in zip(replies, read, strict=True)]
+    by_whole = [guard_llm(r, w, Detection()) for r, w in zip(replies, whole, strict=True)]
     assert len(graded) == len(requests) > 100
     assert 0 < sum(Flag.NEEDS_REVIEW in g.flags for g in graded) < len(graded)
     assert graded == expected
+    same = sum(g == w for g, w in zip(graded, by_whole, strict=True))
+    assert same >= 0.95 * len(graded), f"{same} of {len(graded)} as with whole grades"

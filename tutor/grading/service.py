@@ -12,8 +12,9 @@ wherever that opinion can change the outcome: when the model calls the answer co
 answer is flagged (:func:`~tutor.grading.attacks.guard.needs_offline`); a model's ``incorrect``
 or ``partially_correct`` for an unflagged answer stands without it, as that is most of the
 grader's CPU. For an unflagged answer the guard reads only the offline verdict and score, so
-only those are computed there (:meth:`~tutor.grading.offline.OfflineGrader.score_many`: no
-feedback); a flagged answer, or one the offline grade stands in for, gets the whole grade.
+only those are computed there (:meth:`~tutor.grading.offline.OfflineGrader.guard_scores`: no
+feedback, and the trees alone for an answer with graded examples); a flagged answer, or one
+the offline grade stands in for, gets the whole grade.
 Every grade goes through the cache first (:mod:`tutor.grading.cache`), and identical requests
 (the cache's key) graded at the same time are graded once, with or without the cache
 (:class:`~tutor.llm.flight.SharedFlights`). The offline grades of concurrent requests run as
@@ -335,7 +336,7 @@ class GradingService:
             if at:
                 requests = [items[i][0] for i in at]
                 done: Sequence[Grade | Scored] = (
-                    self.offline.score_many(requests) if scores_only
+                    self.offline.guard_scores(requests) if scores_only
                     else self.offline.grade_many(requests)
                 )  # fmt: skip
                 for i, value in zip(at, done, strict=True):

@@ -34,7 +34,7 @@ HELD = "This answer talks to the grader, so a teacher will review its grade."
 
 class Opinion(Protocol):
     """What an unflagged answer's guard reads of the offline grade: a :class:`Grade`, or the
-    offline grader's ``score_many`` result."""
+    offline grader's ``guard_scores`` result."""
 
     @property
     def verdict(self) -> Verdict: ...
