@@ -438,3 +438,11 @@ def test_a_non_word_and_the_word_are_opposites(answer: str, opposite: bool) -> N
 )  # fmt: skip
 def test_two_terms_exchanged_word_for_word(answer: str, key: str, exchanged: bool) -> None:
     assert exchanges_terms(answer, key) is exchanged
+
+
+def test_more_than_after_a_verb_compares_its_objects() -> None:
+    key = "Air molecules scatter short blue wavelengths much more than long red wavelengths."
+    swapped = "Air molecules scatter long red wavelengths much more than short blue wavelengths."
+    assert reverses_comparison(swapped, key)
+    assert not reverses_comparison("They scatter blue light far more than red light.", key)
+    assert not reverses_comparison("Red light is scattered less than blue light.", key)

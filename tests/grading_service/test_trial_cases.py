@@ -375,6 +375,17 @@ def test_two_terms_swapped_are_not_correct() -> None:
         ("What is the main job of the lungs?",
          "To take in oxygen and remove carbon dioxide from the blood.",
          "To take in carbon dioxide and remove oxygen from the blood."),
+        # a ninth probe (28 answers of two or three sentences): 6 wrong verdicts, graded
+        # correct 0.79-0.95
+        ("Why is the sky blue?",
+         "Air molecules scatter short blue wavelengths of sunlight much more than long red "
+         "wavelengths, so blue light reaches our eyes from all directions.",
+         "Air molecules scatter long red wavelengths much more than short blue wavelengths."),
+        ("What does an enzyme do?", "It speeds up a chemical reaction without being used up.",
+         "It slows down a chemical reaction without being used up."),
+        ("Why do we have day and night?",
+         "Because the Earth rotates on its axis once every 24 hours.",
+         "Because the Earth orbits the Sun once every 24 hours."),
     ],
 )  # fmt: skip
 def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
@@ -404,6 +415,14 @@ def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
          "About 300,000,000 metres per second."),
         ("What is the speed of light in a vacuum?", "About 3 x 10^8 metres per second.",
          "3 x 10^8 m/s"),
+        ("Why is the sky blue?",
+         "Air molecules scatter short blue wavelengths of sunlight much more than long red "
+         "wavelengths, so blue light reaches our eyes from all directions.",
+         "Blue light has a shorter wavelength, so the gases in the air bounce it around far "
+         "more than red light, and it comes at us from the whole sky."),
+        ("What does an enzyme do?", "It speeds up a chemical reaction without being used up.",
+         "An enzyme is a catalyst: it makes a reaction happen faster and is left unchanged "
+         "afterwards."),
     ],
 )  # fmt: skip
 def test_ad_hoc_right_answers_from_the_probes_stay_correct(

@@ -482,6 +482,8 @@ def comparisons(text: str) -> tuple[Comparison, ...]:
             direction *= sign
         elif word in _COMPARATIVES:
             start, (quality, direction) = than - 1, _COMPARATIVES[word]
+        elif word in ("more", "less"):  # "scatter blue light much more than red light"
+            start, quality, direction = than - 1, "more", 1 if word == "more" else -1
         elif word.endswith("er") and len(word) > 4:  # "denser", "bigger", "heavier"
             base = word[:-3] + "y" if word.endswith("ier") else word[:-2]
             base = base[:-1] if base[-1] == base[-2] else base

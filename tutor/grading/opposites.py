@@ -51,7 +51,7 @@ OPPOSITE_PAIRS = [
     ("convex", "concave"), ("vertical", "horizontal"), ("north", "south"), ("east", "west"),
     ("client", "server"), ("sender", "receiver"), ("synchronous", "asynchronous"),
     ("static", "dynamic"), ("public", "private"), ("push", "pull"), ("heat", "cold"),
-    ("heat", "cool"), ("absorb", "release"),
+    ("heat", "cool"), ("absorb", "release"), ("speed", "slow"), ("speeds", "slows"),
 ]  # fmt: skip
 
 # Terms learners mix up: one in place of the other says something else.
@@ -63,4 +63,5 @@ CONFUSABLE_PAIRS = [
     ("kinetic", "potential"), ("heat", "temperature"), ("precision", "recall"),
     ("solid", "liquid"), ("liquid", "gas"), ("solid", "gas"),
     ("oxygen", "dioxide"),  # "carbon dioxide" read by its second word
+    ("rotate", "orbit"), ("rotation", "orbit"), ("rotation", "revolution"),
 ]  # fmt: skip
