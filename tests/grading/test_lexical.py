@@ -416,6 +416,9 @@ def test_a_non_word_and_the_word_are_opposites(answer: str, opposite: bool) -> N
     assert contradicts(answer, [key]) is opposite
 
 
+TUPLES = "A list is mutable, so you can change it after creating it; a tuple is immutable."
+
+
 @pytest.mark.parametrize(
     ("answer", "key", "exchanged"),
     [
@@ -431,6 +434,11 @@ def test_a_non_word_and_the_word_are_opposites(answer: str, opposite: bool) -> N
         ("Red, blue and green.", "Red, green and blue.", False),
         ("Oxygen and nitrogen; nitrogen is about 78%.",
          "Nitrogen and oxygen; nitrogen is about 78%.", False),
+        # part of the key: not read (short right answers in their own order fit some exchange)
+        ("A tuple is mutable and a list is immutable.", TUPLES, False),
+        ("The shorter string has a higher pitch than the longer string!",
+         "If the string is shorter, the pitch will be higher. If the string is longer, the "
+         "pitch will be lower.", False),
         # the same words in another order, no exchange: left to the other checks
         ("Velocity has a direction and speed does not.",
          "Velocity is speed in a given direction; speed has no direction.", False),

@@ -100,3 +100,17 @@ def test_a_key_that_is_a_list_of_three_or_more() -> None:
 )
 def test_a_formula_key_is_named_only_by_that_formula(answer: str, other: bool) -> None:
     assert names_other(answer, "H2O", "What is the chemical formula of water?") is other
+
+
+@pytest.mark.parametrize(
+    ("answer", "key", "other"),
+    [
+        ("HyperText Machine Language", "HyperText Markup Language", True),
+        ("George Bush", "George Washington", True),
+        ("William Shakespear", "William Shakespeare", False),  # misspelt, not another name
+        ("Washington", "George Washington", False),  # part of the name
+        ("George Washington", "George Washington", False),
+    ],
+)
+def test_a_name_with_one_word_replaced_names_another(answer: str, key: str, other: bool) -> None:
+    assert names_other(answer, key) is other

@@ -386,6 +386,14 @@ def test_two_terms_swapped_are_not_correct() -> None:
         ("Why do we have day and night?",
          "Because the Earth rotates on its axis once every 24 hours.",
          "Because the Earth orbits the Sun once every 24 hours."),
+        # a tenth probe, of computing (20 answers, 7 wrong verdicts, graded correct 0.75-0.94)
+        ("Why use a hash table?",
+         "It finds, inserts and deletes items in constant time on average.",
+         "It finds, inserts and deletes items in linear time on average."),
+        ("What does HTML stand for?", "HyperText Markup Language", "HyperText Machine Language"),
+        ("Which is faster to search, a sorted array with binary search or an unsorted array "
+         "with linear search?", "The sorted array with binary search.",
+         "The unsorted array with linear search."),
     ],
 )  # fmt: skip
 def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
@@ -423,6 +431,9 @@ def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
         ("What does an enzyme do?", "It speeds up a chemical reaction without being used up.",
          "An enzyme is a catalyst: it makes a reaction happen faster and is left unchanged "
          "afterwards."),
+        ("Why use a hash table?",
+         "It finds, inserts and deletes items in constant time on average.",
+         "Lookups, insertions and deletions take O(1) time on average."),
     ],
 )  # fmt: skip
 def test_ad_hoc_right_answers_from_the_probes_stay_correct(

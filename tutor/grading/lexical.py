@@ -104,7 +104,8 @@ def _word_antonyms(stem_: str) -> frozenset[str]:
 
 def _clause_opposites(stem_: str) -> frozenset[str]:
     """A clause stem's opposites, and its "non" form ("nonrenewabl" for "renewabl" and back:
-    the clauses join "non-renewable" into one word, :func:`_joined_non`)."""
+    the clauses join "non-renewable" into one word, :func:`_joined_non`). Not "un": "heat up
+    faster than uncovered" says what "heats up faster when covered" says."""
     prefixed = stem_.startswith(_NON) and len(stem_) > _NON_WORD
     return _CLAUSE_ANTONYMS.get(stem_, frozenset()) | {
         stem_[len(_NON) :] if prefixed else _NON + stem_
@@ -310,7 +311,8 @@ def clauses(text: str) -> tuple[Clause, ...]:
 
 def _joined_non(tokens: list[str]) -> list[str]:
     """ "non" joined to the word it negates: "non-renewable" and "non renewable" are one word,
-    "nonrenewable", the opposite of "renewable" for the clause checks (:class:`_Prefixed`)."""
+    "nonrenewable", the opposite of "renewable" for the clause checks
+    (:func:`_clause_opposites`)."""
     out: list[str] = []
     for token in tokens:
         if out and out[-1] == _NON and token.isalpha():
@@ -749,7 +751,10 @@ def exchanges_terms(answer: str, reference: str) -> bool:
     in oxygen and remove carbon dioxide" (0.94). Word for word, content words in order (a term
     is one or two of them). Two terms side by side that trade places say the same in most
     answers ("the bulb and the switch", "the size of its operand in bytes", "where a value
-    can be stored"): an exchange counts only where a term moves past other words."""
+    can be stored"): an exchange counts only where a term moves past other words. Part of the
+    key with two terms exchanged is not read: on short right answers that say the key's words
+    in their own order ("The shorter string has a higher pitch than the longer string!") some
+    exchange always fits (6 right SciEntsBank answers capped)."""
     key, said = _sequence(reference), _sequence(answer)
     if key == said or len(key) != len(said) or set(key) != set(said):
         return False

@@ -64,4 +64,8 @@ CONFUSABLE_PAIRS = [
     ("solid", "liquid"), ("liquid", "gas"), ("solid", "gas"),
     ("oxygen", "dioxide"),  # "carbon dioxide" read by its second word
     ("rotate", "orbit"), ("rotation", "orbit"), ("rotation", "revolution"),
+    # how running time grows, and the searches that give it
+    ("constant", "linear"), ("constant", "logarithmic"), ("linear", "logarithmic"),
+    ("linear", "quadratic"), ("logarithmic", "quadratic"), ("polynomial", "exponential"),
+    ("linear", "exponential"), ("linear", "binary"),
 ]  # fmt: skip

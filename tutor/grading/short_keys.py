@@ -23,6 +23,7 @@ fewer items names only part of the key (:func:`lists_fewer`).
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from tutor.grading.lexical import token_stem, words
 
@@ -109,6 +110,8 @@ def names_other(answer: str, reference: str, question: str = "") -> bool:
     # token_stem, not words(w): one word per call would push the item's texts out of words'
     # bounded cache
     denied = {token_stem(m.group(1).lower()) for m in _DENIED.finditer(answer)}
+    if _one_word_other(said.stems, stems) and len(answer.split()) <= SHORT_ANSWER:
+        return True  # "HyperText Machine Language", "George Bush" for "George Washington"
     if not said.content or stems & (said.stems - denied):
         return False
     if stems & denied:  # the key's name only right after a "not": "London, not Paris"
@@ -132,6 +135,21 @@ _REPLIES = re.compile(
 def _reply(text: str) -> bool | None:
     found = _REPLIES.match(text)
     return _POLAR[found.group(1).lower()] if found else None
+
+
+_MISSPELT = 0.75  # similarity (difflib's ratio) from which two words are one misspelt
+
+
+def _one_word_other(said: frozenset[str], key: frozenset[str]) -> bool:
+    """A name of as many words as the key's (two or more), all its own but one, and that one
+    another word, not the key's misspelt ("Shakespear")."""
+    if len(key) < 2 or len(said) != len(key):
+        return False
+    other, replaced = sorted(said - key), sorted(key - said)
+    return (
+        len(other) == 1 and len(replaced) == 1
+        and SequenceMatcher(None, other[0], replaced[0]).ratio() < _MISSPELT
+    )  # fmt: skip
 
 
 def opposite(answer: str, reference: str) -> bool | None:
