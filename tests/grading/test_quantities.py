@@ -18,6 +18,8 @@ from tutor.grading.quantities import (
     values,
     worked_result,
     wrong_result,
+    wrong_year,
+    years,
 )
 
 KEY = (
@@ -215,3 +217,14 @@ def test_a_fraction_is_its_value() -> None:
     assert gives_figure("6/8", question, "3/4")
     assert wrong_result("4/3", question, "3/4")
     assert gives_figure("1/2 = 0.5", "What is one half written as a decimal?", "0.5")
+
+
+def test_a_year_other_than_the_key_s() -> None:
+    key = "The assassination of Franz Ferdinand in 1914 set off a war between alliances."
+    asked = "Why did World War I start?"
+    assert years("in 1914, then 1,914 soldiers, $2000 and 20145 more") == {1914}
+    assert wrong_year("It started in 1939 with an assassination.", asked, key)
+    assert not wrong_year("It started in 1914.", asked, key)
+    assert not wrong_year("An assassination set off the war.", asked, key)  # no year: models'
+    assert not wrong_year("It ended in 1918.", "What happened in 1918?", "It ended in 1918.")
+    assert not wrong_year("In 1939.", asked, "An assassination set off the war.")  # undated key

@@ -394,6 +394,20 @@ def test_two_terms_swapped_are_not_correct() -> None:
         ("Which is faster to search, a sorted array with binary search or an unsorted array "
          "with linear search?", "The sorted array with binary search.",
          "The unsorted array with linear search."),
+        # an eleventh probe (30 answers of history, geography, economics, health, chemistry,
+        # words and arithmetic): 9 wrong verdicts, graded correct 0.75-0.93
+        ("What was the main cause of the Great Depression?",
+         "The 1929 stock market crash, followed by bank failures and a collapse in spending.",
+         "The 1929 stock market boom, followed by bank growth and a rise in spending."),
+        ("What causes tides?", "Mainly the Moon's gravity pulling on the Earth's oceans.",
+         "Mainly the Sun's gravity pulling on the Earth's oceans."),
+        ("What happens to demand when the price of a good rises, other things equal?",
+         "Demand falls: people buy less of it.", "Demand rises: people buy more of it."),
+        ("Is rusting a physical or a chemical change? Why?",
+         "A chemical change, because a new substance, iron oxide, is formed.",
+         "A physical change, because a new substance, iron oxide, is formed."),
+        ("Why does iron rust?", "Iron reacts with oxygen and water to form iron oxide.",
+         "Iron reacts with nitrogen and water to form iron nitride."),
     ],
 )  # fmt: skip
 def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
@@ -401,6 +415,18 @@ def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
 ) -> None:
     graded = grade("--question", question, "--reference", key, "--answer", wrong)
     assert graded["verdict"] == "incorrect", graded
+
+
+def test_a_wrong_year_is_not_correct() -> None:
+    """The right event with another year (`correct` 0.78): partly right, for review."""
+    graded = grade(
+        "--question", "Why did World War I start?",
+        "--reference", "The assassination of Archduke Franz Ferdinand in 1914 set off a war "
+        "between alliances that were already in tension.",
+        "--answer", "The assassination of Archduke Franz Ferdinand in 1939 set off a war "
+        "between alliances.",
+    )  # fmt: skip
+    assert graded["verdict"] == "partially_correct", graded
 
 
 @pytest.mark.parametrize(
@@ -434,6 +460,14 @@ def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
         ("Why use a hash table?",
          "It finds, inserts and deletes items in constant time on average.",
          "Lookups, insertions and deletions take O(1) time on average."),
+        ("Is melting ice a physical or a chemical change?",
+         "A physical change: it is still water, only its state changes.",
+         "Physical, since no new substance forms; water just goes from solid to liquid."),
+        ("Why did World War I start?",
+         "The assassination of Archduke Franz Ferdinand in 1914 set off a war between "
+         "alliances that were already in tension.",
+         "In 1914 Franz Ferdinand was shot, and the alliances, already tense, pulled each "
+         "other into war."),
     ],
 )  # fmt: skip
 def test_ad_hoc_right_answers_from_the_probes_stay_correct(

@@ -73,6 +73,8 @@ from tutor.grading.quantities import (
     states_result,
     states_unit,
     wrong_result,
+    wrong_year,
+    years,
 )
 from tutor.grading.readable import unreadable
 from tutor.grading.rubric import empty_grade, has_content
@@ -83,7 +85,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 42
+RULES = 43
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -369,7 +371,12 @@ class OfflineGrader:
         listed = keyword_list(request.question, request.answer)
         wrong_figure, units_off = _wrong_figure(request), _units_off(request)
         fewer = all(lists_fewer(request.answer, r) for r in request.references)
-        if mistakes.whole or listed or wrong_figure or units_off or fewer:  # known wrong, part
+        # "1939" where every key that dates it says 1914
+        dating = [r for r in request.references if years(r) - years(request.question)]
+        dated = bool(dating) and all(
+            wrong_year(request.answer, request.question, r) for r in dating
+        )
+        if mistakes.whole or listed or wrong_figure or units_off or fewer or dated:
             score = min(score, middle)
         figure_keys = all(figure_key(r) is not None for r in request.references)
         # the key's figure, or its expression ("6 + 2x" for "2x + 6", :mod:`.expressions`)

@@ -52,6 +52,7 @@ OPPOSITE_PAIRS = [
     ("client", "server"), ("sender", "receiver"), ("synchronous", "asynchronous"),
     ("static", "dynamic"), ("public", "private"), ("push", "pull"), ("heat", "cold"),
     ("heat", "cool"), ("absorb", "release"), ("speed", "slow"), ("speeds", "slows"),
+    ("rises", "falls"), ("boom", "crash"),
 ]  # fmt: skip
 
 # Terms learners mix up: one in place of the other says something else.
@@ -68,4 +69,5 @@ CONFUSABLE_PAIRS = [
     ("constant", "linear"), ("constant", "logarithmic"), ("linear", "logarithmic"),
     ("linear", "quadratic"), ("logarithmic", "quadratic"), ("polynomial", "exponential"),
     ("linear", "exponential"), ("linear", "binary"),
+    ("sun", "moon"), ("oxygen", "nitrogen"), ("physical", "chemical"),
 ]  # fmt: skip

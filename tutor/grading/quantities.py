@@ -364,3 +364,22 @@ def crosses_relation(answer: str, reference: str) -> bool:
     same_terms = {(v, n) for v, _, n in key}
     other = [r for r in said if (r[0], r[2]) in same_terms and r not in key]
     return bool(other) and not key & said
+
+
+# A year as a figure of its own: four digits from 1000 to 2099, not part of a larger number.
+_YEAR = re.compile(r"(?<![\d,.$])\b(1\d{3}|20\d{2})\b(?![,.]?\d)")
+
+
+def years(text: str) -> set[int]:
+    return {int(y) for y in _YEAR.findall(text)}
+
+
+def wrong_year(answer: str, question: str, reference: str) -> bool:
+    """The key dates something (a year the question does not give) and the answer gives
+    another year of its own, never the key's: "in 1939" for "in 1914"."""
+    asked = years(question)
+    key = years(reference) - asked
+    if not key:
+        return False
+    said = years(answer)
+    return bool(said - asked - years(reference)) and not said & key
