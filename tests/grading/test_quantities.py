@@ -17,6 +17,7 @@ from tutor.grading.quantities import (
     states_result,
     values,
     worked_result,
+    works_to_figure,
     wrong_result,
     wrong_year,
     years,
@@ -228,3 +229,11 @@ def test_a_year_other_than_the_key_s() -> None:
     assert not wrong_year("An assassination set off the war.", asked, key)  # no year: models'
     assert not wrong_year("It ended in 1918.", "What happened in 1918?", "It ended in 1918.")
     assert not wrong_year("In 1939.", asked, "An assassination set off the war.")  # undated key
+
+
+def test_working_that_ends_in_the_key_figure() -> None:
+    asked = "A shirt costs $40 and is 25% off. What is the sale price?"
+    assert works_to_figure("25% of 40 is 10, so 40 - 10 = $30.", asked, "$30")
+    assert not works_to_figure("25% of 40 is 10, so 40 + 10 = $50.", asked, "$30")
+    assert not works_to_figure("$30", asked, "$30")  # no working: gives_figure reads it
+    assert not works_to_figure("40 - 10 = 30", asked, "The sale price is $30 after 25% off.")

@@ -408,6 +408,8 @@ def test_two_terms_swapped_are_not_correct() -> None:
          "A physical change, because a new substance, iron oxide, is formed."),
         ("Why does iron rust?", "Iron reacts with oxygen and water to form iron oxide.",
          "Iron reacts with nitrogen and water to form iron nitride."),
+        ("A shirt costs $40 and is 25% off. What is the sale price?", "$30",
+         "25% of 40 is 10, so 40 + 10 = $50."),
     ],
 )  # fmt: skip
 def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
@@ -463,6 +465,11 @@ def test_a_wrong_year_is_not_correct() -> None:
         ("Is melting ice a physical or a chemical change?",
          "A physical change: it is still water, only its state changes.",
          "Physical, since no new substance forms; water just goes from solid to liquid."),
+        # a twelfth probe (20 answers): the working to a bare figure, the figure alone where
+        # the question asks for no reason (`partially_correct` 0.50 and 0.62)
+        ("A shirt costs $40 and is 25% off. What is the sale price?", "$30",
+         "25% of 40 is 10, so 40 - 10 = $30."),
+        ("What is the next number: 2, 4, 8, 16, ...?", "32, since each number doubles.", "32"),
         ("Why did World War I start?",
          "The assassination of Archduke Franz Ferdinand in 1914 set off a war between "
          "alliances that were already in tension.",
@@ -496,9 +503,13 @@ def test_the_other_end_of_a_stack_is_not_correct() -> None:
 
 def test_the_figure_a_key_opens_with_alone_is_partly_right() -> None:
     """samp-01's key is "0 or close to 0, because ..."; "0" alone was graded incorrect 0.03
-    with no review. It gives the answer without the reason; another figure stays incorrect."""
-    assert grade("--item", "samp-01", "--answer", "0")["verdict"] == "partially_correct"
+    with no review. Its question asks which setting, so "0" answers it; where the question
+    asks why too, it gives the answer without the reason. Another figure stays incorrect."""
+    assert grade("--item", "samp-01", "--answer", "0")["verdict"] == "correct"
     assert grade("--item", "samp-01", "--answer", "1.0")["verdict"] == "incorrect"
+    why = ("--question", "Which temperature suits extracting invoice fields, and why?",
+           "--reference", "0 or close to 0, because each field has one correct value.")  # fmt: skip
+    assert grade(*why, "--answer", "0")["verdict"] == "partially_correct"
 
 
 def test_the_key_terms_strung_together_go_to_a_teacher() -> None:

@@ -18,6 +18,7 @@ to partly correct (:mod:`tutor.grading.quantities`): to the models "$12" and "$1
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ from tutor.grading.quantities import (
     in_key_terms,
     states_result,
     states_unit,
+    works_to_figure,
     wrong_result,
     wrong_year,
     years,
@@ -85,13 +87,15 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 43
+RULES = 44
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
 _TABLE_BYTES = 64 * 2**20
 _SIM_REF, _SIM_Q = BASE_FEATURES.index("sim_ref_max"), BASE_FEATURES.index("sim_question")
 KEY_WORD_SCORE = 0.9  # an answer opening with the yes/no that is the whole key
+# A question that asks for a reason: the figure a key opens with is not all of its answer.
+_EXPLAINS = re.compile(r"\b(?:why|explain|describe|how|justify|show|reason)", re.IGNORECASE)
 
 
 Scores = npt.NDArray[np.float64]
@@ -382,7 +386,9 @@ class OfflineGrader:
         # the key's figure, or its expression ("6 + 2x" for "2x + 6", :mod:`.expressions`)
         expressed = [e for r in request.references
                      if (e := gives_expression(request.answer, r)) is not None]  # fmt: skip
-        gives = (figure_keys and _any_key(gives_figure, request)) or any(expressed)
+        gives = (
+            figure_keys and (_any_key(gives_figure, request) or _any_key(works_to_figure, request))
+        ) or any(expressed)
         if figure_keys and _any_key(hedges_figure, request):
             score = min(score, middle)  # "56 or 54" for "56"
         negated = words(request.answer).negations > 0
@@ -398,7 +404,10 @@ class OfflineGrader:
         elif gives:
             score = max(score, KEY_WORD_SCORE)  # "fifty-six" for "56"
         elif not negated and _any_key(gives_only_leading, request):
-            score = max(score, middle)  # "0" for "0 or close to 0, ..."
+            # "0" for "0 or close to 0, because ...": partly, where the question asks why;
+            # "32" for "32, since each number doubles." to "What is the next number?": right
+            asks_why = _EXPLAINS.search(request.question) is not None
+            score = max(score, middle if asks_why else KEY_WORD_SCORE)
         polar = [p for r in request.references if (p := opposite(request.answer, r)) is not None]
         if any(p is False for p in polar):  # "No, it is roughly a sphere." for "No"
             score = max(score, KEY_WORD_SCORE)

@@ -383,3 +383,15 @@ def wrong_year(answer: str, question: str, reference: str) -> bool:
         return False
     said = years(answer)
     return bool(said - asked - years(reference)) and not said & key
+
+
+def works_to_figure(answer: str, question: str, reference: str) -> bool:
+    """A key that is nothing but a figure, and the answer works a calculation ("25% of 40 is
+    10, so 40 - 10 = $30") whose last figure is the key's: its other figures are its working,
+    not alternatives."""
+    result = figure_key(reference)
+    found = figures(answer)
+    return (
+        result is not None and bool(found) and _same(found[-1].value, result)
+        and bool(_WORKED.search(_POWER_OF_TEN.sub("e", answer)))
+    )  # fmt: skip
