@@ -419,6 +419,17 @@ def test_ad_hoc_wrong_answers_from_the_probes_are_incorrect(
     assert graded["verdict"] == "incorrect", graded
 
 
+def test_a_wrong_formula_is_told_its_result_is_not_the_key_s() -> None:
+    """Not that it says the opposite of the key, nor that it mentions the key's "2 x 6"."""
+    graded = grade("--question", "Simplify 2(x + 3).", "--reference", "2x + 6",
+                   "--answer", "2x + 3")  # fmt: skip
+    assert "expression does not match" in graded["feedback"]["text"], graded
+    assert graded["feedback"]["missing"] == ["2x + 6"] and graded["feedback"]["correct"] == []
+    graded = grade("--question", "What is the time complexity of binary search?",
+                   "--reference", "O(log n)", "--answer", "O(n)")  # fmt: skip
+    assert graded["feedback"]["missing"] == ["O(log n)"] and graded["feedback"]["correct"] == []
+
+
 def test_a_wrong_year_is_not_correct() -> None:
     """The right event with another year (`correct` 0.78): partly right, for review."""
     graded = grade(

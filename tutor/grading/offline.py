@@ -37,7 +37,12 @@ from tutor.grading.artifact import (
 )
 from tutor.grading.attacks import suspected
 from tutor.grading.cross_encoder import CrossEncoder
-from tutor.grading.expressions import gives_expression, other_complexity
+from tutor.grading.expressions import (
+    complexities,
+    gives_expression,
+    key_expression,
+    other_complexity,
+)
 from tutor.grading.features import (
     BASE_FEATURES,
     EmbeddingTable,
@@ -71,6 +76,7 @@ from tutor.grading.quantities import (
     gives_only_leading,
     hedges_figure,
     in_key_terms,
+    relations,
     states_result,
     states_unit,
     works_to_figure,
@@ -87,7 +93,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 44
+RULES = 45
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -158,6 +164,7 @@ class Capped(NamedTuple):
     wrong_figure: bool  # the key's result or estimate, and the answer reaches another
     units_off: set[str]  # units the answer gives another figure for than the key or its steps
     denies: bool = False  # the key's figure after a negation ("not 56"): the opposite of the key
+    formula: bool = False  # another expression or complexity than the key's ("2x + 3")
 
     @property
     def miscalculated(self) -> bool:
@@ -392,14 +399,20 @@ class OfflineGrader:
         if figure_keys and _any_key(hedges_figure, request):
             score = min(score, middle)  # "56 or 54" for "56"
         negated = words(request.answer).negations > 0
-        # "not 56"; "x < 5" for "x > 5"; "2x + 3" for "2x + 6"; "O(n)" for "O(log n)"
-        denies = (
-            (gives and negated)
-            or (bool(expressed) and not any(expressed))
-            or all(crosses_relation(request.answer, r) or other_complexity(request.answer, r)
-                   for r in request.references)
-        )  # fmt: skip
-        if (wrong_figure and figure_keys and _any_key(in_key_terms, request)) or denies:
+        # another result: "2x + 3" for "2x + 6", "O(n)" for "O(log n)"
+        other_result = (bool(expressed) and not any(expressed)) or all(
+            other_complexity(request.answer, r) for r in request.references
+        )
+        # the opposite: "not 56"; "x < 5" for "x > 5"
+        denies = (gives and negated) or all(
+            crosses_relation(request.answer, r) for r in request.references
+        )
+        wrong_figure = wrong_figure or other_result
+        if (
+            (wrong_figure and figure_keys and _any_key(in_key_terms, request))
+            or denies
+            or (other_result)
+        ):
             score = min(score, t.incorrect - 0.05)  # "5" for "What is 2+2?"; "not 56"
         elif gives:
             score = max(score, KEY_WORD_SCORE)  # "fifty-six" for "56"
@@ -418,7 +431,7 @@ class OfflineGrader:
         off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
         if off_topic:
             score = min(score, t.incorrect / 3)
-        return Capped(score, listed, off_topic, wrong_figure, units_off, denies)
+        return Capped(score, listed, off_topic, wrong_figure, units_off, denies, other_result)
 
     def _finish(
         self,
@@ -459,11 +472,18 @@ class OfflineGrader:
             flags.append(Flag.NEEDS_REVIEW)
         steps = bool(request.solution_steps)
         reference = request.references[int(np.argmax(ref_sims))]
-        points = request.solution_steps or key_phrases(reference, request.question)
+        points = (
+            request.solution_steps
+            or _formula_point(reference)
+            or key_phrases(reference, request.question)
+        )
         covered, missing = coverage(request.answer, points, request.question, table, steps=steps)
         # "$12" is near "$10" in word vectors: the figure the answer got wrong was not covered
-        if capped.wrong_figure:
-            covered = [p for p in covered if not states_result(p, request.question, reference)]
+        if capped.wrong_figure:  # so is "O(n)" near "O(log n)"
+            wrong = [p for p in covered if states_result(p, request.question, reference)
+                     or p in _formula_point(reference)]  # fmt: skip
+            covered = [p for p in covered if p not in wrong]
+            missing = [*missing, *(p for p in wrong if p in _formula_point(reference))]
         if capped.units_off:
             covered = [p for p in covered if not states_unit(p, capped.units_off)]
         feedback = compose(verdict, covered, missing, named, steps=steps,
@@ -477,8 +497,12 @@ class OfflineGrader:
                     "sentences. A teacher will check it.")  # fmt: skip
             feedback = feedback.model_copy(update={"text": f"{note} {feedback.text}"})
         elif capped.miscalculated:
-            note = ("Your final figure does not match the expected result: check each step "
-                    "of your working.")  # fmt: skip
+            note = (
+                "Your expression does not match the expected one: check each step of your working."
+                if capped.formula
+                else "Your final figure does not match the "
+                "expected result: check each step of your working."
+            )
             feedback = feedback.model_copy(update={"text": f"{note} {feedback.text}"})
         return Grade(
             verdict=verdict, score=round(score, 4), feedback=feedback,
@@ -492,6 +516,16 @@ def _reversed(case: GradingCase, *, examples: bool) -> bool:
     return reverses(case.answer, case.references) or (
         not examples and contradicts(case.answer, case.references)
     )
+
+
+def _formula_point(reference: str) -> list[str]:
+    """A key that is an expression, a complexity or an inequality is one point, said whole
+    ("2x + 6", not the words "2 x 6")."""
+    formula = (
+        key_expression(reference) is not None or complexities(reference)
+        or any(op != "=" for _, op, _ in relations(reference))
+    )  # fmt: skip
+    return [reference.strip().rstrip(".")] if formula else []
 
 
 def _wrong_figure(request: GradeRequest) -> bool:
