@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 # The tokens of an expression as learners type it: numbers, one-letter variables, operators,
@@ -108,11 +109,12 @@ def _evaluate(node: ast.AST, point: dict[str, float]) -> float:
     raise _Unsafe
 
 
+@dataclass(frozen=True)
 class Expression:
     """A parsed expression: its variables and its values at :data:`_POINTS`."""
 
-    def __init__(self, text: str, values: tuple[float, ...], variables: frozenset[str]) -> None:
-        self.text, self.values, self.variables = text, values, variables
+    values: tuple[float, ...]
+    variables: frozenset[str]
 
     def same_as(self, other: Expression) -> bool:
         return self.variables == other.variables and all(
@@ -138,7 +140,7 @@ def parse(source: str) -> Expression | None:
             values.append(_evaluate(tree, point))
         except (_Unsafe, OverflowError, ZeroDivisionError):
             return None
-    return Expression(source, tuple(values), variables)
+    return Expression(tuple(values), variables)
 
 
 def key_expression(reference: str) -> Expression | None:
@@ -154,8 +156,7 @@ def key_expression(reference: str) -> Expression | None:
 
 def expressions(text: str) -> list[Expression]:
     """The expressions ``text`` states (a statement "y = 3x - 1" gives its right side)."""
-    sides = [side for part in re.split(r"=", text) for side in [part]]
-    return [e for side in sides for run in _runs(side) if (e := parse(run)) is not None]
+    return [e for side in text.split("=") for run in _runs(side) if (e := parse(run)) is not None]
 
 
 def gives_expression(answer: str, reference: str) -> bool | None:

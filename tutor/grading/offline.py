@@ -382,11 +382,7 @@ class OfflineGrader:
         listed = keyword_list(request.question, request.answer)
         wrong_figure, units_off = _wrong_figure(request), _units_off(request)
         fewer = all(lists_fewer(request.answer, r) for r in request.references)
-        # "1939" where every key that dates it says 1914
-        dating = [r for r in request.references if years(r) - years(request.question)]
-        dated = bool(dating) and all(
-            wrong_year(request.answer, request.question, r) for r in dating
-        )
+        dated = _wrong_year(request)
         if mistakes.whole or listed or wrong_figure or units_off or fewer or dated:
             score = min(score, middle)
         figure_keys = all(figure_key(r) is not None for r in request.references)
@@ -407,11 +403,10 @@ class OfflineGrader:
         denies = (gives and negated) or all(
             crosses_relation(request.answer, r) for r in request.references
         )
-        wrong_figure = wrong_figure or other_result
         if (
             (wrong_figure and figure_keys and _any_key(in_key_terms, request))
             or denies
-            or (other_result)
+            or other_result
         ):
             score = min(score, t.incorrect - 0.05)  # "5" for "What is 2+2?"; "not 56"
         elif gives:
@@ -431,7 +426,8 @@ class OfflineGrader:
         off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
         if off_topic:
             score = min(score, t.incorrect / 3)
-        return Capped(score, listed, off_topic, wrong_figure, units_off, denies, other_result)
+        return Capped(score, listed, off_topic, wrong_figure or other_result, units_off, denies,
+                      other_result)  # fmt: skip
 
     def _finish(
         self,
@@ -472,18 +468,15 @@ class OfflineGrader:
             flags.append(Flag.NEEDS_REVIEW)
         steps = bool(request.solution_steps)
         reference = request.references[int(np.argmax(ref_sims))]
-        points = (
-            request.solution_steps
-            or _formula_point(reference)
-            or key_phrases(reference, request.question)
-        )
+        formula = _formula_point(reference)
+        points = request.solution_steps or formula or key_phrases(reference, request.question)
         covered, missing = coverage(request.answer, points, request.question, table, steps=steps)
         # "$12" is near "$10" in word vectors: the figure the answer got wrong was not covered
         if capped.wrong_figure:  # so is "O(n)" near "O(log n)"
-            wrong = [p for p in covered if states_result(p, request.question, reference)
-                     or p in _formula_point(reference)]  # fmt: skip
+            wrong = [p for p in covered
+                     if states_result(p, request.question, reference) or p in formula]  # fmt: skip
             covered = [p for p in covered if p not in wrong]
-            missing = [*missing, *(p for p in wrong if p in _formula_point(reference))]
+            missing = [*missing, *(p for p in wrong if p in formula)]
         if capped.units_off:
             covered = [p for p in covered if not states_unit(p, capped.units_off)]
         feedback = compose(verdict, covered, missing, named, steps=steps,
@@ -526,6 +519,12 @@ def _formula_point(reference: str) -> list[str]:
         or any(op != "=" for _, op, _ in relations(reference))
     )  # fmt: skip
     return [reference.strip().rstrip(".")] if formula else []
+
+
+def _wrong_year(request: GradeRequest) -> bool:
+    """Every key that dates something says another year than the answer ("1939" for "1914")."""
+    dating = [r for r in request.references if years(r) - years(request.question)]
+    return bool(dating) and all(wrong_year(request.answer, request.question, r) for r in dating)
 
 
 def _wrong_figure(request: GradeRequest) -> bool:

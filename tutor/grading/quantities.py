@@ -87,21 +87,10 @@ def figures(text: str) -> tuple[Figure, ...]:
     previous = ""
     for match in _TOKEN.finditer(text):
         word = (match.group("word") or "").lower()
-        if match.group("numerator") and int(match.group("denominator")):
+        value = _number(match)
+        if value is not None:
             close()
-            value = int(match.group("numerator")) / int(match.group("denominator"))
-            out.append(Figure(-value if match.group("sign") else value, match.start(), match.end()))
-        elif match.group("mantissa"):
-            close()
-            exponent = int(match.group("exponent").replace("\u2212", "-"))
-            value = float(match.group("mantissa")) * 10.0 ** max(-300, min(300, exponent))
-            out.append(Figure(-value if match.group("sign") else value, match.start(), match.end()))
-        elif match.group("digits"):
-            close()
-            value = float(match.group("digits").replace(",", ""))
-            value = -value if match.group("sign") else value
-            scale = _SUFFIXES.get((match.group("suffix") or "").lower(), 1.0)
-            out.append(Figure(value * scale, match.start(), match.end()))
+            out.append(Figure(value, match.start(), match.end()))
         elif word in _UNITS or (word in _SCALES and phrase):
             if not phrase:
                 span[0] = match.start()
@@ -118,6 +107,25 @@ def figures(text: str) -> tuple[Figure, ...]:
         previous = word
     close()
     return tuple(out)
+
+
+def _number(match: re.Match[str]) -> float | None:
+    """The value of a ``_TOKEN`` match in digits: a fraction, a power of ten or a number with
+    its scale, signed; None for a word (or a fraction over 0)."""
+    if match.group("numerator"):
+        denominator = int(match.group("denominator"))
+        if not denominator:
+            return None
+        value = int(match.group("numerator")) / denominator
+    elif match.group("mantissa"):
+        exponent = int(match.group("exponent").replace("\u2212", "-"))
+        value = float(match.group("mantissa")) * 10.0 ** max(-300, min(300, exponent))
+    elif match.group("digits"):
+        scale = _SUFFIXES.get((match.group("suffix") or "").lower(), 1.0)
+        value = float(match.group("digits").replace(",", "")) * scale
+    else:
+        return None
+    return -value if match.group("sign") else value
 
 
 def values(text: str) -> tuple[float, ...]:
@@ -147,10 +155,15 @@ def _follows_number(text: str, start: int) -> bool:
 _POWER_OF_TEN = re.compile(r"[x\u00d7*]\s*10\s*(?:\^|\*\*)", re.IGNORECASE)
 
 
+def _works(text: str) -> bool:
+    """The text works a calculation: an operator or "=" between two numbers. A power of ten
+    ("3 x 10^8") is a figure, not a product."""
+    return bool(_WORKED.search(_POWER_OF_TEN.sub("e", text)))
+
+
 def worked_result(reference: str) -> float | None:
-    """The result of a key that works a calculation (its last number), else None. A power of
-    ten ("3 x 10^8") is a figure, not a product."""
-    if not _WORKED.search(_POWER_OF_TEN.sub("e", reference)):
+    """The result of a key that works a calculation (its last number), else None."""
+    if not _works(reference):
         return None
     numbers = values(reference)
     return numbers[-1] if numbers else None
@@ -391,7 +404,4 @@ def works_to_figure(answer: str, question: str, reference: str) -> bool:
     not alternatives."""
     result = figure_key(reference)
     found = figures(answer)
-    return (
-        result is not None and bool(found) and _same(found[-1].value, result)
-        and bool(_WORKED.search(_POWER_OF_TEN.sub("e", answer)))
-    )  # fmt: skip
+    return result is not None and bool(found) and _same(found[-1].value, result) and _works(answer)
