@@ -495,6 +495,64 @@ def test_ad_hoc_right_answers_from_the_probes_stay_correct(
     assert graded["verdict"] == "correct", graded
 
 
+SOLID = "Is ice at -5 C a solid, a liquid or a gas?"
+
+
+@pytest.mark.parametrize(
+    ("question", "key", "right"),
+    [
+        (SOLID, "solid", "solid"),  # partially_correct 0.51: the question's own word
+        (SOLID, "solid", "It is a solid."),
+        (SOLID, "solid", "Ice at -5 C is a solid."),
+        ("Which is denser, ice or liquid water?", "liquid water", "liquid water"),  # 0.58
+        ("Which organ pumps blood around the body?", "the heart", "The heart pumps blood."),
+        ("Does the Moon orbit the Earth or the Sun?", "the Earth", "The Moon orbits the Earth."),
+        ("What is the charge of an electron?", "negative", "An electron has a negative charge."),
+        ("Which is denser, ice or liquid water?", "liquid water",
+         "Liquid water is denser than ice."),
+        ("Which is the largest planet in the Solar System?", "Jupiter",
+         "Jupiter; Mercury is the smallest."),
+        ("Which falls faster in a vacuum, a feather or a hammer?", "neither", "neither"),
+        ("At sea level, does water boil at a higher or lower temperature than it freezes?",
+         "higher", "A higher temperature."),
+        ("What forms when an acid reacts with a base?", "salt and water",
+         "Salt and water form, not acid."),
+    ],
+)  # fmt: skip
+def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right: str) -> None:
+    """A key of a common word or two, and the answer says it with nothing but the question's
+    words around it (a fourteenth probe: 116 answers to 22 short-key questions)."""
+    graded = grade("--question", question, "--reference", key, "--answer", right)
+    assert graded["verdict"] == "correct", graded
+
+
+@pytest.mark.parametrize(
+    ("question", "key", "wrong", "verdict"),
+    [
+        # the opposite of the question's word in its place: correct 0.85 and 0.81 before
+        ("Which is the largest ocean?", "the Pacific", "The Pacific is the smallest ocean.",
+         "incorrect"),
+        ("Which gas do plants absorb from the air for photosynthesis?", "carbon dioxide",
+         "They release carbon dioxide into the air.", "incorrect"),
+        # both of the question's options: correct 0.70 before
+        ("Does the Moon orbit the Earth or the Sun?", "the Earth", "Earth and Sun",
+         "partially_correct"),
+        ("Is lemon juice acidic or alkaline?", "acidic", "acidic and alkaline",
+         "partially_correct"),
+        # an opposite or a confusable in the key word's place: correct 0.73 and 0.69 before
+        ("What do we call an animal that eats only plants?", "a herbivore", "a carnivore",
+         "incorrect"),
+        ("What do we call an animal that eats only plants?", "a herbivore", "an omnivore",
+         "incorrect"),
+    ],
+)  # fmt: skip
+def test_a_short_key_said_with_the_question_turned_is_not_correct(
+    question: str, key: str, wrong: str, verdict: str
+) -> None:
+    graded = grade("--question", question, "--reference", key, "--answer", wrong)
+    assert graded["verdict"] == verdict, graded
+
+
 def test_a_term_said_in_other_words_stays_correct() -> None:
     right = "Herbivores: they live on a diet of plants."
     graded = grade("--question", "Which animals eat only plants?",

@@ -112,6 +112,12 @@ def _clause_opposites(stem_: str) -> frozenset[str]:
     }
 
 
+def clause_opposites(word: str) -> frozenset[str]:
+    """The clause stems of a word's opposites and confusables (:mod:`.opposites`), as the
+    clause check reads them ("releas" for "absorbs")."""
+    return _clause_opposites(clause_stem(word))
+
+
 @dataclass(frozen=True)
 class Words:
     """What the lexical features need to know about one text."""

@@ -86,14 +86,22 @@ from tutor.grading.quantities import (
 )
 from tutor.grading.readable import unreadable
 from tutor.grading.rubric import empty_grade, has_content
-from tutor.grading.short_keys import lists_fewer, names_other, opposite
+from tutor.grading.short_keys import (
+    hedges_options,
+    lists_fewer,
+    names_other,
+    opposite,
+    states_key,
+    swaps_key_word,
+    turns_question,
+)
 from tutor.retrieval.embedder import Embedder
 
 ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 45
+RULES = 46
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -423,6 +431,12 @@ class OfflineGrader:
             names_other(request.answer, r, request.question) for r in request.references
         ):
             score = min(score, t.incorrect - 0.05)  # "London" for "Paris"; "Yes" for "No"
+        elif _all_keys(turns_question, request) or _all_keys(swaps_key_word, request):
+            score = min(score, t.incorrect - 0.05)  # "Sound travels faster than light."
+        elif _all_keys(hedges_options, request):
+            score = min(score, middle)  # "Earth and Sun" for "the Earth"
+        elif not mistakes.whole and _any_key(states_key, request):
+            score = max(score, KEY_WORD_SCORE)  # "It is a solid." for "solid"
         off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
         if off_topic:
             score = min(score, t.incorrect / 3)
@@ -537,6 +551,11 @@ def _any_key(check: Callable[[str, str, str], bool], request: GradeRequest) -> b
     :func:`in_key_terms`: another figure in another unit, "212 degrees Fahrenheit" for "100
     degrees Celsius", is not known wrong)."""
     return any(check(request.answer, request.question, r) for r in request.references)
+
+
+def _all_keys(check: Callable[[str, str, str], bool], request: GradeRequest) -> bool:
+    """``check(answer, question, reference)`` holds for every reference of the request."""
+    return all(check(request.answer, request.question, r) for r in request.references)
 
 
 def _units_off(request: GradeRequest) -> set[str]:

@@ -39,6 +39,9 @@ DIRECTION_PAIRS = [
 # Opposites of school science, computing and everyday reasoning, for the clause check only.
 OPPOSITE_PAIRS = [
     ("recent", "first"), ("recent", "oldest"), ("newest", "oldest"), ("latest", "earliest"),
+    ("largest", "smallest"), ("biggest", "smallest"), ("highest", "lowest"),
+    ("longest", "shortest"), ("fastest", "slowest"), ("heaviest", "lightest"),
+    ("hottest", "coldest"), ("strongest", "weakest"), ("most", "least"),
     ("regardless", "depend"), ("independent", "depend"), ("conductor", "insulator"),
     ("conduct", "insulate"), ("halve", "double"), ("exothermic", "endothermic"),
     ("evaporate", "condense"), ("evaporation", "condensation"), ("melt", "freeze"),
@@ -58,6 +61,7 @@ OPPOSITE_PAIRS = [
 # Terms learners mix up: one in place of the other says something else.
 CONFUSABLE_PAIRS = [
     ("mitosis", "meiosis"), ("artery", "vein"), ("arteries", "veins"), ("weather", "climate"),
+    ("herbivore", "carnivore"), ("herbivore", "omnivore"), ("carnivore", "omnivore"),
     ("respiration", "photosynthesis"), ("mass", "weight"),
     ("conduction", "convection"), ("stack", "queue"), ("compiler", "interpreter"),
     ("virus", "bacteria"), ("prokaryotic", "eukaryotic"), ("ionic", "covalent"),

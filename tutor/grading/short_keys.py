@@ -15,6 +15,14 @@ yes/no key's own word is graded correct. Keys of common words are left to the mo
 "iteratively" (a first form that read every key of one to three words capped 12 right Mohler
 answers). A key with a figure is the figure check's (:mod:`tutor.grading.quantities`).
 
+A key of a common word or two stated as written ("solid" for "Is ice at -5 C a solid, a liquid
+or a gas?", "The heart pumps blood." for "the heart") is the whole answer: the models, fitted
+on answers that explain, graded "solid" `partially_correct` 0.51 and "hopeful" for "hopeful"
+0.75 with review (the answer's words are the question's, which in those sets marks an answer
+that restates it). :func:`states_key` reads the key's words in their order, nothing else but the
+question's words (none of its other options) and no negation; a synonym ("quick" for "fast")
+is still the models'.
+
 A key that is a list of three or more short items ("Red, green and blue.") is answered by a
 list too, and the models graded "Red and green." `correct` 0.92: an answer that is a list of
 fewer items names only part of the key (:func:`lists_fewer`).
@@ -23,9 +31,17 @@ fewer items names only part of the key (:func:`lists_fewer`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-from tutor.grading.lexical import token_stem, words
+from tutor.grading.lexical import (
+    NEGATIONS,
+    STOPWORDS,
+    clause_opposites,
+    clause_stem,
+    token_stem,
+    words,
+)
 
 SHORT_KEY = 3  # content words at most in a short key ("William Shakespeare", "HyperText ...")
 SHORT_KEY_WORDS = 3  # and words in all ("the mitochondria", "Yes, it is.")
@@ -121,6 +137,163 @@ def names_other(answer: str, reference: str, question: str = "") -> bool:
     short = len(answer.split()) <= SHORT_ANSWER or len(said.stems - words(question).stems) <= 1
     named = bool(_CAPITALISED.search(answer)) or len(said.content) == 1
     return short and named and _LETTERS.sub("", reference.lower()) not in joined
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
+STATED_ANSWER = 10  # words at most in an answer that states a short key and nothing else
+_OPTION_SPAN = 3  # words either side of a question's "or" read as its options
+
+
+def _loose(stem_: str) -> str:
+    """A stem without its final "e": the stemmer gives "charge" but "charg" for "charged"."""
+    return stem_[:-1] if len(stem_) > 4 and stem_.endswith("e") else stem_
+
+
+def _stems(text: str, *, articles: bool = True) -> list[str]:
+    """The text's words as loose stems, in order (articles left out unless ``articles``)."""
+    return [_loose(token_stem(t)) for t in words(text).tokens if articles or t not in _ARTICLES]
+
+
+def _content(text: str) -> list[str]:
+    """The text's content words as loose stems, each once, in order of first appearance."""
+    kept = (t for t in words(text).tokens if t not in STOPWORDS and t not in NEGATIONS)
+    return list(dict.fromkeys(_loose(token_stem(t)) for t in kept))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+
+
+def _ask(question: str) -> str:
+    """The question's last sentence: what it asks, without a passage or set-up before it
+    (a reading item's passage holds any words an answer may string together)."""
+    sentences = [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
+    return sentences[-1] if sentences else question
+
+
+def _options(question: str) -> frozenset[str]:
+    """The content stems near each "or" of a question: its options ("a solid, a liquid or a
+    gas" -> solid, liquid, gas)."""
+    tokens = words(question).tokens
+    return frozenset(
+        _loose(token_stem(t))
+        for i, word in enumerate(tokens) if word == "or"
+        for t in tokens[max(0, i - _OPTION_SPAN) : i + _OPTION_SPAN + 1]
+        if t not in STOPWORDS and t not in NEGATIONS
+    )  # fmt: skip
+
+
+def _run_of(said: Sequence[str], asked: Sequence[str]) -> bool:
+    """``said`` is a run of ``asked``'s words, in its order, none left out between them."""
+    n = len(said)
+    return any(list(asked[i : i + n]) == list(said) for i in range(len(asked) - n + 1))
+
+
+def _common_key(reference: str) -> bool:
+    """A key of one to three common words ("solid", "the heart", "an ellipse"): not a yes/no
+    or a figure, which the checks above read."""
+    if (
+        len(reference.split()) > SHORT_KEY_WORDS
+        or any(c.isdigit() for c in reference)
+        or polarity(reference) is not None
+    ):
+        return False
+    key = words(reference)
+    return 1 <= len(key.content) <= SHORT_KEY and not key.negations
+
+
+def _keyed(answer: str, reference: str) -> list[str] | None:
+    """The answer's other content words (loose stems, in order) when it holds the key's words in
+    their order (articles aside) without a negation, in at most ``STATED_ANSWER`` words."""
+    if words(answer).negations or len(answer.split()) > STATED_ANSWER:
+        return None
+    phrase, given = _stems(reference, articles=False), _stems(answer, articles=False)
+    if not any(given[i : i + len(phrase)] == phrase for i in range(len(given))):
+        return None
+    keyed = set(_content(reference))
+    return [w for w in _content(answer) if w not in keyed]
+
+
+def _asked(question: str) -> list[str]:
+    """The question's content words as loose stems, in order, repeats kept."""
+    return [_loose(token_stem(t)) for t in words(question).tokens
+            if t not in STOPWORDS and t not in NEGATIONS]  # fmt: skip
+
+
+def states_key(answer: str, question: str, reference: str) -> bool:
+    """A common-word key (:func:`_common_key`) that the answer states as written: its words in
+    their order, no negation, and any other content words a run of the question's, in its
+    order, none left out between them and none of its other options: "Ice at -5 C is a
+    solid." and "Light travels faster than sound.", not "a solid, a liquid or a gas", "Sound
+    travels faster than light." (for "What travels faster than sound?") nor "Arteries carry
+    blood to the heart." (for "... carry blood away from the heart?")."""
+    if _stems(answer, articles=False) == _stems(reference, articles=False):
+        # the key itself ("neither"); a figure's sign or operator is not in its words ("x = 3"
+        # for "x = -3"): figures are the figure checks'
+        return len(reference.split()) <= SHORT_KEY_WORDS and not any(c.isdigit() for c in reference)
+    rest = _keyed(answer, reference) if _common_key(reference) else None
+    ask = _ask(question)
+    return (
+        rest is not None and (not rest or _run_of(rest, _asked(ask)))
+        and not set(rest) & _options(ask)
+    )  # fmt: skip
+
+
+_CLAUSE_BREAK = re.compile(r"\s*[;:,.]\s+|\s+(?:but|and|while)\s+", re.IGNORECASE)
+_REASON = re.compile(r"\b(?:because|since|so|as|while|whereas)\b", re.IGNORECASE)
+
+
+def turns_question(answer: str, question: str, reference: str) -> bool:
+    """A common-word key the answer states (its words in order, no negation, no reason given)
+    with the opposite of one of the question's words in its place: "They release carbon
+    dioxide into the air." for "Which gas do plants absorb from the air?", "The Pacific is the
+    smallest ocean." for "Which is the largest ocean?" (:mod:`.opposites`)."""
+    if not _common_key(reference) or not _keyed(answer, reference) or _REASON.search(answer):
+        return False  # "Light, because sound is slower." gives a reason in other terms
+    ask = _ask(question)
+    # the clause that states the key: "Jupiter; Mercury is the smallest." answers "Which is
+    # the largest planet?"
+    # (the whole answer when the key itself spans a break: "salt and water")
+    clauses = [c for c in _CLAUSE_BREAK.split(answer) if _keyed(c, reference) is not None]
+    answer = clauses[0] if clauses else answer
+    said = {clause_stem(w) for w in words(answer).content}
+    # not the question's options: "solid" and "liquid" are confusables, and "Ice at -5 C is a
+    # solid." answers "Is ice at -5 C a solid, a liquid or a gas?"
+    asked = {clause_stem(w) for w in words(ask).content} - _options(ask)
+    # nor a word the question says itself: "push ... the top of the stack" answers "What is
+    # the stack operation corresponding to the enqueue operation in queues?"
+    return any(
+        (clause_opposites(w) & asked) - said
+        for w in words(answer).content if clause_stem(w) not in asked
+    )  # fmt: skip
+
+
+def swaps_key_word(answer: str, question: str, reference: str) -> bool:
+    """A short answer (``SHORT_ANSWER`` words at most, no negation) to a common-word key that
+    says an opposite or a confusable of a key word in its place ("a carnivore" for "a
+    herbivore", "Copper is an insulator." for "a conductor"; :mod:`.opposites`)."""
+    if not _common_key(reference) or len(answer.split()) > SHORT_ANSWER:
+        return False
+    said = words(answer)
+    if said.negations:
+        return False
+    key = {clause_stem(w) for w in words(reference).content}
+    stated = {clause_stem(w) for w in said.content}
+    return any((clause_opposites(w) & key) - stated for w in said.content)
+
+
+_SEQUENCE = re.compile(r"\b(?:then|followed|after|before)\b", re.IGNORECASE)
+
+
+def hedges_options(answer: str, question: str, reference: str) -> bool:
+    """A bare list that names a common-word key and another of the question's options beside
+    it ("Earth and Sun" for "Does the Moon orbit the Earth or the Sun?", key "the Earth"); not
+    one in an order ("by rows, then columns" for "... by rows or by columns?", key "By
+    rows.")."""
+    items = list_items(answer)
+    if not _common_key(reference) or items is None or len(items) < 2 or _SEQUENCE.search(answer):
+        return False
+    rest = _keyed(answer, reference)
+    return rest is not None and bool(set(rest) & _options(_ask(question)))
 
 
 # A yes/no said as the reply, before its reason: "No, because ...", "Yes. It ...", "no it
