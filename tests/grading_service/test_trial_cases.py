@@ -521,7 +521,7 @@ SOLID = "Is ice at -5 C a solid, a liquid or a gas?"
 )  # fmt: skip
 def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right: str) -> None:
     """A key of a common word or two, and the answer says it with nothing but the question's
-    words around it (a fourteenth probe: 116 answers to 22 short-key questions)."""
+    words around it (three probes: 160 answers to 32 short-key questions)."""
     graded = grade("--question", question, "--reference", key, "--answer", right)
     assert graded["verdict"] == "correct", graded
 
