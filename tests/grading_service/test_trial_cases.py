@@ -517,6 +517,14 @@ SOLID = "Is ice at -5 C a solid, a liquid or a gas?"
          "higher", "A higher temperature."),
         ("What forms when an acid reacts with a base?", "salt and water",
          "Salt and water form, not acid."),
+        ("What travels faster than sound?", "light", "Light travels faster than sound."),
+        ("What does the Moon orbit?", "the Earth", "The Earth is orbited by the Moon."),
+        ("Who painted the Mona Lisa?", "Leonardo da Vinci",
+         "Leonardo da Vinci painted the Mona Lisa."),
+        ("Does salt water freeze at a higher or lower temperature than pure water?", "lower",
+         "At a lower temperature."),  # partially_correct 0.62: "temperature" read as an option
+        # incorrect 0.12, flagged off topic: its words are far from the question's
+        ("Can sound travel through a vacuum?", "no", "No, it needs a medium."),
     ],
 )  # fmt: skip
 def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right: str) -> None:
@@ -539,6 +547,17 @@ def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right
          "partially_correct"),
         ("Is lemon juice acidic or alkaline?", "acidic", "acidic and alkaline",
          "partially_correct"),
+        # the key and one of the question's words exchanged: correct 0.77-0.90 before
+        ("What travels faster than sound?", "light", "Sound travels faster than light.",
+         "incorrect"),
+        ("In a food chain, what eats a herbivore?", "a carnivore", "A herbivore eats a carnivore.",
+         "incorrect"),
+        ("Who painted the Mona Lisa?", "Leonardo da Vinci",
+         "The Mona Lisa painted Leonardo da Vinci.", "incorrect"),
+        ("What does a caterpillar turn into?", "a butterfly",
+         "A butterfly turns into a caterpillar.", "incorrect"),
+        ("What is the hardest substance in the human body?", "tooth enamel",
+         "tooth enamel is the softest substance", "incorrect"),
         # an opposite or a confusable in the key word's place: correct 0.73 and 0.69 before
         ("What do we call an animal that eats only plants?", "a herbivore", "a carnivore",
          "incorrect"),

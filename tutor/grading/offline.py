@@ -87,6 +87,7 @@ from tutor.grading.quantities import (
 from tutor.grading.readable import unreadable
 from tutor.grading.rubric import empty_grade, has_content
 from tutor.grading.short_keys import (
+    exchanges_key,
     hedges_options,
     lists_fewer,
     names_other,
@@ -425,19 +426,23 @@ class OfflineGrader:
             asks_why = _EXPLAINS.search(request.question) is not None
             score = max(score, middle if asks_why else KEY_WORD_SCORE)
         polar = [p for r in request.references if (p := opposite(request.answer, r)) is not None]
+        keyed = False  # the answer replies with the key's yes/no or states a short key
         if any(p is False for p in polar):  # "No, it is roughly a sphere." for "No"
-            score = max(score, KEY_WORD_SCORE)
+            score, keyed = max(score, KEY_WORD_SCORE), True
         elif polar or all(
             names_other(request.answer, r, request.question) for r in request.references
         ):
             score = min(score, t.incorrect - 0.05)  # "London" for "Paris"; "Yes" for "No"
-        elif _all_keys(turns_question, request) or _all_keys(swaps_key_word, request):
+        elif any(_all_keys(check, request)
+                 for check in (turns_question, swaps_key_word, exchanges_key)):  # fmt: skip
             score = min(score, t.incorrect - 0.05)  # "Sound travels faster than light."
         elif _all_keys(hedges_options, request):
             score = min(score, middle)  # "Earth and Sun" for "the Earth"
         elif not mistakes.whole and _any_key(states_key, request):
-            score = max(score, KEY_WORD_SCORE)  # "It is a solid." for "solid"
-        off_topic = max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
+            score, keyed = max(score, KEY_WORD_SCORE), True  # "It is a solid." for "solid"
+        # an answer that gives the key is on topic, however far its other words are from the
+        # question's ("No, it needs a medium." for "Can sound travel through a vacuum?")
+        off_topic = not keyed and max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
         if off_topic:
             score = min(score, t.incorrect / 3)
         return Capped(score, listed, off_topic, wrong_figure or other_result, units_off, denies,

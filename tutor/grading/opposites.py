@@ -41,7 +41,7 @@ OPPOSITE_PAIRS = [
     ("recent", "first"), ("recent", "oldest"), ("newest", "oldest"), ("latest", "earliest"),
     ("largest", "smallest"), ("biggest", "smallest"), ("highest", "lowest"),
     ("longest", "shortest"), ("fastest", "slowest"), ("heaviest", "lightest"),
-    ("hottest", "coldest"), ("strongest", "weakest"), ("most", "least"),
+    ("hottest", "coldest"), ("strongest", "weakest"), ("hardest", "softest"), ("most", "least"),
     ("regardless", "depend"), ("independent", "depend"), ("conductor", "insulator"),
     ("conduct", "insulate"), ("halve", "double"), ("exothermic", "endothermic"),
     ("evaporate", "condense"), ("evaporation", "condensation"), ("melt", "freeze"),

@@ -30,6 +30,7 @@ fewer items names only part of the key (:func:`lists_fewer`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
@@ -141,7 +142,6 @@ def names_other(answer: str, reference: str, question: str = "") -> bool:
 
 _ARTICLES = frozenset({"a", "an", "the"})
 STATED_ANSWER = 10  # words at most in an answer that states a short key and nothing else
-_OPTION_SPAN = 3  # words either side of a question's "or" read as its options
 
 
 def _loose(stem_: str) -> str:
@@ -171,15 +171,20 @@ def _ask(question: str) -> str:
 
 
 def _options(question: str) -> frozenset[str]:
-    """The content stems near each "or" of a question: its options ("a solid, a liquid or a
-    gas" -> solid, liquid, gas)."""
-    tokens = words(question).tokens
-    return frozenset(
-        _loose(token_stem(t))
-        for i, word in enumerate(tokens) if word == "or"
-        for t in tokens[max(0, i - _OPTION_SPAN) : i + _OPTION_SPAN + 1]
-        if t not in STOPWORDS and t not in NEGATIONS
-    )  # fmt: skip
+    """The content words next to each "or" of a question, one each side: its options ("a
+    liquid or a gas" -> liquid, gas; "a higher or lower temperature" -> higher, lower)."""
+    tokens = [t for t in words(question).tokens if t not in _ARTICLES]
+    content = [t == "or" or (t not in STOPWORDS and t not in NEGATIONS) for t in tokens]
+    found: set[str] = set()
+    for i, word in enumerate(tokens):
+        if word != "or":
+            continue
+        left = next((t for t, c in zip(reversed(tokens[:i]), reversed(content[:i]), strict=True)
+                     if c and t != "or"), None)  # fmt: skip
+        right = next((t for t, c in zip(tokens[i + 1 :], content[i + 1 :], strict=True)
+                      if c and t != "or"), None)  # fmt: skip
+        found |= {_loose(token_stem(t)) for t in (left, right) if t is not None}
+    return frozenset(found)
 
 
 def _run_of(said: Sequence[str], asked: Sequence[str]) -> bool:
@@ -265,6 +270,55 @@ def turns_question(answer: str, question: str, reference: str) -> bool:
         (clause_opposites(w) & asked) - said
         for w in words(answer).content if clause_stem(w) not in asked
     )  # fmt: skip
+
+
+_PASSIVE = "by"  # "The Earth is orbited by the Moon" says the question's words the other way
+
+
+def _tagged(text: str) -> list[tuple[str, bool]]:
+    """The text's words as loose stems, articles left out, each marked content or not."""
+    return [
+        (_loose(token_stem(t)), t not in STOPWORDS and t not in NEGATIONS)
+        for t in words(text).tokens if t not in _ARTICLES
+    ]  # fmt: skip
+
+
+def exchanges_key(answer: str, question: str, reference: str) -> bool:
+    """A common-word key the answer states with one of the question's words in its place and
+    the key in that word's: the answer's other words are the question's but not in its order,
+    and exchanging the two puts them in it. "Sound travels faster than light." for "What
+    travels faster than sound?", "A herbivore eats a carnivore." for "... what eats a
+    herbivore?", "Hamlet wrote William Shakespeare." for "Who wrote Hamlet?". Not a passive
+    ("The Earth is orbited by the Moon."), nor "An electron has a negative charge." for "What is
+    the charge of an electron?" (no exchange with the key puts its words in order)."""
+    if not _common_key(reference) or _PASSIVE in words(answer).tokens:
+        return False
+    rest = _keyed(answer, reference)
+    asked = _asked(_ask(question))
+    if not rest or not set(rest) <= set(asked) or _run_of(rest, asked):
+        return False
+    given, phrase = _tagged(answer), _tagged(reference)
+    n = len(phrase)
+    start = next(i for i in range(len(given)) if given[i : i + n] == phrase)
+    keyed = set(_content(reference))
+    for j, size in itertools.product(range(len(given)), (1, 2)):
+        other = given[j : j + size]  # a word or two of the question's: "the Mona Lisa"
+        if (
+            len(other) < size
+            or not all(c and w in rest for w, c in other)
+            or (j < start + n and start < j + size)  # overlaps the key
+        ):
+            continue
+        if j < start:
+            swapped = [*given[:j], *phrase, *given[j + size : start], *other,
+                       *given[start + n :]]  # fmt: skip
+        else:
+            swapped = [*given[:start], *other, *given[start + n : j], *phrase,
+                       *given[j + size :]]  # fmt: skip
+        moved = list(dict.fromkeys(w for w, c in swapped if c and w not in keyed))
+        if _run_of(moved, asked):
+            return True
+    return False
 
 
 def swaps_key_word(answer: str, question: str, reference: str) -> bool:
