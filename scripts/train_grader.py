@@ -48,12 +48,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
     parser.add_argument("--out", type=Path, default=artifacts.MODEL_DIR)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--cache", type=Path, default=REPO / "build" / "grader",
-                        help="fitted trees are kept here and reused for the same rows")
-    parser.add_argument("--embedder", choices=(QINT8, FP32), default=QINT8,
-                        help="the sentence vectors the trees are fitted on, and that the shipped "
-                        "grader then uses: the int8-compute default, the same model retrieval "
-                        "runs, so the service loads one MiniLM")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=REPO / "build" / "grader",
+        help="fitted trees are kept here and reused for the same rows",
+    )
+    parser.add_argument(
+        "--embedder",
+        choices=(QINT8, FP32),
+        default=QINT8,
+        help="the sentence vectors the trees are fitted on, and that the shipped "
+        "grader then uses: the int8-compute default, the same model retrieval "
+        "runs, so the service loads one MiniLM",
+    )
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         print(f"no ASAG data at {args.data}; pass --data", file=sys.stderr)

@@ -525,6 +525,9 @@ SOLID = "Is ice at -5 C a solid, a liquid or a gas?"
          "At a lower temperature."),  # partially_correct 0.62: "temperature" read as an option
         # incorrect 0.12, flagged off topic: its words are far from the question's
         ("Can sound travel through a vacuum?", "no", "No, it needs a medium."),
+        # a synonym of a one-word key (WordNet, tutor/grading/synonyms.py): partial 0.53 before
+        ("Give a word that means the same as 'rapid'.", "fast", "quick"),
+        ("Give a word that means the same as 'rich'.", "wealthy", "It means affluent."),
     ],
 )  # fmt: skip
 def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right: str) -> None:
@@ -558,6 +561,9 @@ def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right
          "A butterfly turns into a caterpillar.", "incorrect"),
         ("What is the hardest substance in the human body?", "tooth enamel",
          "tooth enamel is the softest substance", "incorrect"),
+        # a WordNet antonym of a one-word key: correct 0.72 and 0.68 before
+        ("Give a synonym of 'wealthy'.", "rich", "poor", "incorrect"),
+        ("Give a word that means the same as 'purchase'.", "buy", "sell", "incorrect"),
         # an opposite or a confusable in the key word's place: correct 0.73 and 0.69 before
         ("What do we call an animal that eats only plants?", "a herbivore", "a carnivore",
          "incorrect"),

@@ -43,6 +43,7 @@ from tutor.grading.lexical import (
     token_stem,
     words,
 )
+from tutor.grading.synonyms import antonyms, synonyms
 
 SHORT_KEY = 3  # content words at most in a short key ("William Shakespeare", "HyperText ...")
 SHORT_KEY_WORDS = 3  # and words in all ("the mitochondria", "Yes, it is.")
@@ -206,16 +207,32 @@ def _common_key(reference: str) -> bool:
     return 1 <= len(key.content) <= SHORT_KEY and not key.negations
 
 
-def _keyed(answer: str, reference: str) -> list[str] | None:
+def _phrases(reference: str, *, other_words: bool) -> list[tuple[list[str], set[str]]]:
+    """The key's words (loose stems, articles aside) and its content stems; with
+    ``other_words``, for a key of one content word, the same with each of its synonyms and
+    derived forms in its place (:mod:`.synonyms`: "quick" for "fast")."""
+    phrase = _stems(reference, articles=False)
+    out = [(phrase, set(_content(reference)))]
+    content = words(reference).content
+    if other_words and len(content) == 1:
+        own = _loose(token_stem(content[0]))
+        for other in sorted(synonyms(content[0])):
+            said = _loose(token_stem(other))
+            out.append(([said if t == own else t for t in phrase], {said}))
+    return out
+
+
+def _keyed(answer: str, reference: str, *, other_words: bool = False) -> list[str] | None:
     """The answer's other content words (loose stems, in order) when it holds the key's words in
-    their order (articles aside) without a negation, in at most ``STATED_ANSWER`` words."""
+    their order (articles aside; with ``other_words`` also a synonym in place of a one-word
+    key's word) without a negation, in at most ``STATED_ANSWER`` words."""
     if words(answer).negations or len(answer.split()) > STATED_ANSWER:
         return None
-    phrase, given = _stems(reference, articles=False), _stems(answer, articles=False)
-    if not any(given[i : i + len(phrase)] == phrase for i in range(len(given))):
-        return None
-    keyed = set(_content(reference))
-    return [w for w in _content(answer) if w not in keyed]
+    given = _stems(answer, articles=False)
+    for phrase, keyed in _phrases(reference, other_words=other_words):
+        if any(given[i : i + len(phrase)] == phrase for i in range(len(given))):
+            return [w for w in _content(answer) if w not in keyed]
+    return None
 
 
 def _asked(question: str) -> list[str]:
@@ -235,7 +252,7 @@ def states_key(answer: str, question: str, reference: str) -> bool:
         # the key itself ("neither"); a figure's sign or operator is not in its words ("x = 3"
         # for "x = -3"): figures are the figure checks'
         return len(reference.split()) <= SHORT_KEY_WORDS and not any(c.isdigit() for c in reference)
-    rest = _keyed(answer, reference) if _common_key(reference) else None
+    rest = _keyed(answer, reference, other_words=True) if _common_key(reference) else None
     ask = _ask(question)
     return (
         rest is not None and (not rest or _run_of(rest, _asked(ask)))
@@ -324,7 +341,7 @@ def exchanges_key(answer: str, question: str, reference: str) -> bool:
 def swaps_key_word(answer: str, question: str, reference: str) -> bool:
     """A short answer (``SHORT_ANSWER`` words at most, no negation) to a common-word key that
     says an opposite or a confusable of a key word in its place ("a carnivore" for "a
-    herbivore", "Copper is an insulator." for "a conductor"; :mod:`.opposites`)."""
+    herbivore", "Copper is an insulator." for "a conductor", "sell" for "buy")."""
     if not _common_key(reference) or len(answer.split()) > SHORT_ANSWER:
         return False
     said = words(answer)
@@ -332,7 +349,13 @@ def swaps_key_word(answer: str, question: str, reference: str) -> bool:
         return False
     key = {clause_stem(w) for w in words(reference).content}
     stated = {clause_stem(w) for w in said.content}
-    return any((clause_opposites(w) & key) - stated for w in said.content)
+    return any((_opposites(w) & key) - stated for w in said.content)
+
+
+def _opposites(word: str) -> frozenset[str]:
+    """The clause stems of a word's opposites: the lists' (:mod:`.opposites`) and WordNet's
+    antonyms (:mod:`.synonyms`: "sell" for "buy", "poor" for "rich")."""
+    return clause_opposites(word) | {clause_stem(w) for w in antonyms(word)}
 
 
 _SEQUENCE = re.compile(r"\b(?:then|followed|after|before)\b", re.IGNORECASE)
