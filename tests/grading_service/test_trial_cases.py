@@ -525,6 +525,9 @@ SOLID = "Is ice at -5 C a solid, a liquid or a gas?"
          "At a lower temperature."),  # partially_correct 0.62: "temperature" read as an option
         # incorrect 0.12, flagged off topic: its words are far from the question's
         ("Can sound travel through a vacuum?", "no", "No, it needs a medium."),
+        ("What stays the same when you move an object to the Moon: its mass or its weight?",
+         "its mass", "The mass stays the same."),  # partially_correct 0.61
+        ("Why does ice float on water?", "It is less dense", "Ice is less dense than water."),
         # a synonym of a one-word key (WordNet, tutor/grading/synonyms.py): partial 0.53 before
         ("Give a word that means the same as 'rapid'.", "fast", "quick"),
         ("Give a word that means the same as 'rich'.", "wealthy", "It means affluent."),
@@ -561,6 +564,14 @@ def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right
          "A butterfly turns into a caterpillar.", "incorrect"),
         ("What is the hardest substance in the human body?", "tooth enamel",
          "tooth enamel is the softest substance", "incorrect"),
+        # the key's comparison turned or left out: correct 0.83 and 0.82 before
+        ("Why does ice float on water?", "It is less dense", "It is more dense.", "incorrect"),
+        ("Why does ice float on water?", "It is less dense", "It is dense.",
+         "partially_correct"),
+        ("Which colour of light has the longest wavelength?", "red",
+         "Red light has the shortest wavelength.", "incorrect"),
+        ("What gives leaves their green colour?", "chlorophyll",
+         "The green colour gives leaves chlorophyll.", "incorrect"),
         # a WordNet antonym of a one-word key: correct 0.72 and 0.68 before
         ("Give a synonym of 'wealthy'.", "rich", "poor", "incorrect"),
         ("Give a word that means the same as 'purchase'.", "buy", "sell", "incorrect"),

@@ -87,6 +87,7 @@ from tutor.grading.quantities import (
 from tutor.grading.readable import unreadable
 from tutor.grading.rubric import empty_grade, has_content
 from tutor.grading.short_keys import (
+    drops_comparison,
     exchanges_key,
     hedges_options,
     lists_fewer,
@@ -436,7 +437,7 @@ class OfflineGrader:
         elif any(_all_keys(check, request)
                  for check in (turns_question, swaps_key_word, exchanges_key)):  # fmt: skip
             score = min(score, t.incorrect - 0.05)  # "Sound travels faster than light."
-        elif _all_keys(hedges_options, request):
+        elif _all_keys(hedges_options, request) or _all_keys(drops_comparison, request):
             score = min(score, middle)  # "Earth and Sun" for "the Earth"
         elif not mistakes.whole and _any_key(states_key, request):
             score, keyed = max(score, KEY_WORD_SCORE), True  # "It is a solid." for "solid"

@@ -141,7 +141,8 @@ def names_other(answer: str, reference: str, question: str = "") -> bool:
     return short and named and _LETTERS.sub("", reference.lower()) not in joined
 
 
-_ARTICLES = frozenset({"a", "an", "the"})
+# Articles and possessive determiners: "The mass stays the same." says the key "its mass"
+_ARTICLES = frozenset({"a", "an", "the", "its", "their", "his", "her", "our", "your", "my"})
 STATED_ANSWER = 10  # words at most in an answer that states a short key and nothing else
 
 
@@ -194,11 +195,15 @@ def _run_of(said: Sequence[str], asked: Sequence[str]) -> bool:
     return any(list(asked[i : i + n]) == list(said) for i in range(len(asked) - n + 1))
 
 
+COMMON_KEY_WORDS = 5  # words in all of a common-word key ("It is less dense")
+
+
 def _common_key(reference: str) -> bool:
-    """A key of one to three common words ("solid", "the heart", "an ellipse"): not a yes/no
-    or a figure, which the checks above read."""
+    """A key of one to three common content words in at most ``COMMON_KEY_WORDS`` words
+    ("solid", "the heart", "It is less dense"): not a yes/no or a figure, which the checks
+    above read."""
     if (
-        len(reference.split()) > SHORT_KEY_WORDS
+        len(reference.split()) > COMMON_KEY_WORDS
         or any(c.isdigit() for c in reference)
         or polarity(reference) is not None
     ):
@@ -347,9 +352,28 @@ def swaps_key_word(answer: str, question: str, reference: str) -> bool:
     said = words(answer)
     if said.negations:
         return False
-    key = {clause_stem(w) for w in words(reference).content}
-    stated = {clause_stem(w) for w in said.content}
-    return any((_opposites(w) & key) - stated for w in said.content)
+    # every word, "more" and "less" too: "It is more dense." for "It is less dense"
+    spoken = [t for t in said.tokens if t not in _ARTICLES]
+    key = {clause_stem(t) for t in words(reference).tokens}
+    stated = {clause_stem(t) for t in spoken}
+    return any((_opposites(w) & key) - stated for w in spoken)
+
+
+_COMPARING = frozenset({"less", "more", "fewer", "greater", "smaller", "larger", "higher",
+                        "lower", "faster", "slower"})  # fmt: skip
+
+
+def drops_comparison(answer: str, question: str, reference: str) -> bool:
+    """A short answer with every content word of a common-word key but its comparison, which
+    says another thing: "It is dense." for "It is less dense"."""
+    if not _common_key(reference) or len(answer.split()) > SHORT_ANSWER:
+        return False
+    key, said = words(reference), words(answer)
+    compared = _COMPARING & set(key.tokens)
+    if not compared or said.negations or compared & set(said.tokens):
+        return False
+    rest = {clause_stem(w) for w in key.content if w not in _COMPARING}
+    return bool(rest) and rest <= {clause_stem(w) for w in said.content}
 
 
 def _opposites(word: str) -> frozenset[str]:
