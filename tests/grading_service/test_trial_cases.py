@@ -568,6 +568,8 @@ def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right
         ("Why does ice float on water?", "It is less dense", "It is more dense.", "incorrect"),
         ("Why does ice float on water?", "It is less dense", "It is dense.",
          "partially_correct"),
+        ("Why does ice float on water?", "It is less dense", "Ice is denser than water.",
+         "incorrect"),  # "denser": more dense (correct 0.80 before)
         ("Which colour of light has the longest wavelength?", "red",
          "Red light has the shortest wavelength.", "incorrect"),
         ("What gives leaves their green colour?", "chlorophyll",

@@ -353,10 +353,20 @@ def swaps_key_word(answer: str, question: str, reference: str) -> bool:
     if said.negations:
         return False
     # every word, "more" and "less" too: "It is more dense." for "It is less dense"
-    spoken = [t for t in said.tokens if t not in _ARTICLES]
     key = {clause_stem(t) for t in words(reference).tokens}
+    spoken = [t for t in said.tokens if t not in _ARTICLES]
+    spoken += ["more" for t in spoken if _compares(t, key)]  # "denser": more dense
     stated = {clause_stem(t) for t in spoken}
     return any((_opposites(w) & key) - stated for w in spoken)
+
+
+def _compares(token: str, key: set[str]) -> bool:
+    """``token`` is the "-er" form of a key word ("denser" of "dense", "hotter" of "hot")."""
+    if not token.endswith("er") or len(token) < 5:
+        return False
+    base = token[:-2]
+    forms = {base, base + "e", base[:-1] if len(base) > 2 and base[-1] == base[-2] else base}
+    return any(clause_stem(f) in key for f in forms)
 
 
 _COMPARING = frozenset({"less", "more", "fewer", "greater", "smaller", "larger", "higher",
