@@ -19,9 +19,16 @@ A key of a common word or two stated as written ("solid" for "Is ice at -5 C a s
 or a gas?", "The heart pumps blood." for "the heart") is the whole answer: the models, fitted
 on answers that explain, graded "solid" `partially_correct` 0.51 and "hopeful" for "hopeful"
 0.75 with review (the answer's words are the question's, which in those sets marks an answer
-that restates it). :func:`states_key` reads the key's words in their order, nothing else but the
-question's words (none of its other options) and no negation; a synonym ("quick" for "fast")
-is still the models'.
+that restates it). :func:`states_key` reads the key's words in their order (or a WordNet
+synonym of a one-word key's word, :mod:`.synonyms`: "quick" for "fast"), nothing else but a
+run of the question's words (none of its other options) and no negation. The same keys said
+another way are capped: with the opposite of a question word (:func:`turns_question`: "The
+Pacific is the smallest ocean." for "Which is the largest ocean?"), exchanged with a question
+word (:func:`exchanges_key`: "Sound travels faster than light." for "What travels faster than
+sound?"), an opposite or antonym in the key word's place (:func:`swaps_key_word`: "a
+carnivore" for "a herbivore", "It is more dense." for "It is less dense"), the key's
+comparison left out (:func:`drops_comparison`) or two of the question's options listed
+(:func:`hedges_options`).
 
 A key that is a list of three or more short items ("Red, green and blue.") is answered by a
 list too, and the models graded "Red and green." `correct` 0.92: an answer that is a list of
