@@ -540,6 +540,15 @@ def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right
     assert graded["verdict"] == "correct", graded
 
 
+def test_a_key_the_question_states_whole_is_its_own_point() -> None:
+    """The choice among the question's options is the answer: its feedback names it (it
+    named no point at all, the key's words being the question's)."""
+    right = grade("--question", SOLID, "--reference", "solid", "--answer", "It is a solid.")
+    assert right["feedback"]["correct"] == ["solid"], right
+    wrong = grade("--question", SOLID, "--reference", "solid", "--answer", "a gas")
+    assert wrong["verdict"] != "correct" and wrong["feedback"]["missing"] == ["solid"], wrong
+
+
 @pytest.mark.parametrize(
     ("question", "key", "wrong", "verdict"),
     [

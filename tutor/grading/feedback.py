@@ -27,8 +27,13 @@ _ABBREVIATIONS = re.compile(r"\b(?:e\.\s?g|i\.\s?e|etc|cf|viz|vs)\b\.?", re.IGNO
 def key_phrases(reference: str, question: str) -> list[str]:
     """Runs of content words of the reference, without those the question already states,
     in the reference's own words ("discards half", not the "discards 0.5" that
-    :func:`words` compares)."""
-    asked = words(question).stems
+    :func:`words` compares). A key the question states whole is its own point: "solid" for
+    "Is ice at -5 C a solid, a liquid or a gas?" (the choice is the answer)."""
+    phrases = _runs(reference, words(question).stems)
+    return phrases or _runs(reference, frozenset())
+
+
+def _runs(reference: str, asked: frozenset[str]) -> list[str]:
     phrases: list[str] = []
     for clause in _PUNCTUATION.split(_ABBREVIATIONS.sub(" ", reference)):
         run: list[str] = []
