@@ -540,6 +540,20 @@ def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right
     assert graded["verdict"] == "correct", graded
 
 
+def test_a_flow_run_backwards_to_a_pro_form_is_not_correct() -> None:
+    """ "from a dilute solution to a concentrated one" and back: both ends end in "one", which
+    the flow check read as a word both ends share (correct 0.92)."""
+    osmosis = (
+        "--question", "What is osmosis?",
+        "--reference", "The movement of water across a membrane from a dilute solution to a "
+        "concentrated one.",
+    )  # fmt: skip
+    backwards = "Water moving through a membrane from a concentrated solution to a dilute one."
+    assert grade(*osmosis, "--answer", backwards)["verdict"] == "incorrect"
+    right = "Water moving through a membrane from a weak solution to a strong one."
+    assert grade(*osmosis, "--answer", right)["verdict"] == "correct"
+
+
 def test_a_key_the_question_states_whole_is_its_own_point() -> None:
     """The choice among the question's options is the answer: its feedback names it (it
     named no point at all, the key's words being the question's)."""

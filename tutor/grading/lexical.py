@@ -609,6 +609,11 @@ class Flow:
     target: frozenset[str]
 
 
+# "one" stands for a noun said before it ("from a dilute solution to a concentrated one"): an
+# end of a flow, not a word both ends share
+_PRO_FORMS = frozenset({"one", "ones"})
+
+
 @_per_text(_RECENT_TEXTS // 2, _RECENT_ANSWERS // 2)
 def flows(text: str) -> tuple[Flow, ...]:
     """The text's changes and movements, a clause at most one each."""
@@ -618,7 +623,7 @@ def flows(text: str) -> tuple[Flow, ...]:
         if found is None:
             continue
         source, target = (
-            _content_stems(_WORD.findall(found[side])) for side in ("source", "target")
+            _content_stems(_WORD.findall(found[side])) - _PRO_FORMS for side in ("source", "target")
         )
         if source - target and target - source:
             out.append(Flow(source - target, target - source))
