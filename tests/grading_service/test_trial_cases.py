@@ -554,6 +554,25 @@ def test_a_flow_run_backwards_to_a_pro_form_is_not_correct() -> None:
     assert grade(*osmosis, "--answer", right)["verdict"] == "correct"
 
 
+def test_a_relation_turned_passive_is_not_correct() -> None:
+    """The key's object made the passive's agent, its subject kept: correct 0.94 before."""
+    predator = ("--question", "What is a predator?",
+                "--reference", "An animal that hunts and eats other animals.")  # fmt: skip
+    turned = "An animal that is hunted and eaten by other animals."
+    assert grade(*predator, "--answer", turned)["verdict"] == "incorrect"
+    right = "An animal that hunts other animals for food."
+    assert grade(*predator, "--answer", right)["verdict"] == "correct"
+    kept = (
+        "--question",
+        "What do plants make in photosynthesis?",
+        "--reference",
+        "Plants produce glucose.",
+        "--answer",
+        "Glucose is produced by plants.",
+    )
+    assert grade(*kept)["verdict"] == "correct"  # the roles kept
+
+
 def test_a_key_the_question_states_whole_is_its_own_point() -> None:
     """The choice among the question's options is the answer: its feedback names it (it
     named no point at all, the key's words being the question's)."""

@@ -441,8 +441,69 @@ def reverses(answer: str, references: Sequence[str]) -> bool:
         or reverses_flow(answer, r)
         or swaps_roles(answer, r)
         or exchanges_terms(answer, r)
+        or turns_passive(answer, r)
         for r in references
     )
+
+
+_BE = frozenset({"is", "are", "was", "were", "be", "been", "being", "get", "gets", "got"})
+_AGENT = "by"
+_PASSIVE_SPAN = 4  # tokens at most from a participle to its "by" ("hunted and eaten by")
+
+
+def _passive(tokens: Sequence[str]) -> tuple[int, int, int] | None:
+    """Where a clause's passive stands: its "be" word, its (first) participle and its "by"."""
+    for b, token in enumerate(tokens):
+        if token not in _BE:
+            continue
+        for p in range(b + 1, min(b + 3, len(tokens))):
+            if tokens[p].endswith(("ed", "en")):
+                after = tokens[p + 1 : p + 1 + _PASSIVE_SPAN]
+                if _AGENT in after:
+                    return b, p, p + 1 + after.index(_AGENT)
+    return None
+
+
+def _is_passive(text: str) -> bool:
+    """A clause of the text is in the passive with its agent ("is produced by")."""
+    return any(_passive(_WORD.findall(part)) for part in _CLAUSES.split(_lowered(text)))
+
+
+def turns_passive(answer: str, reference: str) -> bool:
+    """The answer says a key clause in the passive with its roles turned round: the key's
+    object is the answer's agent and the key's subject its subject. "An animal that is hunted
+    and eaten by other animals." for a predator's "An animal that hunts and eats other
+    animals." (`correct` 0.94); not "Food is produced by plants." for "Plants produce food."
+    (the roles kept), nor a key already in the passive."""
+    for r_part in _CLAUSES.split(_lowered(reference)):
+        key = _WORD.findall(r_part)
+        if _AGENT in key:
+            continue
+        for a_part in _CLAUSES.split(_lowered(answer)):
+            said = _WORD.findall(a_part)
+            found = _passive(said)
+            if found is None or any(t in NEGATIONS for t in said):
+                continue
+            be, participle, agent = found
+            verb = clause_stem(said[participle])
+            for v, token in enumerate(key):
+                if clause_stem(token) != verb or any(t in _BE for t in key[max(0, v - 2) : v]):
+                    continue
+                subject = _role_words(key[:v])
+                obj = _role_words(key[v + 1 :]) - subject - {verb}
+                their = _role_words(said[:be])
+                by = _role_words(said[agent + 1 :])
+                if by & obj and not their & obj and their & subject:
+                    return True
+    return False
+
+
+# Words that name no role: "other" does ("other animals" is not "an animal")
+_NO_ROLE = frozenset({"a", "an", "the", "that", "which", "who", "and", "or", "of", "to", "it"})
+
+
+def _role_words(tokens: Sequence[str]) -> frozenset[str]:
+    return frozenset(clause_stem(t) for t in tokens if t not in _NO_ROLE and t not in NEGATIONS)
 
 
 @dataclass(frozen=True)
@@ -769,6 +830,8 @@ def exchanges_terms(answer: str, reference: str) -> bool:
     key, said = _sequence(reference), _sequence(answer)
     if key == said or len(key) != len(said) or set(key) != set(said):
         return False
+    if _is_passive(answer) and not _is_passive(reference):
+        return False  # "Glucose is produced by plants." says "Plants produce glucose."
     start = next(k for k, (a, b) in enumerate(zip(key, said, strict=True)) if a != b)
     for size_one in range(1, _SPAN + 1):
         one = key[start : start + size_one]
