@@ -41,6 +41,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from tutor.grading.lexical import (
     NEGATIONS,
@@ -163,10 +164,15 @@ def _stems(text: str, *, articles: bool = True) -> list[str]:
     return [_loose(token_stem(t)) for t in words(text).tokens if articles or t not in _ARTICLES]
 
 
+def _content_words(text: str) -> list[str]:
+    """The text's content words as loose stems, in order, repeats kept."""
+    return [_loose(token_stem(t)) for t in words(text).tokens
+            if t not in STOPWORDS and t not in NEGATIONS]  # fmt: skip
+
+
 def _content(text: str) -> list[str]:
-    """The text's content words as loose stems, each once, in order of first appearance."""
-    kept = (t for t in words(text).tokens if t not in STOPWORDS and t not in NEGATIONS)
-    return list(dict.fromkeys(_loose(token_stem(t)) for t in kept))
+    """:func:`_content_words`, each once, in order of first appearance."""
+    return list(dict.fromkeys(_content_words(text)))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
@@ -219,19 +225,24 @@ def _common_key(reference: str) -> bool:
     return 1 <= len(key.content) <= SHORT_KEY and not key.negations
 
 
-def _phrases(reference: str, *, other_words: bool) -> list[tuple[list[str], set[str]]]:
+@lru_cache(maxsize=1024)
+def _phrases(
+    reference: str, *, other_words: bool
+) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
     """The key's words (loose stems, articles aside) and its content stems; with
     ``other_words``, for a key of one content word, the same with each of its synonyms and
-    derived forms in its place (:mod:`.synonyms`: "quick" for "fast")."""
-    phrase = _stems(reference, articles=False)
-    out = [(phrase, set(_content(reference)))]
+    derived forms in its place (:mod:`.synonyms`: "quick" for "fast"). Kept per key: every
+    answer to the item asks for them again, and a word with many synonyms made them most of
+    the short-key checks' time (155 us an answer for "large", 30 synonyms)."""
+    phrase = tuple(_stems(reference, articles=False))
+    out = [(phrase, frozenset(_content(reference)))]
     content = words(reference).content
     if other_words and len(content) == 1:
         own = _loose(token_stem(content[0]))
         for other in sorted(synonyms(content[0])):
             said = _loose(token_stem(other))
-            out.append(([said if t == own else t for t in phrase], {said}))
-    return out
+            out.append((tuple(said if t == own else t for t in phrase), frozenset({said})))
+    return tuple(out)
 
 
 def _keyed(answer: str, reference: str, *, other_words: bool = False) -> list[str] | None:
@@ -240,17 +251,11 @@ def _keyed(answer: str, reference: str, *, other_words: bool = False) -> list[st
     key's word) without a negation, in at most ``STATED_ANSWER`` words."""
     if words(answer).negations or len(answer.split()) > STATED_ANSWER:
         return None
-    given = _stems(answer, articles=False)
+    given = tuple(_stems(answer, articles=False))
     for phrase, keyed in _phrases(reference, other_words=other_words):
         if any(given[i : i + len(phrase)] == phrase for i in range(len(given))):
             return [w for w in _content(answer) if w not in keyed]
     return None
-
-
-def _asked(question: str) -> list[str]:
-    """The question's content words as loose stems, in order, repeats kept."""
-    return [_loose(token_stem(t)) for t in words(question).tokens
-            if t not in STOPWORDS and t not in NEGATIONS]  # fmt: skip
 
 
 def states_key(answer: str, question: str, reference: str) -> bool:
@@ -267,7 +272,7 @@ def states_key(answer: str, question: str, reference: str) -> bool:
     rest = _keyed(answer, reference, other_words=True) if _common_key(reference) else None
     ask = _ask(question)
     return (
-        rest is not None and (not rest or _run_of(rest, _asked(ask)))
+        rest is not None and (not rest or _run_of(rest, _content_words(ask)))
         and not set(rest) & _options(ask)
     )  # fmt: skip
 
@@ -323,7 +328,7 @@ def exchanges_key(answer: str, question: str, reference: str) -> bool:
     if not _common_key(reference) or _PASSIVE in words(answer).tokens:
         return False
     rest = _keyed(answer, reference)
-    asked = _asked(_ask(question))
+    asked = _content_words(_ask(question))
     if not rest or not set(rest) <= set(asked) or _run_of(rest, asked):
         return False
     given, phrase = _tagged(answer), _tagged(reference)
