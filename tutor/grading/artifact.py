@@ -51,9 +51,19 @@ class Stack:
     ``sigmoid(w_ce * logit(ce) + w_tree * logit(tree) + bias)``. Fitted on predictions for
     questions neither model saw (scripts/train_grader.py)."""
 
-    base: tuple[float, float, float] = (0.0, 1.0, 0.0)  # no graded examples
-    neighbour: tuple[float, float, float] = (0.0, 1.0, 0.0)  # with graded examples
+    base: tuple[float, ...] = (0.0, 1.0, 0.0)  # no graded examples
+    neighbour: tuple[float, ...] = (0.0, 1.0, 0.0)  # with graded examples
     cross_encoder: str = ""  # sha256 prefix of the cross-encoder the weights were fitted for
+    # No graded examples and one reference, the shape of an item a content team writes: its
+    # own blend (``base`` where absent). Both models take an answer's best match over the
+    # references, so an item with several runs higher for right and wrong answers alike; with
+    # one blend for both shapes, a single key's right answers sat low (held-out questions: mean
+    # P(correct) 0.49 for SciEntsBank's right answers, one reference each, against 0.77 for
+    # Beetle's, 2-14) and the correct band turned most of them partial (docs/design/grading.md,
+    # "A blend for one reference").
+    # (w_ce, w_tree, bias), or with the key's length ``k = log(1 + words)`` as a term and a
+    # factor of each model's log-odds: (w_ce, w_tree, bias, w_k, w_ce_k, w_tree_k).
+    single: tuple[float, ...] | None = None
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -133,7 +143,13 @@ def load(directory: Path = MODEL_DIR) -> GraderArtifact:
     metrics_path = directory / METRICS_FILE
     metrics = json.loads(metrics_path.read_text("utf-8")) if metrics_path.is_file() else {}
     stack = manifest["stack"]
-    stack = Stack(tuple(stack["base"]), tuple(stack["neighbour"]), stack["cross_encoder"])
+    single = stack.get("single")
+    stack = Stack(
+        tuple(stack["base"]),
+        tuple(stack["neighbour"]),
+        stack["cross_encoder"],
+        None if single is None else tuple(single),
+    )
     return GraderArtifact(
         models, manifest["embedder"], Thresholds(**manifest["thresholds"]), stack, version, metrics
     )

@@ -23,7 +23,7 @@ from tutor.grading.datasets import AsagRow, question_folds
 from tutor.grading.evaluation import accuracy_by_coverage, pearson, requests, two_way
 from tutor.grading.features import EmbeddingTable
 from tutor.grading.models import Grade
-from tutor.grading.offline import OfflineGrader, stacked, tree_scores
+from tutor.grading.offline import OfflineGrader, key_length, stacked, tree_scores
 from tutor.grading.stacking import fit_blend, review_band
 from tutor.grading.training import TrainConfig, fit_cached, oof_examples
 from tutor.retrieval.embedder import Embedder
@@ -44,6 +44,8 @@ class HeldOut:
         self.rows = rows
         self.targets = np.array([r.target for r in rows])
         self.family = [r.dataset.split("-")[0] for r in rows]
+        self.references = [r.references for r in rows]
+        self.count = np.array([len(r) for r in self.references])
         self.cross = cross.score([(r.question, r.references, r.answer) for r in rows])
         self.trees_bare = tree_scores(models, [r.case() for r in rows], table)[0]
         examples = oof_examples(rows, config)
@@ -55,9 +57,12 @@ class HeldOut:
         t = self.targets[mask]
         base = fit_blend(self.cross[mask], self.trees_bare[mask], t)
         graded = fit_blend(self.cross[mask], self.trees_graded[mask], t)
-        stack = Stack(base, graded)
+        one = mask & (self.count == 1)  # artifact.Stack.single
+        length = key_length(self.references)[one]
+        single = fit_blend(self.cross[one], self.trees_bare[one], self.targets[one], length)
+        stack = Stack(base, graded, single=single)
         two = mask & np.isin(self.family, ["scientsbank", "beetle"])
-        p_bare = stacked(stack, self.trees_bare, self.cross, np.zeros(len(self.rows), dtype=bool))
+        p_bare = self.bare(stack)
         correct, incorrect = PRODUCT_BANDS
         thresholds = Thresholds(
             correct=correct,
@@ -65,6 +70,11 @@ class HeldOut:
             review=review_band(p_bare[two], self.targets[two], correct),
         )
         return stack, thresholds
+
+    def bare(self, stack: Stack) -> Scores:
+        """The stack's P(correct) for every row, with no graded examples."""
+        bare = np.zeros(len(self.rows), dtype=bool)
+        return stacked(stack, self.trees_bare, self.cross, bare, self.references)
 
 
 @dataclass(frozen=True)
@@ -123,8 +133,7 @@ def new_questions(
                            strict=True))  # fmt: skip
     figures = _figures(held_rows, [grades[i] for i in range(len(held_rows))])
     stack, thresholds = held.fit(np.ones(len(held_rows), dtype=bool))
-    bare = np.zeros(len(held_rows), dtype=bool)
-    p = stacked(stack, held.trees_bare, held.cross, bare)
+    p = held.bare(stack)
     curve = accuracy_by_coverage(list(held.targets), p, thresholds.correct)
     return NewQuestions(figures, stack, thresholds, curve)
 

@@ -249,6 +249,49 @@ def contradicts(answer: str, references: Sequence[str]) -> bool:
     return bool(references) and all(turns(answer, r) for r in references)
 
 
+_WHY = re.compile(r"^\W*why\b", re.IGNORECASE)
+_CONTRACTED_NOT = re.compile(r"n[\^'\u2019]t\b", re.IGNORECASE)  # Beetle writes "didn^t"
+# Where a why-question's claim ends: "Why was bulb A on | when switch Y was open?"
+_CLAIM_END = re.compile(
+    r"[.?!;:]|\b(?:when|whenever|if|after|before|while|since|because|although|than)\b"
+)
+
+
+def denies_question(answer: str, question: str) -> bool:
+    """The answer denies the fact a why-question asks about, in the question's own words: "The
+    list does not need to be sorted" for "Why does binary search need sorted input?", "Ice does
+    not float" for "Why does ice float on water?". A clause whose negation governs a word of
+    the question's claim (the first content word after the cue), holding two or more of the
+    claim's content stems and at most one of its own; a question that negates is skipped.
+
+    An explanation that negates brings words of its own ("Without sunlight plants cannot make
+    food", "Ice floats because it is not as dense as water") or negates another word ("They
+    are not connected to the negative terminal" for "Why ... a different electrical state than
+    the negative terminal?"), so it is not read."""
+    if not _WHY.match(question) or words(question).negations or _CONTRACTED_NOT.search(question):
+        return False
+    claim = _CLAIM_END.split(_lowered(question).strip(), maxsplit=1)[0]
+    asked = _named(frozenset(clause_stem(t) for t in _WORD.findall(claim) if t not in STOPWORDS))
+    for clause in _CLAUSE.split(_lowered(answer)):
+        tokens = _WORD.findall(clause)
+        content = _named(frozenset(clause_stem(t) for t in tokens
+                                   if t not in STOPWORDS and t not in NEGATIONS))  # fmt: skip
+        if len(content & asked) < 2 or len(content - asked) > 1:
+            continue
+        for at, token in enumerate(tokens):
+            if token in NEGATIONS:
+                governed = next((t for t in tokens[at + 1 :] if t not in STOPWORDS), None)
+                if governed is not None and clause_stem(governed) in asked:
+                    return True
+    return False
+
+
+def _named(stems: frozenset[str]) -> frozenset[str]:
+    """Stems of two or more letters: "bulb a" and "switch y" name things by a letter, which
+    says nothing of what is asked."""
+    return frozenset(s for s in stems if len(s) > 1)
+
+
 def turns(answer: str, reference: str) -> bool:
     """A short answer is the reference with a word turned into its opposite, counting the
     opposite as shared: "It lowers the pressure." for "It raises the pressure.", "Above 7" for

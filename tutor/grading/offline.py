@@ -55,6 +55,7 @@ from tutor.grading.lexical import (
     answers_apart,
     contradicts,
     deduplicated,
+    denies_question,
     keyword_list,
     reverses,
     words,
@@ -103,7 +104,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 47
+RULES = 48
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -123,15 +124,33 @@ def logit(p: Scores) -> Scores:
 
 
 def stacked(
-    stack: Stack, trees: Scores, cross: Scores, has_examples: npt.NDArray[np.bool_]
+    stack: Stack,
+    trees: Scores,
+    cross: Scores,
+    has_examples: npt.NDArray[np.bool_],
+    references: Sequence[Sequence[str]],
 ) -> Scores:
-    """The blend of both models' log-odds, per path (with or without graded examples)."""
+    """The blend of both models' log-odds, per path: with graded examples, without, and
+    without for an item of one reference (``artifact.Stack.single``), given each item's
+    ``references``."""
     out = np.empty(len(trees))
-    for mask, (w_ce, w_tree, bias) in ((has_examples, stack.neighbour),
-                                       (~has_examples, stack.base)):  # fmt: skip
-        z = w_ce * logit(cross[mask]) + w_tree * logit(trees[mask]) + bias
+    count = np.array([len(r) for r in references])
+    single = ~has_examples & (count == 1) if stack.single else np.zeros_like(has_examples)
+    for mask, weights in ((has_examples, stack.neighbour),
+                          (~has_examples & ~single, stack.base),
+                          (single, stack.single or stack.base)):  # fmt: skip
+        w_ce, w_tree, bias, w_len, w_ce_len, w_tree_len = (*weights, 0.0, 0.0, 0.0)[:6]
+        a, b = logit(cross[mask]), logit(trees[mask])
+        length = key_length([r for r, m in zip(references, mask, strict=True) if m])
+        z = w_ce * a + w_tree * b + bias + length * (w_len + w_ce_len * a + w_tree_len * b)
         out[mask] = 1.0 / (1.0 + np.exp(-z))
     return out
+
+
+def key_length(references: Sequence[Sequence[str]]) -> Scores:
+    """log(1 + words) of each item's first reference: the blend for one reference reads it."""
+    words = np.array([len(r[0].split()) if r else 0 for r in references], dtype=np.float64)
+    return np.asarray(np.log1p(words), dtype=np.float64)
 
 
 def tree_scores(
@@ -351,7 +370,8 @@ class OfflineGrader:
         trees, base = tree_scores(self.artifact.models, cases, table)
         ce_ref = np.full(len(cases), 0.5)
         ce_ref[crossed] = pending()
-        scores = np.where(crossed, stacked(self.artifact.stack, trees, ce_ref, has), trees)
+        refs = [c.references for c in cases]
+        scores = np.where(crossed, stacked(self.artifact.stack, trees, ce_ref, has, refs), trees)
         # An answer that restates the reference with the opposite polarity is capped under the
         # incorrect band: one that reverses two or more of its clauses always (graded answers
         # nearby score such an answer high: its words are theirs), and without graded
@@ -525,9 +545,13 @@ class OfflineGrader:
 
 
 def _reversed(case: GradingCase, *, examples: bool) -> bool:
-    """The answer says the reference's points with the opposite polarity."""
+    """The answer says the reference's points with the opposite polarity, or (without graded
+    examples, where the neighbours do not decide) denies what the question asks about."""
     return reverses(case.answer, case.references) or (
-        not examples and contradicts(case.answer, case.references)
+        not examples
+        and (
+            contradicts(case.answer, case.references) or denies_question(case.answer, case.question)
+        )
     )
 
 

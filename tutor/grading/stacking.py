@@ -22,18 +22,22 @@ from tutor.grading.offline import logit
 Scores = npt.NDArray[np.float64]
 
 
-def fit_blend(cross: Scores, trees: Scores, targets: Scores) -> tuple[float, float, float]:
-    """(w_ce, w_tree, bias) of ``sigmoid(w_ce * logit(ce) + w_tree * logit(tree) + bias)``."""
+def fit_blend(
+    cross: Scores, trees: Scores, targets: Scores, key_length: Scores | None = None
+) -> tuple[float, ...]:
+    """(w_ce, w_tree, bias) of ``sigmoid(w_ce * logit(ce) + w_tree * logit(tree) + bias)``;
+    with ``key_length``, also (w_k, w_ce_k, w_tree_k) of ``artifact.Stack.single``."""
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
-    x = np.column_stack([logit(cross), logit(trees)])
+    a, b, k = logit(cross), logit(trees), key_length
+    x = np.column_stack([a, b] if k is None else [a, b, k, k * a, k * b])
     soft = (targets > 0) & (targets < 1)
     xs = np.vstack([x, x[soft]])
     ys = np.concatenate([np.where(soft, 1, targets >= 0.5), np.zeros(int(soft.sum()))])
     weights = np.concatenate([np.where(soft, targets, 1.0), 1.0 - targets[soft]])
     model = LogisticRegression(C=1.0).fit(xs, ys.astype(int), sample_weight=weights)
-    w_ce, w_tree = (round(float(w), 6) for w in model.coef_[0])
-    return w_ce, w_tree, round(float(model.intercept_[0]), 6)
+    w_ce, w_tree, *w_key = (round(float(w), 6) for w in model.coef_[0])
+    return w_ce, w_tree, round(float(model.intercept_[0]), 6), *w_key
 
 
 def review_band(probability: Scores, targets: Scores, correct_at: float) -> float:
