@@ -567,6 +567,16 @@ def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right
     assert graded["verdict"] == "correct", graded
 
 
+def test_feedback_credits_a_key_word_said_with_a_synonym() -> None:
+    """The verdict credited "quick" for "fast" while the feedback said "Missing: fast"."""
+    graded = grade("--question", "Give a word that means the same as 'rapid'.",
+                   "--reference", "fast", "--answer", "quick")  # fmt: skip
+    assert graded["feedback"]["correct"] == ["fast"] and not graded["feedback"]["missing"]
+    other = grade("--question", "Give a word that means the same as 'rapid'.",
+                  "--reference", "fast", "--answer", "slow")  # fmt: skip
+    assert other["feedback"]["missing"] == ["fast"], other
+
+
 def test_a_flow_run_backwards_to_a_pro_form_is_not_correct() -> None:
     """ "from a dilute solution to a concentrated one" and back: both ends end in "one", which
     the flow check read as a word both ends share (correct 0.92)."""

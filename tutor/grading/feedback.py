@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from tutor.grading.features import EmbeddingTable
 from tutor.grading.lexical import NEGATIONS, STOPWORDS, spoken, stem, token_stem, words
 from tutor.grading.models import Feedback, Verdict
+from tutor.grading.synonyms import synonyms
 
 WORD_MATCH = 0.6  # word-vector cosine from which a key word counts as said (show ~ demonstrate)
 TERM_WORDS = 2  # a key phrase of this many key words or fewer is a term, said in its own words
@@ -79,7 +80,9 @@ def coverage(
         content = list(words(point).content) or [point]
         key = [w for w in content if stem(w) not in asked] or content
         if terms and not steps and len(key) <= TERM_WORDS:  # a term: every one of its words
-            hit = all(stem(w) in said for w in key)  # "more dense" says no "less dense"
+            # "more dense" says no "less dense"; a WordNet synonym says the word ("quick" for
+            # "fast", which the verdict credits, was told "Missing: fast")
+            hit = all(stem(w) in said or _synonym_in(w, said) for w in key)
         else:
             hits = (table[key] @ answer_vecs.T).max(axis=1) >= WORD_MATCH
             hit = float(hits.mean()) >= 0.5
@@ -140,3 +143,8 @@ def _next_step(
 
 def _join(items: Sequence[str]) -> str:
     return "; ".join(item.strip().rstrip(".;:!?") for item in items)
+
+
+def _synonym_in(word: str, said: frozenset[str]) -> bool:
+    """A synonym of ``word`` (:mod:`tutor.grading.synonyms`) is among the stems ``said``."""
+    return any(stem(other) in said for other in synonyms(word))
