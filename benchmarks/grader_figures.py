@@ -4,8 +4,8 @@
 
 Every figure grades through ``OfflineGrader.grade_many`` and reads the verdict (``correct`` vs
 not, SemEval's 2-way meaning); the score-threshold figure is printed beside it. The baseline is
-token-overlap F1 between answer and best reference, threshold fitted on the train file, in the
-same run.
+token-overlap F1 between answer and best reference, threshold fitted on the train file (for new
+questions: on the other questions' answers; Mohler's baseline is its Pearson r), in the same run.
 
 - SciEntsBank / Beetle *unseen answers* (test files; training answers as graded examples).
 - *New questions*: the fold of questions the shipped cross-encoder never saw, with trees
@@ -115,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _new_questions(args: argparse.Namespace, asag_dir: Path, embedder: MiniLMEmbedder) -> None:
     settings = json.loads((artifacts.MODEL_DIR / ce.SETTINGS_FILE).read_text("utf-8"))
+    asag = load_many(asag_dir, TRAIN_FILES)
+    cv = settings["config"]
+    held, seen = held_out_rows(
+        asag, corpus_rows(REPO / "corpus"), cv["folds"], cv["seed"], settings["held_out_fold"],
+        settings.get("corpus_questions"),
+    )  # fmt: skip
     if args.quick:
         stored = artifacts.load().metrics["figures"]
         figs, curve, how = (
@@ -123,23 +129,27 @@ def _new_questions(args: argparse.Namespace, asag_dir: Path, embedder: MiniLMEmb
             ("stored at training"),
         )
     else:
-        asag = load_many(asag_dir, TRAIN_FILES)
-        cv = settings["config"]
-        held, seen = held_out_rows(
-            asag, corpus_rows(REPO / "corpus"), cv["folds"], cv["seed"], settings["held_out_fold"],
-            settings.get("corpus_questions"),
-        )  # fmt: skip
         result = new_questions(
             held, seen, embedder, EmbeddingTable(embedder), ce.CrossEncoder(), TrainConfig()
         )
         figs, curve, how = result.figures, result.curve, "measured now"
     print(f"new questions: fold {settings['held_out_fold']} of {settings['config']['folds']} "
           f"(grouped by question; no model saw them), {how}:")  # fmt: skip
-    print(
-        _line("SciEntsBank macro-F1", figs["scientsbank_macro_f1"], TARGETS["scientsbank_grouped"])
+
+    # the baseline on the same questions: token-overlap F1, its threshold fitted on the others
+    def of(rows: Sequence[AsagRow], name: str) -> list[AsagRow]:
+        return [r for r in rows if r.dataset.startswith(name)]
+
+    sb, beetle = (overlap_baseline(of(seen, n), of(held, n)) for n in ("scientsbank", "beetle"))
+    mohler = of(held, "mohler")
+    overlap_r = float(
+        np.corrcoef([overlap_f1(r) for r in mohler], [r.target for r in mohler])[0, 1]
     )
-    print(_line("Beetle macro-F1", figs["beetle_macro_f1"], TARGETS["beetle_grouped"]))
-    print(_line("Mohler Pearson (score)", figs["mohler_pearson"], TARGETS["mohler_grouped"]))
+    sb_target = TARGETS["scientsbank_grouped"]
+    print(_line("SciEntsBank macro-F1", figs["scientsbank_macro_f1"], sb_target, sb))
+    print(_line("Beetle macro-F1", figs["beetle_macro_f1"], TARGETS["beetle_grouped"], beetle))
+    print(_line("Mohler Pearson (score)", figs["mohler_pearson"], TARGETS["mohler_grouped"],
+                overlap_r))  # fmt: skip
     print(_line("our items macro-F1", figs["corpus_macro_f1"], None))
     for family in ("scientsbank", "beetle"):
         cover, right = figs[f"{family}_coverage"], figs[f"{family}_accuracy_without_review"]
