@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tutor.grading import artifact
 from tutor.grading.cross_encoder import CrossEncoder
 from tutor.grading.features import ALL_FEATURES, BASE_FEATURES
+from tutor.grading.offline import logit, stacked
 from tutor.retrieval.embedder import QINT8
 
 
@@ -25,6 +27,35 @@ def test_shipped_artifact_loads_and_is_small() -> None:
     w_ce, w_tree, _ = shipped.stack.base
     assert w_ce > 0 and w_tree > 0  # both models count on new questions
     assert shipped.stack.cross_encoder == CrossEncoder().version  # fitted for the shipped file
+    # a new question's key of one reference has its own blend, reading the key's length
+    assert shipped.stack.single is not None and len(shipped.stack.single) == 6
+
+
+def test_each_key_shape_gets_its_blend() -> None:
+    """With graded examples the neighbour blend; without, the base blend for a key of several
+    references and the single blend for a key of one (whose score also moves with the key's
+    length)."""
+    stack = artifact.load().stack
+    assert stack.single is not None
+    p = np.full(4, 0.6)
+    short, long_ = ("Ice is less dense than water.",), (" ".join(["word"] * 60),)
+    keys = [short, short, (short[0], "It floats because it is lighter."), long_]
+    with_examples = np.array([True, False, False, False])
+    scores = stacked(stack, p, p, with_examples, keys)
+
+    def blend(weights: tuple[float, ...], length: float = 0.0) -> float:
+        w_ce, w_tree, bias, *terms = weights
+        z = (w_ce + w_tree) * logit(np.array([0.6]))[0] + bias
+        if terms:
+            w_k, w_ce_k, w_tree_k = terms
+            z += length * (w_k + (w_ce_k + w_tree_k) * logit(np.array([0.6]))[0])
+        return float(1 / (1 + np.exp(-z)))
+
+    assert scores[0] == pytest.approx(blend(stack.neighbour))
+    assert scores[1] == pytest.approx(blend(stack.single, float(np.log1p(6))))  # six words
+    assert scores[2] == pytest.approx(blend(stack.base))
+    assert scores[3] == pytest.approx(blend(stack.single, float(np.log1p(60))))
+    assert scores[1] != pytest.approx(scores[3])
 
 
 def test_metrics_file_has_the_figures() -> None:
