@@ -76,6 +76,15 @@ GATES_BEETLE ?= --min-kappa 0.71 --min-macro-f1 0.85 --min-accuracy 0.86 \
 GATES_KHAN ?= --min-kappa 0.22 --min-macro-f1 0.54 --min-accuracy 0.60 \
 	--max-injection-inflation 0.03 --max-paraphrase-disagreement 0.04 --max-verbosity-inflation 0.03
 
+# New items as a content team writes them (evals/new-items.jsonl: 12 questions with a key of one
+# reference and no graded answers; a right, a half and two wrong answers each, the wrong ones
+# mostly the key turned round). The gates hold the figures of 2026-12-07 (kappa 0.319, accuracy
+# 0.521; the blend before the one for a single reference scored 0.411 / 0.604 here while it
+# scored 0.581 against 0.724 on SciEntsBank's new questions). The inflation rates count wrong
+# answers graded correct with or without the added text: none was lifted by it (net 0).
+GATES_NEW_ITEMS ?= --min-kappa 0.30 --min-accuracy 0.50 --max-paraphrase-disagreement 0.05 \
+	--max-injection-inflation 0.23 --max-verbosity-inflation 0.21
+
 # Contrast cases (evals/contrast.yaml: negations, swaps, keyword salad, padding, ...), graded
 # with the items' graded answers and without (a new question); both runs print before either
 # fails the target. The issue's target is 0 wrong answers graded correct; these gates hold the
@@ -121,6 +130,7 @@ evals: install ## grade the eval sets with the offline grader; fail on a gate
 	$(EVAL) asag:scientsbank --skip-missing --report $(EVAL_REPORTS)/scientsbank $(GATES_SCIENTSBANK)
 	$(EVAL) asag:beetle --skip-missing --report $(EVAL_REPORTS)/beetle $(GATES_BEETLE)
 	$(EVAL) khan --skip-missing --report $(EVAL_REPORTS)/khan $(GATES_KHAN)
+	$(EVAL) evals/new-items.jsonl --report $(EVAL_REPORTS)/new-items $(GATES_NEW_ITEMS)
 	$(BIN)/tutor eval contrast $(GATES_CONTRAST); status=$$?; \
 		$(BIN)/tutor eval contrast --no-examples $(GATES_CONTRAST_NEW) && exit $$status
 	$(BIN)/tutor eval mistakes $(GATES_MISTAKES)

@@ -567,6 +567,28 @@ def test_a_short_key_stated_as_written_is_correct(question: str, key: str, right
     assert graded["verdict"] == "correct", graded
 
 
+def test_true_sentences_about_something_else_do_not_hide_a_reversed_key() -> None:
+    """A wrong answer padded with sentences about computing diluted the reversal check, which
+    reads how much of the answer restates the key: `correct` 0.76 for an answer graded
+    `incorrect` 0.30 alone."""
+    catalyst = (
+        "--question", "What does a catalyst do in a chemical reaction?",
+        "--reference", "It speeds up the reaction by lowering the activation energy, without "
+        "being used up.",
+    )  # fmt: skip
+    wrong = "It slows the reaction down by raising the activation energy."
+    padding = (
+        " Machine learning is a branch of artificial intelligence. Cloud providers rent "
+        "computing power by the hour. The first computers filled entire rooms."
+    )
+    alone = grade(*catalyst, "--answer", wrong)
+    padded = grade(*catalyst, "--answer", wrong + padding)
+    assert alone["verdict"] == padded["verdict"] == "incorrect", (alone, padded)
+    right = grade(*catalyst, "--answer", "It makes the reaction faster by lowering the energy "
+                  "needed to start it, and it is not consumed." + padding)  # fmt: skip
+    assert right["verdict"] != "incorrect", right
+
+
 def test_feedback_credits_a_key_word_said_with_a_synonym() -> None:
     """The verdict credited "quick" for "fast" while the feedback said "Missing: fast"."""
     graded = grade("--question", "Give a word that means the same as 'rapid'.",

@@ -57,6 +57,7 @@ from tutor.grading.lexical import (
     deduplicated,
     denies_question,
     keyword_list,
+    on_topic,
     reverses,
     words,
 )
@@ -104,7 +105,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 49
+RULES = 50
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -546,12 +547,13 @@ class OfflineGrader:
 
 def _reversed(case: GradingCase, *, examples: bool) -> bool:
     """The answer says the reference's points with the opposite polarity, or (without graded
-    examples, where the neighbours do not decide) denies what the question asks about."""
-    return reverses(case.answer, case.references) or (
+    examples, where the neighbours do not decide) denies what the question asks about. Read on
+    the answer's sentences about the question or the key (:func:`lexical.on_topic`): padding
+    with other true sentences does not hide a reversal."""
+    answer = on_topic(case.answer, case.question, case.references)
+    return reverses(answer, case.references) or (
         not examples
-        and (
-            contradicts(case.answer, case.references) or denies_question(case.answer, case.question)
-        )
+        and (contradicts(answer, case.references) or denies_question(answer, case.question))
     )
 
 
