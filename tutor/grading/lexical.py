@@ -271,11 +271,10 @@ def denies_question(answer: str, question: str) -> bool:
     if not _WHY.match(question) or words(question).negations or _CONTRACTED_NOT.search(question):
         return False
     claim = _CLAIM_END.split(_lowered(question).strip(), maxsplit=1)[0]
-    asked = _named(frozenset(clause_stem(t) for t in _WORD.findall(claim) if t not in STOPWORDS))
+    asked = _named(_content_stems(_WORD.findall(claim)))
     for clause in _CLAUSE.split(_lowered(answer)):
         tokens = _WORD.findall(clause)
-        content = _named(frozenset(clause_stem(t) for t in tokens
-                                   if t not in STOPWORDS and t not in NEGATIONS))  # fmt: skip
+        content = _named(_content_stems(tokens))
         if len(content & asked) < 2 or len(content - asked) > 1:
             continue
         for at, token in enumerate(tokens):

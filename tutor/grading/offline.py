@@ -140,10 +140,13 @@ def stacked(
     for mask, weights in ((has_examples, stack.neighbour),
                           (~has_examples & ~single, stack.base),
                           (single, stack.single or stack.base)):  # fmt: skip
-        w_ce, w_tree, bias, w_len, w_ce_len, w_tree_len = (*weights, 0.0, 0.0, 0.0)[:6]
+        w_ce, w_tree, bias, *by_length = weights
         a, b = logit(cross[mask]), logit(trees[mask])
-        length = key_length([r for r, m in zip(references, mask, strict=True) if m])
-        z = w_ce * a + w_tree * b + bias + length * (w_len + w_ce_len * a + w_tree_len * b)
+        z = w_ce * a + w_tree * b + bias
+        if by_length:  # the blend for one reference reads the key's length
+            w_len, w_ce_len, w_tree_len = by_length
+            length = key_length([r for r, m in zip(references, mask, strict=True) if m])
+            z = z + length * (w_len + w_ce_len * a + w_tree_len * b)
         out[mask] = 1.0 / (1.0 + np.exp(-z))
     return out
 
