@@ -115,3 +115,27 @@ def test_pairs_started_early_score_as_score_does() -> None:
     assert started[0]().tolist() == CrossEncoder(parallel=1).score(triples).tolist()
     assert started[1]().tolist() == encoder.score(triples[:1]).tolist()
     assert started[2]().tolist() == []
+
+
+def test_probabilities_are_read_within_the_range_measured_on_the_training_rows(
+    tmp_path: Path,
+) -> None:
+    """The shipped settings record the range (scripts/cross_encoder_range.py), and an encoder
+    reads its probabilities within it: the hand items' pairs lie inside it already, so they
+    score as the unclipped model does; a narrower range clips them to its edges."""
+    settings = json.loads((MODEL_DIR / SETTINGS_FILE).read_text("utf-8"))
+    low, high = settings["range"]["low"], settings["range"]["high"]
+    assert 0 < low < 0.05 and 0.95 < high < 1 and settings["range"]["rows"] > 10_000
+    encoder, raw = CrossEncoder(), CrossEncoder(clip=False)
+    assert encoder.bounds == (low, high) and raw.bounds is None
+    triples = [(i.question, [i.reference], answer)
+               for i in ITEMS for answer in (i.paraphrase, i.wrong, i.negated, i.half)]  # fmt: skip
+    assert list(encoder.score(triples)) == list(raw.score(triples))
+    for name in (MODEL_FILE, UINT8_FILE):
+        (tmp_path / name).symlink_to(MODEL_DIR / name)
+    (tmp_path / SETTINGS_FILE).write_text(
+        json.dumps({**settings, "range": {"low": 0.4, "high": 0.6}}), "utf-8"
+    )
+    narrow = CrossEncoder(tmp_path).score(triples)
+    assert narrow.min() == 0.4 and narrow.max() == 0.6
+    assert list(CrossEncoder(tmp_path).submit(triples)()) == list(narrow)

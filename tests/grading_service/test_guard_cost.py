@@ -15,10 +15,10 @@ from tests.grading_service.conftest import CHAT_URL, chat, grade_json, llm_servi
 from tutor.config import PROJECT_ROOT, Settings
 from tutor.corpus import Corpus, Item
 from tutor.grading.attacks import Detection, detect
-from tutor.grading.attacks.guard import GAP, guard_llm
+from tutor.grading.attacks.guard import GAP, agreeing_scores, guard_llm
 from tutor.grading.models import Flag, Grade, GradeRequest, Verdict
-from tutor.grading.offline import OfflineGrader
-from tutor.grading.rubric import request_for
+from tutor.grading.offline import OfflineGrader, Scored, verdict_for
+from tutor.grading.rubric import empty_grade, request_for
 from tutor.grading.service import GradingService
 from tutor.retrieval import MiniLMEmbedder
 
@@ -127,12 +127,10 @@ async def test_an_unflagged_correct_gets_the_offline_verdict_and_score_alone(
     provider.post(CHAT_URL).mock(return_value=chat(grade_json("correct", 0.97)))
     calls: Counter[str] = Counter()
 
-    def counted(
-        kind: str, grade: Callable[[Sequence[GradeRequest]], list[R]]
-    ) -> Callable[[Sequence[GradeRequest]], list[R]]:
-        def counting(requests: Sequence[GradeRequest]) -> list[R]:
+    def counted(kind: str, grade: Callable[..., list[R]]) -> Callable[..., list[R]]:
+        def counting(requests: Sequence[GradeRequest], *rest: object) -> list[R]:
             calls[kind] += len(requests)
-            return grade(requests)
+            return grade(requests, *rest)
 
         return counting
 
@@ -182,3 +180,70 @@ async def test_the_guard_on_scores_alone_grades_as_on_whole_grades(
     assert graded == expected
     same = sum(g == w for g, w in zip(graded, by_whole, strict=True))
     assert same >= 0.95 * len(graded), f"{same} of {len(graded)} as with whole grades"
+
+
+@pytest.mark.parametrize(
+    ("verdict", "score"),
+    [("correct", 0.97), ("correct", 0.7), ("partially_correct", 0.6), ("incorrect", 0.1)],
+)
+def test_the_window_holds_the_offline_scores_that_keep_the_model_grade(
+    offline: OfflineGrader, verdict: str, score: float
+) -> None:
+    """``agreeing_scores`` is what ``guard_llm`` does: an offline score inside the window
+    keeps an unflagged answer's model grade without review, one outside sends it to review."""
+    llm = empty_grade("a-model", "grade@1").model_copy(
+        update={"verdict": Verdict(verdict), "score": score}
+    )
+    bands = offline.thresholds
+    low, high = agreeing_scores(llm, bands.correct, bands.incorrect)
+    for step in range(1001):
+        x = step / 1000
+        opinion = Scored(verdict_for(x, bands)[0], x)
+        kept = Flag.NEEDS_REVIEW not in guard_llm(llm, opinion, Detection()).flags
+        assert kept == (low <= x <= high), (x, low, high)
+
+
+@pytest.mark.parametrize("score", [0.97, 0.7])
+async def test_a_guard_settled_from_bounds_grades_as_with_the_cross_encoder(
+    llm_settings: Settings,
+    offline: OfflineGrader,
+    embedder: MiniLMEmbedder,
+    provider: respx.MockRouter,
+    starter_corpus: Corpus,
+    monkeypatch: pytest.MonkeyPatch,
+    score: float,
+) -> None:
+    """Every unflagged answer of evals/corpus as a new question's (no graded examples), called
+    correct by the model: the guard bounds each offline score from the trees and the
+    cross-encoder's range, and runs the encoder only where the bound leaves the outcome open.
+    The grades are those the guard gives with the exact offline scores, and the encoder ran
+    for some of the answers, not all."""
+    provider.post(CHAT_URL).mock(return_value=chat(grade_json("correct", score)))
+    cases = yaml.safe_load((PROJECT_ROOT / "evals/corpus/answers.yaml").read_text("utf-8"))
+    requests = [
+        request_for(starter_corpus.item(c["item"])[1], c["answer"]).model_copy(
+            update={"examples": []}
+        )
+        for c in cases["cases"]
+        if not detect(c["answer"]).suspected
+    ]
+    encoder = offline.cross_encoder
+    crossed: list[int] = []
+
+    def counted(triples: Sequence[tuple[str, Sequence[str], str]]) -> object:
+        crossed.append(len(triples))
+        return type(encoder).score(encoder, triples)
+
+    monkeypatch.setattr(encoder, "score", counted)
+    service = llm_service(llm_settings, offline, embedder)
+    assert service.llm is not None
+    graded = await service.grade_many(requests)
+    ran = sum(crossed)
+    monkeypatch.undo()
+    read = offline.guard_scores(requests)
+    replies = [await service.llm.grade(request) for request in requests]
+    expected = [guard_llm(r, o, Detection()) for r, o in zip(replies, read, strict=True)]
+    assert len(graded) == len(requests) > 100
+    assert 0 < sum(Flag.NEEDS_REVIEW in g.flags for g in graded) < len(graded)
+    assert graded == expected
+    assert 0 < ran < len(requests), f"the cross-encoder ran for {ran} of {len(requests)}"

@@ -16,6 +16,10 @@ pair, and scores as VNNI does (within float rounding: 0.003).
 
 Answers longer than the token budget are truncated (the answer is capped first, then the longer
 segment is cut), so repeating a sentence cannot raise its score.
+
+Its probabilities are read within the range it gave the rows it was trained on (``range`` in
+``cross_encoder.json``, written by ``scripts/cross_encoder_range.py``), so a stacked score is
+bounded before the encoder runs (:attr:`CrossEncoder.bounds`).
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ class CrossEncoder:
         threads: int = 1,
         parallel: int | None = None,
         int8_weights: bool | None = None,
+        clip: bool = True,
     ) -> None:
         """``batch_size`` 1 by default: dynamic int8 quantizes activations with one scale per
         batch, so a pair's probability would depend on the other pairs in its batch (up to
@@ -90,17 +95,22 @@ class CrossEncoder:
 
         ``int8_weights`` picks the file: the int8 weights (True), their uint8 copy (False), or
         (None) the int8 weights where the CPU multiplies them exactly
-        (:func:`exact_int8_weights`) or no uint8 copy is there."""
+        (:func:`exact_int8_weights`) or no uint8 copy is there.
+
+        ``clip``: read the probabilities within :attr:`bounds` (False: as the model gives
+        them, which ``scripts/cross_encoder_range.py`` measures)."""
         if int8_weights is None:
             int8_weights = exact_int8_weights() or not (directory / UINT8_FILE).is_file()
         self._path = directory / (MODEL_FILE if int8_weights else UINT8_FILE)
         self._settings_path = directory / SETTINGS_FILE
-        self._batch_size, self._threads = batch_size, threads
+        self._batch_size, self._threads, self._clip = batch_size, threads, clip
         self._parallel = max(1, parallel or min(4, os.cpu_count() or 1))
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
         self._pool: ThreadPoolExecutor | None = None  # made once, at the first call needing it
+        self._bounds: tuple[float, float] | None = None  # read from the settings once
+        self._bounds_read = False
 
     @property
     def available(self) -> bool:
@@ -116,6 +126,29 @@ class CrossEncoder:
             return "missing"
         settings = json.loads(self._settings_path.read_text("utf-8"))
         return str(settings.get("quantized_sha256") or settings.get("sha256", "unknown"))[:10]
+
+    @property
+    def bounds(self) -> tuple[float, float] | None:
+        """The lowest and highest P(correct) the model gave the rows it was trained on (the
+        settings' ``range``), within which its probabilities are read; None where not
+        measured, or for an encoder made with ``clip=False``. A grader that blends the
+        encoder's log-odds monotonically can then bound an answer's score from the other model
+        alone (the LLM path's guard, :meth:`OfflineGrader.guard_scores`)."""
+        with self._lock:
+            if not self._bounds_read:
+                self._bounds = self._measured_range() if self._clip else None
+                self._bounds_read = True
+            return self._bounds
+
+    def _measured_range(self) -> tuple[float, float] | None:
+        if not self._settings_path.is_file():
+            return None
+        measured = json.loads(self._settings_path.read_text("utf-8")).get("range")
+        return (float(measured["low"]), float(measured["high"])) if measured else None
+
+    def _clipped(self, probabilities: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        bounds = self.bounds
+        return probabilities if bounds is None else np.clip(probabilities, *bounds)
 
     def _load(self) -> tuple[Any, Any]:
         with self._lock:
@@ -138,7 +171,7 @@ class CrossEncoder:
     def score(self, triples: Sequence[tuple[str, Sequence[str], str]]) -> npt.NDArray[np.float64]:
         """P(correct) per (question, references, answer): the best over its references."""
         pairs, owner = _pairs(triples)
-        return _best(self._run(pairs), owner, len(triples))
+        return self._clipped(_best(self._run(pairs), owner, len(triples)))
 
     def submit(
         self, triples: Sequence[tuple[str, Sequence[str], str]]
@@ -155,7 +188,7 @@ class CrossEncoder:
         def result() -> npt.NDArray[np.float64]:
             for future in futures:
                 future.result()
-            return _best(out, owner, len(triples))
+            return self._clipped(_best(out, owner, len(triples)))
 
         return result
 

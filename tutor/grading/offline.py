@@ -112,6 +112,7 @@ _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 _TABLE_BYTES = 64 * 2**20
 _SIM_REF, _SIM_Q = BASE_FEATURES.index("sim_ref_max"), BASE_FEATURES.index("sim_question")
 KEY_WORD_SCORE = 0.9  # an answer opening with the yes/no that is the whole key
+_EDGE = 1e-3  # how far inside or outside a guard's window a bound must lie to settle it
 # A question that asks for a reason: the figure a key opens with is not all of its answer.
 _EXPLAINS = re.compile(r"\b(?:why|explain|describe|how|justify|show|reason)", re.IGNORECASE)
 
@@ -206,10 +207,21 @@ class Capped(NamedTuple):
 
 @dataclass(frozen=True)
 class Scored:
-    """An answer's offline verdict and score alone (:meth:`OfflineGrader.score_many`)."""
+    """An answer's offline verdict and score alone (:meth:`OfflineGrader.score_many`).
+
+    ``exact`` False (:meth:`OfflineGrader.guard_scores` given a window): the cross-encoder did
+    not run, as no probability it can give would move the score across the window's edges;
+    ``score`` is then the bound nearest the window, on the same side of it as the exact score.
+    """
 
     verdict: Verdict
     score: float
+    exact: bool = True
+
+
+# The offline scores with which the LLM path's guard keeps the model's grade as it is
+# (:func:`tutor.grading.attacks.guard.agreeing_scores`): [low, high], both included.
+Window = tuple[float, float]
 
 
 class OfflineGrader:
@@ -274,7 +286,9 @@ class OfflineGrader:
             table = self._bounded_table().for_answers(answered)
             cases = [_case(requests[i]) for i in live]
             table.add(_feedback_texts([requests[i] for i in live]))  # one embedding pass
-            scores, base, mistakes, flipped = self._score([requests[i] for i in live], cases, table)
+            scores, base, mistakes, flipped, _ = self._score(
+                [requests[i] for i in live], cases, table
+            )
             grades = [empty_grade(ENGINE, self.prompt) for _ in requests]
             for row, i in enumerate(live):
                 grades[i] = self._finish(
@@ -283,10 +297,22 @@ class OfflineGrader:
                 )  # fmt: skip
         return grades
 
-    def guard_scores(self, requests: Sequence[GradeRequest]) -> list[Scored]:
+    def guard_scores(
+        self, requests: Sequence[GradeRequest], windows: Sequence[Window | None] | None = None
+    ) -> list[Scored]:
         """The second opinion the LLM path's guard reads (:mod:`tutor.grading.attacks.guard`):
         :meth:`score_many`'s verdicts and scores, except that an answer with graded examples
         is scored by the trees alone, without the cross-encoder, under the same caps.
+
+        Given each answer's ``window`` (the scores with which the guard keeps the model's
+        grade; None: the exact score), an answer without graded examples is first bounded
+        from the trees: the stack is monotonic in the cross-encoder's log-odds, the encoder's
+        probabilities lie within :attr:`CrossEncoder.bounds` and every cap is a clamp, so the
+        capped scores at the two bounds enclose the exact one. When both lie inside the
+        window, or both on one side of it, the guard's outcome is settled and the encoder does
+        not run for that answer (``Scored.exact`` False); otherwise it runs as usual. The
+        guard's outcome is the same either way, and the encoder's pair is most of the CPU
+        of such an opinion (a short pair ~5 ms, our items' long keys ~30 ms).
 
         With graded examples the stack weighs the cross-encoder at 0.22 against 0.88 for the
         neighbour trees, and the guard only asks whether the offline grade is far below the
@@ -297,7 +323,7 @@ class OfflineGrader:
         answer of our items against 33 ms (the cross-encoder reads their long keys). Without
         examples the cross-encoder stays: there the trees alone catch 11 fewer of Beetle's
         wrong answers and raise 18 more false alarms on SciEntsBank's."""
-        return self._scored(requests, cross_with_examples=False)
+        return self._scored(requests, cross_with_examples=False, windows=windows)
 
     def score_many(self, requests: Sequence[GradeRequest]) -> list[Scored]:
         """For the LLM path's guard: the verdict and score :meth:`grade_many` would give each
@@ -311,22 +337,28 @@ class OfflineGrader:
         return self._scored(requests, cross_with_examples=True)
 
     def _scored(
-        self, requests: Sequence[GradeRequest], *, cross_with_examples: bool
+        self,
+        requests: Sequence[GradeRequest],
+        *,
+        cross_with_examples: bool,
+        windows: Sequence[Window | None] | None = None,
     ) -> list[Scored]:
         live = [i for i, r in enumerate(requests) if has_content(r.answer)]
         answered = _answer_texts([requests[i] for i in live])
         with answers_apart(answered):
             table = self._bounded_table().for_answers(answered)
             cases = [_case(requests[i]) for i in live]
-            scores, base, mistakes, _ = self._score(
-                [requests[i] for i in live], cases, table, cross_with_examples=cross_with_examples
-            )
+            scores, base, mistakes, _, settled = self._score(
+                [requests[i] for i in live], cases, table, cross_with_examples=cross_with_examples,
+                windows=None if windows is None else [windows[i] for i in live],
+            )  # fmt: skip
             out = [Scored(Verdict.INCORRECT, 0.0) for _ in requests]  # no answer: empty_grade's
             for row, i in enumerate(live):
-                capped = self._capped(requests[i], float(scores[row]), base[row], mistakes[row])
-                out[i] = Scored(
-                    verdict_for(capped.score, self.thresholds)[0], round(capped.score, 4)
-                )
+                score = float(scores[row])  # a settled bound is capped already
+                if not settled[row]:
+                    score = self._capped(requests[i], score, base[row], mistakes[row]).score
+                out[i] = Scored(verdict_for(score, self.thresholds)[0], round(score, 4),
+                                exact=not settled[row])  # fmt: skip
         return out
 
     def answer_vectors(self, answers: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -358,24 +390,26 @@ class OfflineGrader:
         table: EmbeddingTable,
         *,
         cross_with_examples: bool = True,
-    ) -> tuple[Scores, Scores, list[Stated], npt.NDArray[np.bool_]]:
-        """Stacked P(correct), base features, the common mistakes each answer states and
-        whether it says the reference's points with the opposite polarity. Without
-        ``cross_with_examples`` an answer with graded examples gets the trees' P(correct)
-        alone (:meth:`guard_scores`)."""
+        windows: Sequence[Window | None] | None = None,
+    ) -> tuple[Scores, Scores, list[Stated], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """Stacked P(correct), base features, the common mistakes each answer states, whether
+        it says the reference's points with the opposite polarity, and which answers'
+        scores are bounds that settle their ``windows`` (:meth:`guard_scores`; capped
+        already). Without ``cross_with_examples`` an answer with graded examples gets the
+        trees' P(correct) alone."""
         has = np.array([bool(c.examples) for c in cases], dtype=bool)
         crossed = np.ones(len(cases), dtype=bool) if cross_with_examples else ~has
+        triples = [(c.question, c.references, c.answer) for c in cases]
+        bounded = windows is not None and self.cross_encoder.bounds is not None
         # the cross-encoder's pairs run on its threads while the trees' features are computed
-        pending = self.cross_encoder.submit(
-            [(c.question, c.references, c.answer) for c, x in zip(cases, crossed, strict=True) if x]
-        )
+        # (with windows, only once the bounds leave an answer's outcome open)
+        pending = None if bounded else self.cross_encoder.submit(
+            [t for t, x in zip(triples, crossed, strict=True) if x]
+        )  # fmt: skip
         # the answers' sentence vectors come from the token pass the trees need anyway
         table.add_tokens([c.answer for c in cases])
         trees, base = tree_scores(self.artifact.models, cases, table)
-        ce_ref = np.full(len(cases), 0.5)
-        ce_ref[crossed] = pending()
         refs = [c.references for c in cases]
-        scores = np.where(crossed, stacked(self.artifact.stack, trees, ce_ref, has, refs), trees)
         # An answer that restates the reference with the opposite polarity is capped under the
         # incorrect band: one that reverses two or more of its clauses always (graded answers
         # nearby score such an answer high: its words are theirs), and without graded
@@ -383,10 +417,65 @@ class OfflineGrader:
         # neighbours decide that one: on Beetle's answers the rule costs accuracy).
         flipped = np.array([_reversed(c, examples=e) for c, e in zip(cases, has, strict=True)],
                            dtype=bool)  # fmt: skip
-        scores[flipped] = np.minimum(scores[flipped], self.thresholds.incorrect - 0.05)
         # part matches wait for the verdict: they are named only on an answer not graded correct
         mistakes = [self._mistakes(r, table) for r in requests]
-        return scores, base, mistakes, flipped
+        settled = np.zeros(len(cases), dtype=bool)
+        bounds: dict[int, float] = {}
+        ce_ref = np.full(len(cases), 0.5)
+        if pending is not None:
+            ce_ref[crossed] = pending()
+        else:
+            assert windows is not None
+            bounds = self._settled(requests, trees, base, mistakes, flipped, has, refs, windows)
+            settled[list(bounds)] = True
+            crossed &= ~settled
+            run = self.cross_encoder.score([t for t, x in zip(triples, crossed, strict=True) if x])
+            ce_ref[crossed] = run
+        scores = np.where(crossed, stacked(self.artifact.stack, trees, ce_ref, has, refs), trees)
+        scores[flipped] = np.minimum(scores[flipped], self.thresholds.incorrect - 0.05)
+        if settled.any():
+            scores[settled] = [bounds[int(i)] for i in np.flatnonzero(settled)]
+        return scores, base, mistakes, flipped, settled
+
+    def _settled(
+        self,
+        requests: Sequence[GradeRequest],
+        trees: Scores,
+        base: Scores,
+        mistakes: Sequence[Stated],
+        flipped: npt.NDArray[np.bool_],
+        has: npt.NDArray[np.bool_],
+        refs: Sequence[Sequence[str]],
+        windows: Sequence[Window | None],
+    ) -> dict[int, float]:
+        """The answers without graded examples whose guard outcome the cross-encoder cannot
+        change: row -> the capped score at the bound nearest the window. The capped scores at
+        the encoder's two bounds enclose the exact one (the blend is monotonic in its
+        log-odds, either way by the key's length, and each cap is a clamp)."""
+        bounds = self.cross_encoder.bounds
+        rows = [i for i, w in enumerate(windows) if w is not None and not has[i]]
+        if bounds is None or not rows:
+            return {}
+        at = np.array(rows)
+        ends = [stacked(self.artifact.stack, trees[at], np.full(len(rows), p), has[at],
+                        [refs[i] for i in rows]) for p in bounds]  # fmt: skip
+        out: dict[int, float] = {}
+        for k, i in enumerate(rows):
+            window = windows[i]
+            assert window is not None
+            low, high = sorted(
+                self._capped(requests[i], float(min(e[k], self.thresholds.incorrect - 0.05))
+                             if flipped[i] else float(e[k]), base[i], mistakes[i]).score
+                for e in ends
+            )  # fmt: skip
+            # a margin, so that the score's rounding to 4 places cannot cross an edge either
+            if window[0] + _EDGE <= low and high <= window[1] - _EDGE:
+                out[i] = low
+            elif high < window[0] - _EDGE:
+                out[i] = high
+            elif low > window[1] + _EDGE:
+                out[i] = low
+        return out
 
     def _mistakes(self, request: GradeRequest, table: EmbeddingTable) -> Stated:
         """The common mistakes the answer states as a whole (:mod:`tutor.grading.mistakes`);

@@ -54,6 +54,7 @@ from tutor.grading import artifact as artifacts
 from tutor.grading.attacks import Detection, detect, sanitise
 from tutor.grading.attacks.guard import (
     Opinion,
+    agreeing_scores,
     guard_llm,
     guard_offline,
     needs_offline,
@@ -64,7 +65,7 @@ from tutor.grading.cache import GradeCache, cache_from_settings, grade_key
 from tutor.grading.coalesce import Coalescer
 from tutor.grading.llm_grader import LLMGrader
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
-from tutor.grading.offline import OfflineGrader, Scored
+from tutor.grading.offline import OfflineGrader, Scored, Window
 from tutor.grading.rubric import (
     ITEM_EXAMPLES,
     ExampleRanker,
@@ -115,8 +116,9 @@ class GradingService:
         self.concurrency = concurrency
         self.database = database  # teacher-graded attempts become an item's graded examples
         self._flights: SharedFlights[Grade] = SharedFlights()
-        self._offline_batches: Coalescer[tuple[GradeRequest, bool], Grade | Scored] = Coalescer(
-            self._offline_batch, limit=OFFLINE_BATCH
+        # (request, None: the whole grade, or a window: the guard's verdict and score alone)
+        self._offline_batches: Coalescer[tuple[GradeRequest, Window | None], Grade | Scored] = (
+            Coalescer(self._offline_batch, limit=OFFLINE_BATCH)
         )
 
     @classmethod
@@ -273,12 +275,17 @@ class GradingService:
             for i, reply in replies.items()
             if isinstance(reply, Exception) or needs_offline(reply, detections[i])
         ]
-        only = [isinstance(reply := replies[i], Grade) and scores_suffice(reply, detections[i])
-                for i in second]  # fmt: skip
         offline: dict[int, Opinion] = {}
         if self.offline is not None and second:
+            bands = self.offline.thresholds
+            windows = [
+                agreeing_scores(reply, bands.correct, bands.incorrect)
+                if isinstance(reply := replies[i], Grade) and scores_suffice(reply, detections[i])
+                else None
+                for i in second
+            ]
             graded = await self._opinions([requests[i] for i in second],
-                                          [detections[i] for i in second], only)  # fmt: skip
+                                          [detections[i] for i in second], windows)  # fmt: skip
             offline = dict(zip(second, graded, strict=True))
         grades = [empty_grade(self.engine, self.prompt) for _ in requests]
         for i, reply in replies.items():
@@ -296,47 +303,50 @@ class GradingService:
         self, requests: Sequence[GradeRequest], detections: Sequence[Detection]
     ) -> list[Grade]:
         """Offline grades, guarded: a flagged answer is also graded without its flagged parts."""
-        opinions = await self._opinions(requests, detections, [False] * len(requests))
+        opinions = await self._opinions(requests, detections, [None] * len(requests))
         return [_whole(o) for o in opinions]
 
     async def _opinions(
         self,
         requests: Sequence[GradeRequest],
         detections: Sequence[Detection],
-        scores_only: Sequence[bool],
+        windows: Sequence[Window | None],
     ) -> list[Grade | Scored]:
-        """:meth:`_offline`'s grades, but the verdict and score alone where ``scores_only``
-        (for an unflagged answer's guard); one coalesced batch for both kinds."""
+        """:meth:`_offline`'s grades, but the verdict and score alone where a window is given
+        (an unflagged answer's guard: the scores that keep the model's grade, which may settle
+        it without the cross-encoder); one coalesced batch for both kinds."""
         assert self.offline is not None
-        batch = list(zip(requests, scores_only, strict=True))
+        batch: list[tuple[GradeRequest, Window | None]] = list(zip(requests, windows, strict=True))
         cleaned_at = {}
         for i, (request, detection) in enumerate(zip(requests, detections, strict=True)):
             if detection.suspected:
                 cleaned = sanitise(request.answer)
                 if has_content(cleaned):
                     cleaned_at[i] = len(batch)
-                    batch.append((request.model_copy(update={"answer": cleaned}), False))
+                    batch.append((request.model_copy(update={"answer": cleaned}), None))
         graded = await self._offline_batches(batch)
         opinions: list[Grade | Scored] = []
         for i, detection in enumerate(detections):
-            if scores_only[i]:
+            if windows[i] is not None:
                 opinions.append(graded[i])
                 continue
             cleaned_grade = _whole(graded[cleaned_at[i]]) if i in cleaned_at else None
             opinions.append(guard_offline(_whole(graded[i]), cleaned_grade, detection))
         return opinions
 
-    def _offline_batch(self, items: list[tuple[GradeRequest, bool]]) -> list[Grade | Scored]:
+    def _offline_batch(
+        self, items: list[tuple[GradeRequest, Window | None]]
+    ) -> list[Grade | Scored]:
         """One offline pass (in a worker thread) over the requests of concurrent callers: whole
-        grades, and the verdicts and scores alone of the items marked so."""
+        grades, and the verdicts and scores alone of the items given a guard's window."""
         assert self.offline is not None
         out: list[Grade | Scored | None] = [None] * len(items)
         for scores_only in (False, True):
-            at = [i for i, (_, only) in enumerate(items) if only is scores_only]
+            at = [i for i, (_, window) in enumerate(items) if (window is not None) is scores_only]
             if at:
                 requests = [items[i][0] for i in at]
                 done: Sequence[Grade | Scored] = (
-                    self.offline.guard_scores(requests) if scores_only
+                    self.offline.guard_scores(requests, [items[i][1] for i in at]) if scores_only
                     else self.offline.grade_many(requests)
                 )  # fmt: skip
                 for i, value in zip(at, done, strict=True):

@@ -21,6 +21,7 @@ service asks the offline grader for those alone there (no feedback to write).
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 from tutor.grading.attacks import Detection
@@ -87,6 +88,20 @@ def scores_suffice(llm: Grade, detection: Detection) -> bool:
     """Whether :func:`guard_llm` reads only the offline verdict and score: the answer is not
     flagged (a flagged answer may get the offline grade itself, feedback and all)."""
     return not flagged(detection, llm)
+
+
+def agreeing_scores(llm: Grade, correct: float, incorrect: float) -> tuple[float, float]:
+    """The offline scores (both ends included) with which :func:`guard_llm` keeps an
+    unflagged answer's model grade as it is, given the offline grader's ``correct`` and
+    ``incorrect`` bands: within ``GAP`` of the model's score, and not the verdict at the other
+    end of the scale. The offline grader settles its second opinion from bounds where it can
+    (:meth:`~tutor.grading.offline.OfflineGrader.guard_scores`)."""
+    low, high = llm.score - GAP, llm.score + GAP
+    if llm.verdict is Verdict.CORRECT:
+        low = max(low, incorrect)  # an offline ``incorrect`` is under ``incorrect``
+    elif llm.verdict is Verdict.INCORRECT:
+        high = min(high, math.nextafter(correct, -math.inf))  # ``correct`` from ``correct`` on
+    return low, high
 
 
 def guard_offline(raw: Grade, cleaned: Grade | None, detection: Detection) -> Grade:
