@@ -770,3 +770,7 @@ def test_a_right_answer_in_french_goes_to_review() -> None:
     assert "unreadable" in graded["flags"] and "needs_review" in graded["flags"]
     assert graded["confidence"] <= 0.5
     assert "teacher will check" in graded["feedback"]["text"]
+    # nothing is listed as missing from an answer the grader could not read
+    assert graded["feedback"]["missing"] == graded["feedback"]["correct"] == []
+    assert "Missing" not in graded["feedback"]["text"]
+    assert "in English" in graded["feedback"]["next_step"]

@@ -69,7 +69,7 @@ from tutor.grading.mistakes import (
     stated_mistakes,
     with_parts,
 )
-from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest, Verdict
+from tutor.grading.models import Feedback, Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.grading.quantities import (
     conflicting_units,
     crosses_relation,
@@ -105,7 +105,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 50
+RULES = 51
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -615,9 +615,12 @@ class OfflineGrader:
         feedback = compose(verdict, covered, missing, named, steps=steps,
                            contradicts=reversed_ or capped.denies)  # fmt: skip
         if cannot_read:
+            # points the grader could not read it for would only read as a verdict on it
+            next_step = ("write your answer in English sentences, or wait for your teacher's "
+                         "grade.")  # fmt: skip
             note = (f"This answer looks {cannot_read}; the grader reads English only, so a "
-                    "teacher will check it.")  # fmt: skip
-            feedback = feedback.model_copy(update={"text": f"{note} {feedback.text}"})
+                    f"teacher will check it. Next step: {next_step}")  # fmt: skip
+            feedback = Feedback(correct=[], missing=[], next_step=next_step, text=note)
         elif listed:
             note = ("This lists terms without explaining how they connect; write it as "
                     "sentences. A teacher will check it.")  # fmt: skip
