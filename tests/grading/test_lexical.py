@@ -146,6 +146,19 @@ def test_key_phrases_are_runs_of_content_words_beyond_the_question() -> None:
     assert halves[0] == "discards half" and not any("0.5" in p for p in halves)
 
 
+def test_a_vague_word_alone_is_no_key_phrase() -> None:
+    """ "Missing: works" (and the next step 'add how "works" answers the question') for a key
+    saying the search only works on sorted elements told the learner nothing; in a run of
+    content words such a word stays."""
+    phrases = key_phrases(
+        "It compares the target with the middle element; that only works if the elements are "
+        "in sorted order, so we still use sorted lists.",
+        "Why does binary search need sorted input?",
+    )
+    assert phrases == ["compares", "target", "middle element", "elements", "sorted order",
+                       "still use sorted lists"]  # fmt: skip
+
+
 def test_key_phrases_skip_a_rubrics_abbreviations() -> None:
     """A rubric-style key (Khan's items) lists examples with "e.g." and "etc."; the learner
     was told "Missing: synonyms; e; g; harmful" before."""

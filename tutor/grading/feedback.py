@@ -23,6 +23,13 @@ _PUNCTUATION = re.compile(r"[,.;:!?()]")
 # Latin abbreviations a rubric uses ("synonyms, e.g., harmful, damaging, etc."): not points,
 # and their dots would otherwise leave single letters ("e", "g") as phrases.
 _ABBREVIATIONS = re.compile(r"\b(?:e\.\s?g|i\.\s?e|etc|cf|viz|vs)\b\.?", re.IGNORECASE)
+# Words that name no point on their own: "Missing: works" for "... that only works if the
+# elements are sorted" told a learner nothing (in a longer run, "use RAG", they stay).
+_VAGUE = frozenset(
+    "still also just even really very works work worked use uses used using make makes made "
+    "get gets got need needs needed help helps know knows see sees keep keeps thing things "
+    "way ways".split()
+)
 
 
 def key_phrases(reference: str, question: str) -> list[str]:
@@ -42,7 +49,8 @@ def _runs(reference: str, asked: frozenset[str]) -> list[str]:
             if token in STOPWORDS or token in NEGATIONS or token == ".":
                 # token_stem, not words(w): one word per call would push the item's texts
                 # out of words' bounded cache
-                if run and any(token_stem(w) not in asked for w in run):
+                vague = len(run) == 1 and run[0].lower() in _VAGUE
+                if run and not vague and any(token_stem(w) not in asked for w in run):
                     phrases.append(" ".join(run))
                 run = []
             else:
