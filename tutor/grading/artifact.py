@@ -43,6 +43,13 @@ class Thresholds:
     off_topic: float = 0.2  # off topic when similarity to question and references is below
     mistake: float = 0.6  # a common mistake is named from this similarity of the whole answer
     review: float = 0.6  # needs_review below this confidence
+    # the same for an answer graded with graded examples (None: ``review``): that path's
+    # scores are calibrated otherwise, so each gets the threshold its own verdicts support
+    review_graded: float | None = None
+
+    def review_for(self, examples: bool) -> float:
+        """The confidence under which a verdict goes to review, with or without examples."""
+        return self.review_graded if examples and self.review_graded is not None else self.review
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class HeldOut:
                  cross: ce.CrossEncoder, config: TrainConfig) -> None:  # fmt: skip
         self.rows = rows
         self.targets = np.array([r.target for r in rows])
+        self.questions = np.array([r.question_id for r in rows])
         self.family = [r.dataset.split("-")[0] for r in rows]
         self.references = [r.references for r in rows]
         self.count = np.array([len(r) for r in self.references])
@@ -62,14 +63,18 @@ class HeldOut:
         single = fit_blend(self.cross[one], self.trees_bare[one], self.targets[one], length)
         stack = Stack(base, graded, single=single)
         two = mask & np.isin(self.family, ["scientsbank", "beetle"])
-        p_bare = self.bare(stack)
         correct, incorrect = PRODUCT_BANDS
-        thresholds = Thresholds(
-            correct=correct,
-            incorrect=incorrect,
-            review=review_band(p_bare[two], self.targets[two], correct),
-        )
+        bands = [review_band(p[two], self.targets[two], correct, list(self.questions[two]))
+                 for p in (self.bare(stack), self.graded(stack))]  # fmt: skip
+        thresholds = Thresholds(correct=correct, incorrect=incorrect, review=bands[0],
+                                review_graded=bands[1])  # fmt: skip
         return stack, thresholds
+
+    def graded(self, stack: Stack) -> Scores:
+        """The stack's P(correct) for every row, the other answers to its question as graded
+        examples (``oof_examples``)."""
+        graded = np.ones(len(self.rows), dtype=bool)
+        return stacked(stack, self.trees_graded, self.cross, graded, self.references)
 
     def bare(self, stack: Stack) -> Scores:
         """The stack's P(correct) for every row, with no graded examples."""

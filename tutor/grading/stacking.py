@@ -3,7 +3,8 @@
 The cross-encoder and the trees each give P(correct). On the held-out fold of
 ``datasets.question_folds`` (questions neither model was trained on) a logistic regression on
 their log-odds learns how much each is worth on a *new* question, and the review threshold is
-the lowest confidence at which the verdicts kept are still 90% right. The correct/incorrect
+the lowest confidence at which the verdicts kept are still 90% right on new questions (a
+bootstrap over the questions), one per path: with graded examples and without. The correct/incorrect
 bands are the product's (``holdout.PRODUCT_BANDS``): the 2-way macro-F1 optimum (0.49) was
 measured and not shipped (docs/design/grading.md).
 
@@ -12,6 +13,9 @@ Needs scikit-learn (a development dependency).
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +44,10 @@ def fit_blend(
     return w_ce, w_tree, round(float(model.intercept_[0]), 6), *w_key
 
 
-def review_band(probability: Scores, targets: Scores, correct_at: float) -> float:
-    """The confidence under which a verdict goes to a teacher (90% right above it)."""
-    return round(review_threshold(list(targets), probability, correct_at, 0.9), 3)
+def review_band(
+    probability: Scores, targets: Scores, correct_at: float, questions: Sequence[str]
+) -> float:
+    """The confidence under which a verdict goes to a teacher: above it, 90% right on new
+    questions in 95% of bootstrap draws of these ``questions`` (``review_threshold``)."""
+    threshold = review_threshold(list(targets), probability, correct_at, 0.9, questions)
+    return round(math.ceil(threshold * 1000) / 1000, 3)  # up: never under the threshold found
