@@ -20,6 +20,9 @@ question's answer) and the references themselves as right answers.
    loses the export's NaN guards and repeated masks, no logit changed (:func:`simplify_graph`),
    and gets a copy with uint8 weights for CPUs without VNNI (:func:`uint8_copy`).
 
+Then ``scripts/cross_encoder_range.py`` records the shipped model's range on its training rows
+(within which the encoder's probabilities are read), before ``scripts/train_grader.py``.
+
 ``--rewrite-only`` applies that rewrite to the shipped file alone and writes its uint8 copy
 again (no data, no training):
 
