@@ -165,7 +165,8 @@ def _new_questions(args: argparse.Namespace, asag_dir: Path, embedder: MiniLMEmb
           f"{right / max(sum(kept.values()), 1e-9):.3f}   (target acc "
           f"{TARGETS['review_accuracy']})")  # fmt: skip
     at_90 = max((c for c, a, _ in curve if a >= 0.9), default=0.0)
-    print(f"  {'coverage at 90% accuracy (all sets)':<46} {at_90:6.3f}")
+    # read off the whole fold's own curve (in sample), unlike the figures above
+    print(f"  {'coverage at 90% accuracy (all sets, in sample)':<46} {at_90:6.3f}")
     print("  accuracy by coverage: " + ", ".join(f"{c:.1f}:{a:.3f}" for c, a, _ in curve))
 
 
