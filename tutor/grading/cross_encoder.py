@@ -103,14 +103,13 @@ class CrossEncoder:
             int8_weights = exact_int8_weights() or not (directory / UINT8_FILE).is_file()
         self._path = directory / (MODEL_FILE if int8_weights else UINT8_FILE)
         self._settings_path = directory / SETTINGS_FILE
-        self._batch_size, self._threads, self._clip = batch_size, threads, clip
+        self._batch_size, self._threads = batch_size, threads
         self._parallel = max(1, parallel or min(4, os.cpu_count() or 1))
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
         self._pool: ThreadPoolExecutor | None = None  # made once, at the first call needing it
-        self._bounds: tuple[float, float] | None = None  # read from the settings once
-        self._bounds_read = False
+        self._bounds = self._measured_range() if clip else None
 
     @property
     def available(self) -> bool:
@@ -134,11 +133,7 @@ class CrossEncoder:
         measured, or for an encoder made with ``clip=False``. A grader that blends the
         encoder's log-odds monotonically can then bound an answer's score from the other model
         alone (the LLM path's guard, :meth:`OfflineGrader.guard_scores`)."""
-        with self._lock:
-            if not self._bounds_read:
-                self._bounds = self._measured_range() if self._clip else None
-                self._bounds_read = True
-            return self._bounds
+        return self._bounds
 
     def _measured_range(self) -> tuple[float, float] | None:
         if not self._settings_path.is_file():

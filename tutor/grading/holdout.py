@@ -73,13 +73,16 @@ class HeldOut:
     def graded(self, stack: Stack) -> Scores:
         """The stack's P(correct) for every row, the other answers to its question as graded
         examples (``oof_examples``)."""
-        graded = np.ones(len(self.rows), dtype=bool)
-        return stacked(stack, self.trees_graded, self.cross, graded, self.references)
+        return self._stacked(stack, examples=True)
 
     def bare(self, stack: Stack) -> Scores:
         """The stack's P(correct) for every row, with no graded examples."""
-        bare = np.zeros(len(self.rows), dtype=bool)
-        return stacked(stack, self.trees_bare, self.cross, bare, self.references)
+        return self._stacked(stack, examples=False)
+
+    def _stacked(self, stack: Stack, *, examples: bool) -> Scores:
+        trees = self.trees_graded if examples else self.trees_bare
+        has = np.full(len(self.rows), examples, dtype=bool)
+        return stacked(stack, trees, self.cross, has, self.references)
 
 
 @dataclass(frozen=True)

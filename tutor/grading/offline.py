@@ -420,22 +420,27 @@ class OfflineGrader:
         # part matches wait for the verdict: they are named only on an answer not graded correct
         mistakes = [self._mistakes(r, table) for r in requests]
         settled = np.zeros(len(cases), dtype=bool)
-        bounds: dict[int, float] = {}
+        settled_at: dict[int, float] = {}
         ce_ref = np.full(len(cases), 0.5)
         if pending is not None:
             ce_ref[crossed] = pending()
         else:
             assert windows is not None
-            bounds = self._settled(requests, trees, base, mistakes, flipped, has, refs, windows)
-            settled[list(bounds)] = True
+            settled_at = self._settled(requests, trees, base, mistakes, flipped, has, refs, windows)
+            settled[list(settled_at)] = True
             crossed &= ~settled
             run = self.cross_encoder.score([t for t, x in zip(triples, crossed, strict=True) if x])
             ce_ref[crossed] = run
-        scores = np.where(crossed, stacked(self.artifact.stack, trees, ce_ref, has, refs), trees)
-        scores[flipped] = np.minimum(scores[flipped], self.thresholds.incorrect - 0.05)
+        blended = stacked(self.artifact.stack, trees, ce_ref, has, refs)
+        scores = self._under_reversal(np.where(crossed, blended, trees), flipped)
         if settled.any():
-            scores[settled] = [bounds[int(i)] for i in np.flatnonzero(settled)]
+            scores[settled] = [settled_at[int(i)] for i in np.flatnonzero(settled)]
         return scores, base, mistakes, flipped, settled
+
+    def _under_reversal(self, scores: Scores, flipped: npt.NDArray[np.bool_]) -> Scores:
+        """``scores`` with those of answers that reverse the key capped under the incorrect
+        band (see :meth:`_score`)."""
+        return np.where(flipped, np.minimum(scores, self.thresholds.incorrect - 0.05), scores)
 
     def _settled(
         self,
@@ -457,17 +462,16 @@ class OfflineGrader:
         if bounds is None or not rows:
             return {}
         at = np.array(rows)
-        ends = [stacked(self.artifact.stack, trees[at], np.full(len(rows), p), has[at],
-                        [refs[i] for i in rows]) for p in bounds]  # fmt: skip
+        ends = [self._under_reversal(stacked(self.artifact.stack, trees[at], np.full(len(rows), p),
+                                             has[at], [refs[i] for i in rows]), flipped[at])
+                for p in bounds]  # fmt: skip
         out: dict[int, float] = {}
         for k, i in enumerate(rows):
             window = windows[i]
             assert window is not None
             low, high = sorted(
-                self._capped(requests[i], float(min(e[k], self.thresholds.incorrect - 0.05))
-                             if flipped[i] else float(e[k]), base[i], mistakes[i]).score
-                for e in ends
-            )  # fmt: skip
+                self._capped(requests[i], float(e[k]), base[i], mistakes[i]).score for e in ends
+            )
             # a margin, so that the score's rounding to 4 places cannot cross an edge either
             if window[0] + _EDGE <= low and high <= window[1] - _EDGE:
                 out[i] = low
