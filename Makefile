@@ -101,7 +101,8 @@ GATES_NEW_ITEMS ?= --min-kappa 0.27 --min-accuracy 0.47 --max-paraphrase-disagre
 # 18 since a worked result is checked against the key's (ctx-04-swap1: "$25 per day"); 15 since
 # the clause check reads "example"/"examples" alike and a long clause negated after its subject;
 # 14 since a figure per unit must be the key's (ctx-04-false1: "$3,650 per month").
-GATES_CONTRAST ?= --max-wrong-correct 14 --max-verbosity-inflation 0.05 --min-review-rate 1
+# 13 since an answer stating two listed mistakes, whole or in part, is capped (ftp-04-swap1).
+GATES_CONTRAST ?= --max-wrong-correct 13 --max-verbosity-inflation 0.05 --min-review-rate 1
 # Without examples 10 since the fresh install of 2026-12-06 (9 before; f54de44 gives 10 there
 # too: one more false-claim case over the band, the dependencies' numerics, not the grader);
 # 9 again since the opposites (samp-02-swap1).

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.grading import GradeRequest, OfflineGrader
+from tutor.corpus import Corpus
+from tutor.grading import GradeRequest, OfflineGrader, Verdict
 from tutor.grading.features import EmbeddingTable
 from tutor.grading.mistakes import (
     Omission,
@@ -15,6 +16,7 @@ from tutor.grading.mistakes import (
     stated_mistakes,
     with_parts,
 )
+from tutor.grading.rubric import merge_examples, request_for, written_examples
 from tutor.retrieval import MiniLMEmbedder
 
 QUESTION = (
@@ -155,3 +157,47 @@ def test_an_answer_that_leaves_the_point_out_makes_that_mistake(grader: OfflineG
         "writes also use up the window."
     )
     assert named == []
+
+
+# ftp-04's three failures, each given the other kind of gap and the other remedy
+SWAPPED_REMEDIES = (
+    "(a) Behaviour gap: fine-tune the model on the new prices. (b) Knowledge gap: use RAG over "
+    "the 5,000 approved replies so it finds the right tone. (c) Behaviour gap: fine-tune it to "
+    "always name a policy."
+)
+
+
+def test_an_answer_stating_two_listed_mistakes_is_not_graded_correct(
+    grader: OfflineGrader, starter_corpus: Corpus
+) -> None:
+    """Each part states one mistake, the whole answer none: with the item's graded answers it
+    scored ``correct`` 0.79 before. Two part matches cap it to the middle of the partial band
+    (one alone does not: right answers part-match a mistake too), and both are named; the
+    guard's second opinion gives the same score, and the key stays correct."""
+    _, item = starter_corpus.item("ftp-04")
+    examples = merge_examples(written_examples(item))
+    swapped, key = (request_for(item, text, examples) for text in (SWAPPED_REMEDIES, item.answer))
+    swapped_grade, key_grade = grader.grade_many([swapped, key])
+    t = grader.thresholds
+
+    assert swapped_grade.verdict is Verdict.PARTIALLY_CORRECT
+    assert swapped_grade.score == pytest.approx((t.correct + t.incorrect) / 2)
+    assert set(swapped_grade.mistakes) == set(item.common_mistakes[:2])
+    assert grader.score_many([swapped])[0].score == swapped_grade.score
+    assert key_grade.verdict is Verdict.CORRECT and key_grade.mistakes == []
+
+
+def test_the_guard_does_not_look_for_two_mistakes_where_its_window_holds_either_score(
+    grader: OfflineGrader, starter_corpus: Corpus
+) -> None:
+    """A correct model grade's window holds the middle of the partial band: the cap cannot
+    change the guard's outcome, so the part matches (a MiniLM pass per sentence and clause)
+    are skipped there and the score is marked inexact; a window without the middle gets the
+    exact score."""
+    _, item = starter_corpus.item("ftp-04")
+    request = request_for(item, SWAPPED_REMEDIES, merge_examples(written_examples(item)))
+    exact = grader.score_many([request])[0]
+    holds, misses = grader.guard_scores([request, request], [(0.4, 1.4), (0.6, 1.4)])
+
+    assert not holds.exact and 0.4 <= holds.score <= 1.4
+    assert misses.exact and (misses.verdict, misses.score) == (exact.verdict, exact.score)

@@ -20,8 +20,9 @@ chosen on that file; choosing them by F0.5 with one lesson held out at a time (a
 form of the rejection check) gave precision 0.53, recall 0.24 on the held-out lessons, nearer
 what to expect on a new lesson.
 The whole-answer match (the grader's ``Thresholds.mistake``) stays beside it, under the same
-rejection check: it finds short answers that are nothing but the mistake. Only a whole-answer
-match caps the grade; a part match is named when the answer is not graded correct.
+rejection check: it finds short answers that are nothing but the mistake. A whole-answer match
+caps the grade, and so do two mistakes stated (``Stated.several``); one part match alone is
+named when the answer is not graded correct.
 
 A mistake of leaving something out ("Forgetting that the output tokens also consume the
 window", "Retrying without a limit") is not stated but made by what an answer lacks, and 29 of
@@ -124,6 +125,21 @@ class Stated(NamedTuple):
     whole: list[str]
     part: list[str]
     parts_pending: bool = False
+
+    @property
+    def several(self) -> bool:
+        """Two or more of the listed mistakes stated, whole or in part. One part match alone
+        is too often a right answer's (4 of the 54 right answers of ``evals/corpus``); two
+        distinct ones were stated by none of 170 right answers (``evals/corpus``, the items'
+        graded answers scored 1, the contrast paraphrases) nor by the 69 answers of
+        ``evals/mistakes.yaml`` that make no mistake (docs/design/evals.md, 2026-12-07)."""
+        return len({*self.whole, *self.part}) >= 2
+
+
+def claims(mistakes: Sequence[str]) -> int:
+    """How many of the mistakes claim something (not omissions, :func:`omission`): the ones a
+    part of an answer can state."""
+    return sum(omission(m) is None for m in mistakes)
 
 
 def stated_mistakes(

@@ -11,7 +11,7 @@ from the score at bands fitted on train data (``artifact.Thresholds``).
 
 Repeated sentences are graded once (padding never pays); an answer the models cannot read
 (another language, not words) is flagged for review instead of getting a confident verdict; a
-listed common mistake is reported when the cross-encoder finds the answer states it. When the
+listed common mistake is reported when the answer states it (two stated cap the grade). When the
 key works a calculation or answers "how many", an answer that reaches another figure is capped
 to partly correct (:mod:`tutor.grading.quantities`): to the models "$12" and "$10" read alike.
 """
@@ -63,6 +63,7 @@ from tutor.grading.lexical import (
 )
 from tutor.grading.mistakes import (
     Stated,
+    claims,
     left_out,
     omission_texts,
     parts,
@@ -105,7 +106,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 51
+RULES = 52
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -197,6 +198,7 @@ class Capped(NamedTuple):
     off_topic: bool
     wrong_figure: bool  # the key's result or estimate, and the answer reaches another
     units_off: set[str]  # units the answer gives another figure for than the key or its steps
+    loose: bool  # a cap was not looked for, as the guard's window holds the score either way
     denies: bool = False  # the key's figure after a negation ("not 56"): the opposite of the key
     formula: bool = False  # another expression or complexity than the key's ("2x + 3")
 
@@ -354,11 +356,14 @@ class OfflineGrader:
             )  # fmt: skip
             out = [Scored(Verdict.INCORRECT, 0.0) for _ in requests]  # no answer: empty_grade's
             for row, i in enumerate(live):
-                score = float(scores[row])  # a settled bound is capped already
-                if not settled[row]:
-                    score = self._capped(requests[i], score, base[row], mistakes[row]).score
+                score, exact = float(scores[row]), not settled[row]  # a settled bound is capped
+                if exact:
+                    window = None if windows is None else windows[i]
+                    capped = self._capped(requests[i], score, base[row], mistakes[row], table,
+                                          window=window)  # fmt: skip
+                    score, exact = capped.score, not capped.loose
                 out[i] = Scored(verdict_for(score, self.thresholds)[0], round(score, 4),
-                                exact=not settled[row])  # fmt: skip
+                                exact=exact)  # fmt: skip
         return out
 
     def answer_vectors(self, answers: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -426,7 +431,8 @@ class OfflineGrader:
             ce_ref[crossed] = pending()
         else:
             assert windows is not None
-            settled_at = self._settled(requests, trees, base, mistakes, flipped, has, refs, windows)
+            settled_at = self._settled(requests, trees, base, mistakes, flipped, has, refs,
+                                       windows, table)  # fmt: skip
             settled[list(settled_at)] = True
             crossed &= ~settled
             run = self.cross_encoder.score([t for t, x in zip(triples, crossed, strict=True) if x])
@@ -452,6 +458,7 @@ class OfflineGrader:
         has: npt.NDArray[np.bool_],
         refs: Sequence[Sequence[str]],
         windows: Sequence[Window | None],
+        table: EmbeddingTable,
     ) -> dict[int, float]:
         """The answers without graded examples whose guard outcome the cross-encoder cannot
         change: row -> the capped score at the bound nearest the window. The capped scores at
@@ -470,7 +477,10 @@ class OfflineGrader:
             window = windows[i]
             assert window is not None
             low, high = sorted(
-                self._capped(requests[i], float(e[k]), base[i], mistakes[i]).score for e in ends
+                self._capped(
+                    requests[i], float(e[k]), base[i], mistakes[i], table, window=window
+                ).score
+                for e in ends
             )
             # a margin, so that the score's rounding to 4 places cannot cross an edge either
             if window[0] + _EDGE <= low and high <= window[1] - _EDGE:
@@ -488,12 +498,28 @@ class OfflineGrader:
                                table, whole_similarity=self.thresholds.mistake,
                                parts_too=False)  # fmt: skip
 
+    def _states_several(
+        self, request: GradeRequest, mistakes: Stated, table: EmbeddingTable
+    ) -> bool:
+        """The answer states two or more of the item's listed mistakes (``Stated.several``),
+        its part matches looked for now if they were pending."""
+        return with_parts(mistakes, request.answer, request.common_mistakes,
+                          _references(request), table).several  # fmt: skip
+
     def _capped(
-        self, request: GradeRequest, score: float, base: Scores, mistakes: Stated
+        self,
+        request: GradeRequest,
+        score: float,
+        base: Scores,
+        mistakes: Stated,
+        table: EmbeddingTable,
+        *,
+        window: Window | None = None,
     ) -> Capped:
         """The stacked score under the caps that read the whole grade: a listed mistake stated
-        by the whole answer, a keyword list, a worked result that is not the key's or a list
-        of fewer items than the key's (the middle of the partial band), another figure in the
+        by the whole answer (or two stated in its parts), a keyword list, a worked result that
+        is not the key's or a list of fewer items than the key's (the middle of the partial
+        band), another figure in the
         key's terms where the key is nothing but a figure, another expression, inequality or
         complexity than the key's (:mod:`tutor.grading.expressions`,
         :func:`~tutor.grading.quantities.crosses_relation`), or another thing or the other
@@ -563,8 +589,19 @@ class OfflineGrader:
         off_topic = not keyed and max(base[_SIM_REF], base[_SIM_Q]) < t.off_topic
         if off_topic:
             score = min(score, t.incorrect / 3)
-        return Capped(score, listed, off_topic, wrong_figure or other_result, units_off, denies,
-                      other_result)  # fmt: skip
+        # two of the item's listed mistakes stated, whole or in part: the middle of the partial
+        # band, read last (a clamp: the guard's bounds still enclose the score) and only where
+        # it lowers the score, as the part matches take a MiniLM pass per sentence and clause.
+        # Not looked for where a guard's window holds both the middle and the score (a correct
+        # model grade's window always holds the middle): the outcome is the same either way.
+        loose = False
+        if score > middle and claims(request.common_mistakes) >= 2:
+            if _holds(window, middle, score):
+                loose = True
+            elif self._states_several(request, mistakes, table):
+                score = middle
+        return Capped(score, listed, off_topic, wrong_figure or other_result, units_off, loose,
+                      denies, other_result)  # fmt: skip
 
     def _finish(
         self,
@@ -580,7 +617,7 @@ class OfflineGrader:
         flags: list[Flag] = []
         answer_vec = table[[deduplicated(request.answer)]][0]
         ref_sims = table[request.references] @ answer_vec
-        capped = self._capped(request, score, base, mistakes)
+        capped = self._capped(request, score, base, mistakes, table)
         score, listed, off_topic = capped.score, capped.listed, capped.off_topic
         if off_topic:
             flags.append(Flag.OFF_TOPIC)
@@ -642,6 +679,11 @@ class OfflineGrader:
             mistakes=named, confidence=confidence, flags=flags, engine=ENGINE,
             prompt=self.prompt,
         )  # fmt: skip
+
+
+def _holds(window: Window | None, *scores: float) -> bool:
+    """The guard's window holds every one of ``scores``, with the margin that settles it."""
+    return window is not None and all(window[0] + _EDGE <= s <= window[1] - _EDGE for s in scores)
 
 
 def _reversed(case: GradingCase, *, examples: bool) -> bool:
