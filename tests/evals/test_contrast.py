@@ -195,6 +195,29 @@ async def test_the_offline_grader_runs_the_suite_end_to_end(
         assert figures(result)["examples"] is examples
 
 
+async def test_right_only_shows_the_items_graded_answers_scored_1_alone(
+    offline: OfflineAdapter, starter_corpus: Corpus
+) -> None:
+    """An item written with model answers as its only graded examples: the runner shows
+    those, and the figures say so."""
+    _, item = starter_corpus.item("samp-02")
+    shown: list[list[float]] = []
+
+    class Recording:
+        async def grade(self, requests: list[GradeRequest]) -> list[Grade]:
+            shown.extend([e.score for e in r.examples] for r in requests)
+            return await offline.grade(requests)
+
+    cases = [ContrastCase.model_validate(case("ref", item.answer, kind="paraphrase",
+                                              expect="correct"))]  # fmt: skip
+    result = await run_contrast(cases, starter_corpus, Recording(), right_only=True)
+    everything = await run_contrast(cases, starter_corpus, Recording())
+
+    right, every = shown
+    assert right and set(right) == {1.0} and len(right) < len(every)
+    assert figures(result)["right_only"] and not figures(everything)["right_only"]
+
+
 def _cli(offline: OfflineAdapter, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
     monkeypatch.setattr("tutor.evals.graders.offline_grader", lambda: offline)
     return runner.invoke(app, ["eval", "contrast", *args])
@@ -219,6 +242,12 @@ def test_the_command_fails_when_a_wrong_answer_is_graded_correct(
     assert passed.exit_code == 0, passed.stderr
     assert "gate passed: --max-wrong-correct 1" in passed.stdout
     assert "without examples" in passed.stdout
+    right = _cli(offline, monkeypatch, str(path), "--right-only", "--max-wrong-correct", "1")
+    assert right.exit_code == 0, right.stderr
+    assert "with the items' graded answers scored 1 alone" in right.stdout
+    both = _cli(offline, monkeypatch, str(path), "--right-only", "--no-examples")
+    assert both.exit_code == 1
+    assert "error: --no-examples and --right-only: choose one" in both.stderr
 
 
 def test_the_command_prints_json_and_fails_an_unmeasured_gate(

@@ -337,6 +337,13 @@ def contrast(
         bool,
         typer.Option("--no-examples", help="Grade as a new question: no graded answers shown."),
     ] = False,
+    right_only: Annotated[
+        bool,
+        typer.Option(
+            "--right-only",
+            help="Show only the graded answers scored 1: an item written with model answers.",
+        ),
+    ] = False,
     max_wrong_correct: Annotated[
         int, typer.Option(min=0, help="CI gate: exit 1 when more wrong answers grade correct.")
     ] = 0,
@@ -351,11 +358,15 @@ def contrast(
     from tutor.evals.contrast import load_contrast, run_contrast
     from tutor.evals.contrast_report import Limits, check, figures, table
 
+    if no_examples and right_only:
+        raise BadRequestError("--no-examples and --right-only: choose one")
     settings = get_settings()
     corpus = load_corpus(settings.corpus_dir)
     cases = load_contrast(file, corpus)
     grader = grader_for("offline", settings)
-    result = asyncio.run(run_contrast(cases, corpus, grader, examples=not no_examples))
+    result = asyncio.run(
+        run_contrast(cases, corpus, grader, examples=not no_examples, right_only=right_only)
+    )
     limits = Limits(max_wrong_correct, min_paraphrase_correct, max_verbosity_inflation,
                     min_review_rate)  # fmt: skip
     outcomes = check(result, limits)

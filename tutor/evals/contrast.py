@@ -143,6 +143,7 @@ def _rate(hits: list[bool]) -> float | None:
 class ContrastResult:
     examples: bool  # graded with the items' graded answers as examples
     graded: tuple[Graded, ...]
+    right_only: bool = False  # ... only those scored 1 (an item written with model answers)
 
     def of(self, kind: str) -> list[Graded]:
         return [g for g in self.graded if g.case.kind == kind]
@@ -170,18 +171,28 @@ class ContrastResult:
 
 
 async def run_contrast(
-    cases: list[ContrastCase], corpus: Corpus, grader: Grader, *, examples: bool = True
+    cases: list[ContrastCase],
+    corpus: Corpus,
+    grader: Grader,
+    *,
+    examples: bool = True,
+    right_only: bool = False,
 ) -> ContrastResult:
-    """Grades every case (and every padding base) in one call of ``grader``."""
+    """Grades every case (and every padding base) in one call of ``grader``: with the items'
+    graded answers as examples, only those of them scored 1 (``right_only``: an item written
+    with model answers alone), or none (``examples`` False)."""
     requests: list[GradeRequest] = []
     plan: list[tuple[ContrastCase, int, int | None]] = []  # case, its request, its base's
     for case in cases:
         _, item = corpus.item(case.item)
-        shown = merge_examples(written_examples(item)) if examples else []
+        written = written_examples(item)
+        if right_only:
+            written = [e for e in written if e.score >= 1.0]
+        shown = merge_examples(written) if examples else []
         plan.append((case, len(requests), len(requests) + 1 if case.base is not None else None))
         requests.append(request_for(item, case.text, shown))
         if case.base is not None:
             requests.append(request_for(item, case.base, shown))
     grades = await grader.grade(requests)
     graded = (Graded(c, grades[i], None if b is None else grades[b]) for c, i, b in plan)
-    return ContrastResult(examples, tuple(graded))
+    return ContrastResult(examples, tuple(graded), right_only=examples and right_only)

@@ -40,6 +40,7 @@ def figures(result: ContrastResult) -> dict[str, Any]:
     lifts = result.lifts
     return {
         "examples": result.examples,
+        "right_only": result.right_only,
         "cases": len(result.graded),
         "met": sum(g.met for g in result.graded),
         "kinds": {kind: _kind(rows) for kind in KINDS if (rows := result.of(kind))},
@@ -114,7 +115,11 @@ def _number(value: float | None) -> str:
 
 
 def table(result: ContrastResult) -> Table:
-    mode = "with the items' graded answers" if result.examples else "without examples"
+    mode = (
+        "with the items' graded answers scored 1 alone" if result.right_only
+        else "with the items' graded answers" if result.examples
+        else "without examples"
+    )  # fmt: skip
     out = Table(title=f"Contrast cases, {mode}", title_justify="left")
     for name in ("kind", "cases", "graded correct", "wrong → correct", "needs review",
                  "as expected", "mean score"):  # fmt: skip
