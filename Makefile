@@ -53,7 +53,8 @@ bench: install ## print retrieval figures
 # absent, with a "skipped NAME: why" line; without --skip-missing an absent set is an error),
 # measured by the verdict the learner sees. Each gate sits a little on the safe side of
 # the figure measured when it was set, so a regression fails CI; set for
-# offline-grader@3.c83ea41fd9 (docs/design/evals.md, `tutor eval gates RUN_FOLDER`).
+# offline-grader@3.c83ea41fd9 and checked on 3.776ac61e02 (docs/design/evals.md, `tutor eval
+# gates RUN_FOLDER`).
 # Reports land in reports/evals/.
 EVAL := $(BIN)/tutor eval grading --fresh
 EVAL_REPORTS := reports/evals
@@ -101,8 +102,11 @@ GATES_NEW_ITEMS ?= --min-kappa 0.27 --min-accuracy 0.47 --max-paraphrase-disagre
 # 18 since a worked result is checked against the key's (ctx-04-swap1: "$25 per day"); 15 since
 # the clause check reads "example"/"examples" alike and a long clause negated after its subject;
 # 14 since a figure per unit must be the key's (ctx-04-false1: "$3,650 per month").
-# 13 since an answer stating two listed mistakes, whole or in part, is capped (ftp-04-swap1).
-GATES_CONTRAST ?= --max-wrong-correct 13 --max-verbosity-inflation 0.05 --min-review-rate 1
+# 13 since an answer stating two listed mistakes, whole or in part, is capped (ftp-04-swap1);
+# 14 since the trees were refitted with rows that see right answers alone as their examples
+# (offline-grader@3.776ac61e02): fsp-05-false1 crossed into the correct band (paraphrase
+# recall 0.55 either way). The refit on the same vectors without that copy also gives 14.
+GATES_CONTRAST ?= --max-wrong-correct 14 --max-verbosity-inflation 0.05 --min-review-rate 1
 # Without examples 10 since the fresh install of 2026-12-06 (9 before; f54de44 gives 10 there
 # too: one more false-claim case over the band, the dependencies' numerics, not the grader);
 # 9 again since the opposites (samp-02-swap1).
@@ -112,6 +116,10 @@ GATES_CONTRAST ?= --max-wrong-correct 13 --max-verbosity-inflation 0.05 --min-re
 # suite's paraphrases 3 -> 11 of 20) and lifts three wrong ones over the band (8 of the 10 carry
 # needs_review).
 GATES_CONTRAST_NEW ?= --max-wrong-correct 10 --max-verbosity-inflation 0.05 --min-review-rate 1
+# With the items' graded answers scored 1 alone (an item written with model answers): 10 wrong
+# answers graded correct, paraphrase recall 0.45 (2026-12-07, offline-grader@3.776ac61e02);
+# 20 and 1.00 before the trees saw such rows in training: every answer looked right.
+GATES_CONTRAST_RIGHT ?= --max-wrong-correct 10 --max-verbosity-inflation 0.05 --min-review-rate 1
 # Stated common mistakes (evals/mistakes.yaml): precision 0.62, recall 0.34 today, on the
 # int8-weight embedder (10bba1a: 0.72 / 0.22 before mistakes of leaving something out were named;
 # 0.67 / 0.37 with them on the uint8-weight one, 0.73 / 0.23 without).
@@ -123,7 +131,9 @@ GATES_CONTRAST_NEW ?= --max-wrong-correct 10 --max-verbosity-inflation 0.05 --mi
 # mistake that turns on "fully", "always" or "guaranteed", none named: their parts sit 0.1-0.4
 # from the mistake's words, "XML tags fix that completely" against "delimiters fully solve the
 # problem"; three right answers using such words, none named).
-GATES_MISTAKES ?= --min-precision 0.59 --min-recall 0.31
+# 0.605 / 0.302 since the refit of offline-grader@3.776ac61e02 (one right name fewer: part
+# matches are named on answers not graded correct, and one more of them is graded correct).
+GATES_MISTAKES ?= --min-precision 0.59 --min-recall 0.29
 # Follow-ups in dialogues (evals/dialogues/, `tutor eval dialogue`): hit@1 0.73, hit@3 0.91 and
 # 0 of 182 turns with a wrong attempt in context today, on the int8-weight embedder (0.74 / 0.92
 # on the uint8-weight one before 10bba1a, 0.73 / 0.92 on fp32; issue 14's goal: hit@3 >= 0.9, 0).
@@ -136,6 +146,7 @@ evals: install ## grade the eval sets with the offline grader; fail on a gate
 	$(EVAL) khan --skip-missing --report $(EVAL_REPORTS)/khan $(GATES_KHAN)
 	$(EVAL) evals/new-items.jsonl --report $(EVAL_REPORTS)/new-items $(GATES_NEW_ITEMS)
 	$(BIN)/tutor eval contrast $(GATES_CONTRAST); status=$$?; \
+		$(BIN)/tutor eval contrast --right-only $(GATES_CONTRAST_RIGHT) || status=1; \
 		$(BIN)/tutor eval contrast --no-examples $(GATES_CONTRAST_NEW) && exit $$status
 	$(BIN)/tutor eval mistakes $(GATES_MISTAKES)
 	$(BIN)/tutor eval dialogue $(GATES_DIALOGUE)

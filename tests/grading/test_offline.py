@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import yaml
 
 from tests.grading.conftest import FEW_SHOT, ITEMS, HandItem
 from tutor.config import PROJECT_ROOT
@@ -299,3 +300,25 @@ def test_score_many_gives_the_verdicts_and_scores_of_grade_many(
     assert [(s.verdict, s.score) for s in scored] == [(g.verdict, g.score) for g in graded]
     assert cold.score_many(requests[:20]) == scored[:20]  # warm
     assert {g.verdict for g in graded} == set(Verdict)
+
+
+def test_model_answers_alone_as_graded_examples_do_not_make_every_answer_correct(
+    grader: OfflineGrader, starter_corpus: Corpus
+) -> None:
+    """An item written with its right graded answers alone (model answers): the eval answers
+    to our items that teachers labelled partly right or wrong stay below ``correct`` and the
+    right ones are graded correct. Trees never trained on such sets called 47 of the 98 wrong
+    and partial answers correct."""
+    cases = yaml.safe_load((PROJECT_ROOT / "evals" / "corpus" / "answers.yaml").read_text())
+    requests, right = [], []
+    for case in cases["cases"]:
+        _, item = starter_corpus.item(case["item"])
+        model_answers = [e for e in written_examples(item) if e.score >= 1.0]
+        requests.append(request_for(item, case["answer"], merge_examples(model_answers)))
+        right.append(case["label"] == "correct")
+    graded = [g.verdict is Verdict.CORRECT for g in grader.grade_many(requests)]
+
+    wrong_correct = sum(g and not r for g, r in zip(graded, right, strict=True))
+    right_correct = sum(g and r for g, r in zip(graded, right, strict=True))
+    assert wrong_correct <= 3, wrong_correct  # 0 of 98 (2026-12-07)
+    assert right_correct >= sum(right) - 4, right_correct  # 54 of 54

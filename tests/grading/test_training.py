@@ -35,6 +35,14 @@ def test_examples_are_deterministic_and_the_sparse_copy_is_small() -> None:
     assert all(3 <= len(e) <= 5 for e in sparse)
 
 
+def test_the_right_only_copy_sees_right_answers_of_other_folds_alone() -> None:
+    rows, config = _rows(), TrainConfig(folds=5, right_only_examples=(1, 3))
+    right_only = oof_examples(rows, config, right_only=True, salt=2)
+    for row, seen in zip(rows, right_only, strict=True):
+        assert 1 <= len(seen) <= 3 and row.answer not in {t for t, _ in seen}
+        assert all(score == 1 for _, score in seen)
+
+
 def test_calibrating_an_expert_keeps_its_ranking_on_the_two_way_scale() -> None:
     pytest.importorskip("sklearn")
     rng = np.random.default_rng(0)
