@@ -322,3 +322,24 @@ def test_model_answers_alone_as_graded_examples_do_not_make_every_answer_correct
     right_correct = sum(g and r for g, r in zip(graded, right, strict=True))
     assert wrong_correct <= 3, wrong_correct  # 0 of 98 (2026-12-07)
     assert right_correct >= sum(right) - 4, right_correct  # 54 of 54
+
+
+def test_a_denial_beside_right_answers_alone_is_incorrect(grader: OfflineGrader) -> None:
+    """Graded examples that are all right cannot tell a denial from a right answer in their
+    words, so the checks of a new question read it (partially_correct 0.46 before)."""
+    model_answers = [
+        GradedExample(answer="It compares with the middle and drops the half that cannot hold "
+                      "the target, which needs sorted order.", score=1.0),
+        GradedExample(answer="Halving only works because the items are in order.", score=1.0),
+    ]  # fmt: skip
+    request = GradeRequest(
+        question="Why does binary search need sorted input?",
+        references=["Binary search discards half of the remaining range at each step by "
+                    "comparing with the middle element, which is only valid when the list is "
+                    "sorted."],
+        answer="The list does not need to be sorted; binary search works on any order.",
+        examples=model_answers,
+    )  # fmt: skip
+    grade = grader.grade_many([request])[0]
+    assert grade.verdict is Verdict.INCORRECT, grade
+    assert grade.feedback.text.startswith("Your answer says the opposite")

@@ -45,6 +45,7 @@ from tutor.grading.expressions import (
 )
 from tutor.grading.features import (
     BASE_FEATURES,
+    POSITIVE,
     EmbeddingTable,
     GradingCase,
     extract,
@@ -106,7 +107,7 @@ ENGINE = "offline"
 # The rules around the models (caps, flags, feedback text): part of every grade's ``prompt``, so
 # the grade cache never serves a grade the code in this module no longer gives. Bump it when a
 # change here, in feedback.py, lexical.py, mistakes.py or readable.py changes a grade.
-RULES = 52
+RULES = 53
 _TABLE_LIMIT = 50_000  # distinct texts kept between calls (mostly single words)
 # ... and the memory their vectors take. The answers' own vectors (~15-50 KB of token vectors
 # each) are not kept past the table's small recent tier, so only the items' texts fill it.
@@ -419,9 +420,10 @@ class OfflineGrader:
         # incorrect band: one that reverses two or more of its clauses always (graded answers
         # nearby score such an answer high: its words are theirs), and without graded
         # examples also a whole short answer ("X does not Y" for "X Y"; with examples the
-        # neighbours decide that one: on Beetle's answers the rule costs accuracy).
-        flipped = np.array([_reversed(c, examples=e) for c, e in zip(cases, has, strict=True)],
-                           dtype=bool)  # fmt: skip
+        # neighbours decide that one: on Beetle's answers the rule costs accuracy). A denial of
+        # what the question asks is read unless an example is graded wrong (``_reversed``).
+        flipped = np.array([_reversed(c, examples=bool(c.examples), wrong=_any_wrong(c))
+                            for c in cases], dtype=bool)  # fmt: skip
         # part matches wait for the verdict: they are named only on an answer not graded correct
         mistakes = [self._mistakes(r, table) for r in requests]
         settled = np.zeros(len(cases), dtype=bool)
@@ -686,15 +688,24 @@ def _holds(window: Window | None, *scores: float) -> bool:
     return window is not None and all(window[0] + _EDGE <= s <= window[1] - _EDGE for s in scores)
 
 
-def _reversed(case: GradingCase, *, examples: bool) -> bool:
-    """The answer says the reference's points with the opposite polarity, or (without graded
-    examples, where the neighbours do not decide) denies what the question asks about. Read on
-    the answer's sentences about the question or the key (:func:`lexical.on_topic`): padding
-    with other true sentences does not hide a reversal."""
+def _any_wrong(case: GradingCase) -> bool:
+    """One of the case's graded examples is not graded right (``POSITIVE``)."""
+    return any(score < POSITIVE for _, score in case.examples)
+
+
+def _reversed(case: GradingCase, *, examples: bool, wrong: bool) -> bool:
+    """The answer says the reference's points with the opposite polarity; or, without graded
+    examples (where the neighbours do not decide), contradicts the key; or, without an example
+    graded wrong (right answers alone cannot tell a denial from a right answer in their words),
+    denies what the question asks about. ``contradicts`` stays off beside right answers alone:
+    there it capped 5 of the 54 right answers of ``evals/corpus``. Read on the answer's
+    sentences about the question or the key (:func:`lexical.on_topic`): padding with other
+    true sentences does not hide a reversal."""
     answer = on_topic(case.answer, case.question, case.references)
-    return reverses(answer, case.references) or (
-        not examples
-        and (contradicts(answer, case.references) or denies_question(answer, case.question))
+    return (
+        reverses(answer, case.references)
+        or (not examples and contradicts(answer, case.references))
+        or (not wrong and denies_question(answer, case.question))
     )
 
 
