@@ -202,6 +202,7 @@ class Capped(NamedTuple):
     loose: bool  # a cap was not looked for, as the guard's window holds the score either way
     denies: bool = False  # the key's figure after a negation ("not 56"): the opposite of the key
     formula: bool = False  # another expression or complexity than the key's ("2x + 3")
+    stated: Stated | None = None  # the mistakes given, with their part matches if looked for
 
     @property
     def miscalculated(self) -> bool:
@@ -500,14 +501,6 @@ class OfflineGrader:
                                table, whole_similarity=self.thresholds.mistake,
                                parts_too=False)  # fmt: skip
 
-    def _states_several(
-        self, request: GradeRequest, mistakes: Stated, table: EmbeddingTable
-    ) -> bool:
-        """The answer states two or more of the item's listed mistakes (``Stated.several``),
-        its part matches looked for now if they were pending."""
-        return with_parts(mistakes, request.answer, request.common_mistakes,
-                          _references(request), table).several  # fmt: skip
-
     def _capped(
         self,
         request: GradeRequest,
@@ -596,14 +589,18 @@ class OfflineGrader:
         # it lowers the score, as the part matches take a MiniLM pass per sentence and clause.
         # Not looked for where a guard's window holds both the middle and the score (a correct
         # model grade's window always holds the middle): the outcome is the same either way.
+        # The part matches looked for here are kept (``Capped.stated``) for the feedback.
         loose = False
         if score > middle and claims(request.common_mistakes) >= 2:
             if _holds(window, middle, score):
                 loose = True
-            elif self._states_several(request, mistakes, table):
-                score = middle
+            else:
+                mistakes = with_parts(mistakes, request.answer, request.common_mistakes,
+                                      _references(request), table)  # fmt: skip
+                if mistakes.several:
+                    score = middle
         return Capped(score, listed, off_topic, wrong_figure or other_result, units_off, loose,
-                      denies, other_result)  # fmt: skip
+                      denies, other_result, mistakes)  # fmt: skip
 
     def _finish(
         self,
@@ -621,6 +618,7 @@ class OfflineGrader:
         ref_sims = table[request.references] @ answer_vec
         capped = self._capped(request, score, base, mistakes, table)
         score, listed, off_topic = capped.score, capped.listed, capped.off_topic
+        mistakes = capped.stated or mistakes
         if off_topic:
             flags.append(Flag.OFF_TOPIC)
         if suspected(request.answer):  # the one detector (tutor/grading/attacks)

@@ -127,15 +127,17 @@ def fit(rows: Sequence[AsagRow], table: EmbeddingTable, config: TrainConfig) -> 
     scored = np.array([_scored(r) for r in rows])
     weights = np.where(scored, config.mohler_weight, 1.0)
     x_base = extract([r.case() for r in rows], table, neighbours=False)
-    copies = [oof_examples(rows, config), oof_examples(rows, config, few=True, salt=1)]
+    copies = [  # (the examples each row sees, the weight of those rows)
+        (oof_examples(rows, config), 1.0),
+        (oof_examples(rows, config, few=True, salt=1), 1.0),
+    ]
     if config.right_only_examples[1] > 0:  # (0, 0): no such copy
-        copies.append(oof_examples(rows, config, right_only=True, salt=2))
-    x_full = np.vstack([extract(_cases(rows, examples), table) for examples in copies])
-    n = len(copies)
-    tiled = np.tile(weights, n)
-    if n == 3:
-        tiled[2 * len(rows) :] *= config.right_only_weight
-    neighbour = _fit_one(x_full, np.tile(targets, n), tiled, config, ALL_FEATURES)
+        copies.append((oof_examples(rows, config, right_only=True, salt=2),
+                       config.right_only_weight))  # fmt: skip
+    x_full = np.vstack([extract(_cases(rows, examples), table) for examples, _ in copies])
+    targets_full = np.tile(targets, len(copies))
+    weights_full = np.concatenate([weights * weight for _, weight in copies])
+    neighbour = _fit_one(x_full, targets_full, weights_full, config, ALL_FEATURES)
     return GraderModels(
         base=_fit_base(x_base, targets, scored, config), neighbour=Blend.of(neighbour)
     )
