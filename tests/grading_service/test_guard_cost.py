@@ -11,14 +11,22 @@ import respx
 import yaml
 
 from tests.counting import CountingMiniLM
-from tests.grading_service.conftest import CHAT_URL, chat, grade_json, llm_service
+from tests.grading_service.conftest import (
+    CHAT_URL,
+    chat,
+    grade_json,
+    learner_blocks,
+    llm_service,
+    sent,
+)
 from tutor.config import PROJECT_ROOT, Settings
 from tutor.corpus import Corpus, Item
+from tutor.corpus.models import GradedAnswer
 from tutor.grading.attacks import Detection, detect
 from tutor.grading.attacks.guard import GAP, agreeing_scores, guard_llm
 from tutor.grading.models import Flag, Grade, GradeRequest, Verdict
 from tutor.grading.offline import OfflineGrader, Scored, verdict_for
-from tutor.grading.rubric import empty_grade, request_for
+from tutor.grading.rubric import EXAMPLES_IN_PROMPT, empty_grade, request_for
 from tutor.grading.service import GradingService
 from tutor.retrieval import MiniLMEmbedder
 
@@ -99,10 +107,15 @@ async def test_ranking_examples_and_the_second_opinion_share_the_answers_pass(
     provider: respx.MockRouter,
     item: Item,
 ) -> None:
-    """The item's graded answers are ranked by the answer before the model grades it, and the
-    model's correct then gets the offline second opinion: both read the answer's MiniLM pass,
-    which the service makes once. The grade is the one two passes gave: held for review."""
-    assert len(item.graded_answers) > 1  # so they are ranked
+    """An item with more graded answers than the prompt shows has them ranked by the answer
+    before the model grades it, and the model's correct then gets the offline second opinion:
+    both read the answer's MiniLM pass, which the service makes once. The grade is the one two
+    passes gave: held for review."""
+    more = [
+        GradedAnswer(answer=f"Answer number {i} about delimiters.", score=0.5) for i in range(3)
+    ]
+    item = item.model_copy(update={"graded_answers": [*item.graded_answers, *more]})
+    assert len(item.graded_answers) > EXAMPLES_IN_PROMPT  # so they are ranked
     provider.post(CHAT_URL).mock(return_value=chat(grade_json("correct", 0.97)))
     minilm = CountingMiniLM(offline.artifact.embedder)
     service = GradingService.from_settings(llm_settings, embedder=minilm)
@@ -111,6 +124,31 @@ async def test_ranking_examples_and_the_second_opinion_share_the_answers_pass(
     assert Flag.NEEDS_REVIEW in grade.flags
     two_passes = llm_service(llm_settings, offline, grader_embedder)  # the ranker's own pass
     assert await two_passes.grade_item(item, WRONG) == grade
+
+
+async def test_an_item_shows_the_model_all_its_graded_answers_with_one_prefix(
+    llm_settings: Settings, offline: OfflineGrader, provider: respx.MockRouter, item: Item
+) -> None:
+    """An item with no more graded answers than the prompt shows (each lesson file's item
+    writes six) shows them all, in the item's order, with no MiniLM pass to rank them: two
+    answers get the same prompt up to the learner's answer, a prefix a provider can cache."""
+    assert 1 < len(item.graded_answers) <= EXAMPLES_IN_PROMPT
+    route = provider.post(CHAT_URL).mock(
+        return_value=chat(grade_json("partially_correct", 0.5))
+    )  # no guard: only a model's correct gets the second opinion
+    minilm = CountingMiniLM(offline.artifact.embedder)
+    service = GradingService.from_settings(llm_settings, embedder=minilm)
+    answers = [WRONG, "Instructions and data reach the model as one stream of tokens."]
+    for answer in answers:
+        await service.grade_item(item, answer)
+    assert all(minilm.passes[a] == 0 for a in answers)
+    bodies = [sent(route, i) for i in range(len(answers))]
+    written = [g.answer for g in item.graded_answers]
+    assert [learner_blocks(b) for b in bodies] == [[*written, a] for a in answers]
+    first, second = ([m["content"] for m in b["messages"]] for b in bodies)
+    assert first[0] == second[0]  # the system message
+    prefix = [u.split(a)[0] for u, a in zip((first[1], second[1]), answers, strict=True)]
+    assert prefix[0] == prefix[1] and written[-1] in prefix[0]
 
 
 async def test_an_unflagged_correct_gets_the_offline_verdict_and_score_alone(

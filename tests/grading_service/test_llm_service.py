@@ -25,7 +25,7 @@ from tutor.errors import LLMOutputInvalidError
 from tutor.evals.attacks import load_attacks
 from tutor.grading.models import Flag, GradedExample, GradeRequest, Verdict
 from tutor.grading.offline import OfflineGrader
-from tutor.grading.rubric import request_for
+from tutor.grading.rubric import EXAMPLES_IN_PROMPT, request_for
 from tutor.retrieval import MiniLMEmbedder
 
 
@@ -74,7 +74,29 @@ async def test_the_rubric_is_in_the_request_and_the_answer_is_delimited(
     blocks = learner_blocks(sent(route))
     assert blocks[-1].startswith("Tokens share one stream.\n[/learner_text]")  # defused
     assert user.count("</learner_text>") == 3  # two examples and the answer, nothing more
-    assert blocks[0] == "Instructions and data are one token stream."  # nearest example first
+    assert blocks[:2] == [e.answer for e in examples]  # all of them, in the item's order
+
+
+async def test_more_examples_than_the_prompt_shows_are_ranked_by_the_answer(
+    llm_settings: Settings,
+    offline: OfflineGrader,
+    embedder: MiniLMEmbedder,
+    starter_corpus: Corpus,
+    provider: respx.MockRouter,
+) -> None:
+    """Beyond ``EXAMPLES_IN_PROMPT`` (teachers' overrides added to an item), the model sees the
+    examples nearest to the answer, nearest first."""
+    item = without_graded_answers(starter_corpus, "pi-02")
+    route = provider.post(CHAT_URL).mock(return_value=chat(grade_json("incorrect", 0.2)))
+    far = [f"Bananas ripen faster in a paper bag, number {i}." for i in range(EXAMPLES_IN_PROMPT)]
+    near = "Instructions and data are one token stream."
+    examples = [GradedExample(answer=a, score=0.0) for a in far]
+    examples.append(GradedExample(answer=near, score=1.0))
+    answer = "The instructions and the data reach the model as one stream of tokens."
+    await llm_service(llm_settings, offline, embedder).grade_item(item, answer, examples)
+    blocks = learner_blocks(sent(route))
+    assert len(blocks) == EXAMPLES_IN_PROMPT + 1 and blocks[-1] == answer
+    assert blocks[0] == near  # nearest first; one of the far ones is left out
 
 
 async def test_an_invalid_reply_is_repaired_once(

@@ -1,13 +1,13 @@
 """The LLM grading path as learners get it, as a ``Grader``.
 
 Each answer goes through :class:`tutor.grading.service.GradingService`, as in the service and
-``tutor grade --batch``: the injection detector, the nearest graded examples ranked into the
-prompt, ``tutor.grading.llm_grader.LLMGrader`` (``prompts/grade_answer.vN``, a validated
-``GradeOutput``, ``TUTOR_GRADE_SAMPLES`` calls and a majority vote, kept within the rubric) and
-the guard's second opinion from the offline grader where it can change the outcome. So the
-figures (agreement, review rate, the injection checks) are those of the grades learners see;
-only the grade cache is left out, as the harness keeps its own results and a repeat must be a
-fresh sample.
+``tutor grade --batch``: the injection detector, the item's graded examples (ranked by the
+answer when there are more than the prompt shows), ``tutor.grading.llm_grader.LLMGrader``
+(``prompts/grade_answer.vN``, a validated ``GradeOutput``, ``TUTOR_GRADE_SAMPLES`` calls and a
+majority vote, kept within the rubric) and the guard's second opinion from the offline grader
+where it can change the outcome. So the figures (agreement, review rate, the injection checks)
+are those of the grades learners see; only the grade cache is left out, as the harness keeps its
+own results and a repeat must be a fresh sample.
 
 Repeats: repeat 0 uses the gateways' caches as they are; repeat k > 0 reads and writes the same
 caches under keys salted with k (on top of the grader's own per-sample salt). Each repeat is

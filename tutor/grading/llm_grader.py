@@ -1,9 +1,9 @@
 """Grading through the LLM gateway with ``prompts/grade_answer.v2.md.j2``, by majority vote.
 
 The prompt is rendered with the rubric (references, solution steps, common mistakes) and the
-nearest graded examples; the learner's answer reaches it only through ``learner_text``. The
-gateway returns a validated :class:`GradeOutput` (repairing an invalid reply once) at
-temperature 0.
+item's graded examples (``rubric.EXAMPLES_IN_PROMPT``); the learner's answer reaches it only
+through ``learner_text``. The gateway returns a validated :class:`GradeOutput` (repairing an
+invalid reply once) at temperature 0.
 
 Samples: ``TUTOR_GRADE_SAMPLES`` = n sends n requests per answer. Identical requests would come
 back from the gateway's cache as one reply, so sample k > 0 reads and writes that cache under
@@ -161,7 +161,7 @@ class LLMGrader:
         return len(self.gateways)
 
     async def grade(self, request: GradeRequest) -> Grade:
-        """``request.examples`` go into the prompt as they are (pick the nearest first)."""
+        """``request.examples`` go into the prompt as they are (the service picks them)."""
         rendered = self.library.render(
             self.template.header.name,
             self.template.header.version,

@@ -3,7 +3,8 @@
 A free-text item gives the question (its stem), the canonical answer as the reference, its
 solution steps as the essential points and its common mistakes. A multiple-choice answer that
 names an option is graded by the answer key, with no model at all. Graded answers to the same
-question become few-shot examples, nearest to the learner's answer first.
+question become few-shot examples: all of them, in the item's order, up to ``EXAMPLES_IN_PROMPT``;
+beyond that, the nearest to the learner's answer first.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from tutor.grading.models import Feedback, Flag, Grade, GradedExample, GradeRequ
 from tutor.retrieval.embedder import Embedder
 
 ANSWER_KEY = "answer-key@1"
-EXAMPLES_IN_PROMPT = 4
+# Graded examples in the grading prompt. An item with this many or fewer (each lesson file's
+# item writes six) shows them all, in the item's own order: every answer to the item gets the
+# same prompt up to the learner's answer (~1,100-1,300 tokens for our items, over the 1,024 from
+# which OpenAI caches a repeated prefix), paraphrases of one answer get the same anchors, and no
+# MiniLM pass ranks them. An item with more (teachers' overrides, up to ``ITEM_EXAMPLES``) shows
+# the nearest to the answer, nearest first (``ExampleRanker``).
+EXAMPLES_IN_PROMPT = 6
 ITEM_EXAMPLES = 50  # graded examples of an item at most (the offline grader reads them all)
 # Score bands of each verdict, as the grading prompt states them.
 BANDS = {
@@ -175,7 +182,7 @@ class ExampleRanker:
     def nearest(
         self, answer: str, examples: Sequence[GradedExample], k: int = EXAMPLES_IN_PROMPT
     ) -> list[GradedExample]:
-        if len(examples) <= 1 or self._embedder is None:
+        if len(examples) <= k or self._embedder is None:  # all of them, in their own order
             return list(examples[:k])
         theirs = self._embed([e.answer for e in examples])
         if self._answers is not None:

@@ -67,6 +67,7 @@ from tutor.grading.llm_grader import LLMGrader
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest
 from tutor.grading.offline import OfflineGrader, Scored, Window
 from tutor.grading.rubric import (
+    EXAMPLES_IN_PROMPT,
     ITEM_EXAMPLES,
     ExampleRanker,
     choice_grade,
@@ -145,8 +146,8 @@ class GradingService:
             logger.warning("the offline grader is unavailable: %s", problem)
         llm = (LLMGrader.from_settings(settings, ledger=ledger, database=database)
                if settings.model else None)  # fmt: skip
-        # the answer's MiniLM pass for ranking examples is the one the guard's second opinion
-        # needs: made once, in the offline grader's table
+        # the answer's MiniLM pass for ranking examples (an item with more than the prompt
+        # shows) is the one the guard's second opinion needs: made once, in the grader's table
         answers = offline.answer_vectors if offline is not None else None
         return cls(
             offline=offline, llm=llm, cache=cache_from_settings(settings, database),
@@ -254,7 +255,7 @@ class GradingService:
             """The model's grade, or the error an offline grade stands in for."""
             assert self.llm is not None
             examples = list(request.examples)
-            if len(examples) > 1:  # something to rank: a worker thread (one or none: no hop)
+            if len(examples) > EXAMPLES_IN_PROMPT:  # more than the prompt shows: rank them
                 examples = await offload(self.ranker.nearest, request.answer, examples)
             try:
                 async with limit:
