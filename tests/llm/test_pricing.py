@@ -58,3 +58,34 @@ async def test_a_model_without_a_known_price_costs_unknown(
     assert reply.cost_usd is None and pricings == []
     assert gateway.ledger.records[-1].cost_usd is None
     assert any("cost_usd=unknown" in r.getMessage() for r in caplog.records)
+
+
+def _cached_reply(cached: int) -> httpx.Response:
+    """A reply of 1,200 prompt tokens, ``cached`` of them read from the provider's cache."""
+    body = chat_completion("ok", prompt_tokens=1200, completion_tokens=30).json()
+    body["usage"]["prompt_tokens_details"] = {"cached_tokens": cached}
+    return httpx.Response(200, json=body)
+
+
+@pytest.mark.parametrize("direct", [False, True], ids=["litellm", "direct"])
+async def test_prompt_tokens_read_from_the_provider_s_cache_cost_less(
+    provider: Provider, api_key: str, direct: bool
+) -> None:
+    """A repeated prompt prefix (an item's grading prompt up to the answer) comes back with
+    ``cached_tokens``: the reply counts them and is priced at the cached rate, through
+    litellm and on the direct path alike."""
+    gateway = Gateway("openai/gpt-4o-mini", api_base=LOCAL_BASE, direct=direct, max_retries=0)
+    route = provider.router.post(f"{LOCAL_BASE}/chat/completions")
+    costs = []
+    for version, cached in ((1, 0), (2, 1024)):
+        route.mock(return_value=_cached_reply(cached))
+        # another prompt version each time, so the gateway's own cache does not answer
+        reply = await gateway.complete(QUESTION, prompt=f"p@{version}")
+        assert reply.usage == TokenUsage(
+            prompt_tokens=1200, completion_tokens=30, cached_prompt_tokens=cached
+        )
+        assert reply.cost_usd == pytest.approx(PRICE("openai/gpt-4o-mini", reply.usage))
+        costs.append(reply.cost_usd)
+    full, cached_cost = costs
+    assert full is not None and cached_cost is not None and cached_cost < full
+    assert gateway.ledger.records[-1].cost_usd == pytest.approx(cached_cost)

@@ -51,6 +51,9 @@ class ChatRequest(Strict):
 class TokenUsage(Strict):
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # of ``prompt_tokens``, those the provider read from its prompt cache (a prefix it had
+    # seen: OpenAI's ``prompt_tokens_details.cached_tokens``), billed at its cached price
+    cached_prompt_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -60,6 +63,7 @@ class TokenUsage(Strict):
         return TokenUsage(
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
+            cached_prompt_tokens=self.cached_prompt_tokens + other.cached_prompt_tokens,
         )
 
 

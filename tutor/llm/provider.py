@@ -127,15 +127,7 @@ def _direct_reply(reply: dict[str, Any]) -> Reply:
     choice = reply["choices"][0] if reply["choices"] else {}
     message = choice.get("message") if isinstance(choice, dict) else None
     text = message.get("content") if isinstance(message, dict) else None
-    usage = reply.get("usage")
-    usage = usage if isinstance(usage, dict) else {}
-    return Reply(
-        text=text if isinstance(text, str) else "",
-        usage=TokenUsage(
-            prompt_tokens=int(usage.get("prompt_tokens") or 0),
-            completion_tokens=int(usage.get("completion_tokens") or 0),
-        ),
-    )
+    return Reply(text=text if isinstance(text, str) else "", usage=_usage(reply.get("usage")))
 
 
 async def open_stream(
@@ -161,9 +153,19 @@ def chunk_delta(chunk: Any) -> tuple[str, TokenUsage | None]:
 
 
 def _usage(usage: Any) -> TokenUsage:
+    """The token counts of a reply's ``usage``: litellm's object or the provider's JSON."""
+
+    def field(source: Any, name: str) -> Any:
+        return source.get(name) if isinstance(source, dict) else getattr(source, name, None)
+
+    def count(value: Any) -> int:
+        return max(int(value), 0) if isinstance(value, int | float) else 0
+
+    details = field(usage, "prompt_tokens_details")
     return TokenUsage(
-        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        prompt_tokens=count(field(usage, "prompt_tokens")),
+        completion_tokens=count(field(usage, "completion_tokens")),
+        cached_prompt_tokens=count(field(details, "cached_tokens")) if details else 0,
     )
 
 
@@ -179,6 +181,7 @@ def cost_usd(model: str, usage: TokenUsage) -> float | None:
             model=model,
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
+            cache_read_input_tokens=usage.cached_prompt_tokens,
         )
     except Exception:  # litellm raises for unmapped models; an unknown price is fine
         # and stays unknown: the map is the one bundled (asking again cost ~1 ms a call)
