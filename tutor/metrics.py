@@ -60,6 +60,12 @@ LLM_TOKENS = Counter(
     "tutor_llm_tokens_total", "Tokens the provider reported, per model and direction.",
     ["model", "direction"],
 )  # fmt: skip
+LLM_CACHED_PROMPT_TOKENS = Counter(
+    "tutor_llm_cached_prompt_tokens_total",
+    "Of the prompt tokens, those the provider read from its prompt cache (billed at its cached "
+    "price), per model.",
+    ["model"],
+)  # fmt: skip
 LLM_COST = Counter(
     "tutor_llm_cost_usd_total", "Cost of provider calls in US dollars (known prices only).",
     ["model"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from tests.llm.conftest import Provider
 from tests.provider_replies import chat_completion
@@ -77,6 +78,9 @@ async def test_prompt_tokens_read_from_the_provider_s_cache_cost_less(
     gateway = Gateway("openai/gpt-4o-mini", api_base=LOCAL_BASE, direct=direct, max_retries=0)
     route = provider.router.post(f"{LOCAL_BASE}/chat/completions")
     costs = []
+    before = REGISTRY.get_sample_value(
+        "tutor_llm_cached_prompt_tokens_total", {"model": "openai/gpt-4o-mini"}
+    )
     for version, cached in ((1, 0), (2, 1024)):
         route.mock(return_value=_cached_reply(cached))
         # another prompt version each time, so the gateway's own cache does not answer
@@ -88,4 +92,9 @@ async def test_prompt_tokens_read_from_the_provider_s_cache_cost_less(
         costs.append(reply.cost_usd)
     full, cached_cost = costs
     assert full is not None and cached_cost is not None and cached_cost < full
-    assert gateway.ledger.records[-1].cost_usd == pytest.approx(cached_cost)
+    record = gateway.ledger.records[-1]
+    assert record.cost_usd == pytest.approx(cached_cost) and record.cached_prompt_tokens == 1024
+    counted = REGISTRY.get_sample_value(
+        "tutor_llm_cached_prompt_tokens_total", {"model": record.model}
+    )
+    assert counted is not None and counted - (before or 0) == 1024  # in /metrics

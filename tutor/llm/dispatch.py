@@ -161,6 +161,7 @@ class Dispatcher:
                 prompt=request.prompt,
                 prompt_tokens=usage.prompt_tokens,
                 completion_tokens=usage.completion_tokens,
+                cached_prompt_tokens=usage.cached_prompt_tokens,
                 cost_usd=cost,
                 cached=False,
                 latency_s=time.perf_counter() - started,

@@ -7,7 +7,14 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
-from tutor.metrics import LLM_CALLS, LLM_COST, LLM_SECONDS, LLM_TOKENS, LLM_UNPRICED
+from tutor.metrics import (
+    LLM_CACHED_PROMPT_TOKENS,
+    LLM_CALLS,
+    LLM_COST,
+    LLM_SECONDS,
+    LLM_TOKENS,
+    LLM_UNPRICED,
+)
 
 logger = logging.getLogger("tutor.llm")
 
@@ -24,6 +31,7 @@ class UsageRecord:
     cached: bool
     latency_s: float
     kind: str = "complete"  # complete | structured | repair | stream
+    cached_prompt_tokens: int = 0  # of prompt_tokens, read from the provider's prompt cache
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,7 @@ def _measure(record: UsageRecord) -> None:
     LLM_SECONDS.labels(record.model, record.kind).observe(record.latency_s)
     LLM_TOKENS.labels(record.model, "prompt").inc(record.prompt_tokens)
     LLM_TOKENS.labels(record.model, "completion").inc(record.completion_tokens)
+    LLM_CACHED_PROMPT_TOKENS.labels(record.model).inc(record.cached_prompt_tokens)
     if record.cost_usd is None:
         LLM_UNPRICED.labels(record.model).inc()
     else:
