@@ -75,12 +75,11 @@ async def test_prompt_tokens_read_from_the_provider_s_cache_cost_less(
     """A repeated prompt prefix (an item's grading prompt up to the answer) comes back with
     ``cached_tokens``: the reply counts them and is priced at the cached rate, through
     litellm and on the direct path alike."""
-    gateway = Gateway("openai/gpt-4o-mini", api_base=LOCAL_BASE, direct=direct, max_retries=0)
+    model = "openai/gpt-4o-mini"
+    gateway = Gateway(model, api_base=LOCAL_BASE, direct=direct, max_retries=0)
     route = provider.router.post(f"{LOCAL_BASE}/chat/completions")
     costs = []
-    before = REGISTRY.get_sample_value(
-        "tutor_llm_cached_prompt_tokens_total", {"model": "openai/gpt-4o-mini"}
-    )
+    before = REGISTRY.get_sample_value("tutor_llm_cached_prompt_tokens_total", {"model": model})
     for version, cached in ((1, 0), (2, 1024)):
         route.mock(return_value=_cached_reply(cached))
         # another prompt version each time, so the gateway's own cache does not answer
@@ -88,13 +87,12 @@ async def test_prompt_tokens_read_from_the_provider_s_cache_cost_less(
         assert reply.usage == TokenUsage(
             prompt_tokens=1200, completion_tokens=30, cached_prompt_tokens=cached
         )
-        assert reply.cost_usd == pytest.approx(PRICE("openai/gpt-4o-mini", reply.usage))
+        assert reply.cost_usd == pytest.approx(PRICE(model, reply.usage))
         costs.append(reply.cost_usd)
     full, cached_cost = costs
     assert full is not None and cached_cost is not None and cached_cost < full
     record = gateway.ledger.records[-1]
+    assert record.model == model
     assert record.cost_usd == pytest.approx(cached_cost) and record.cached_prompt_tokens == 1024
-    counted = REGISTRY.get_sample_value(
-        "tutor_llm_cached_prompt_tokens_total", {"model": record.model}
-    )
+    counted = REGISTRY.get_sample_value("tutor_llm_cached_prompt_tokens_total", {"model": model})
     assert counted is not None and counted - (before or 0) == 1024  # in /metrics

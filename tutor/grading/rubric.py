@@ -23,10 +23,10 @@ from tutor.retrieval.embedder import Embedder
 ANSWER_KEY = "answer-key@1"
 # Graded examples in the grading prompt. An item with this many or fewer (each lesson file's
 # item writes six) shows them all, in the item's own order: every answer to the item gets the
-# same prompt up to the learner's answer (~1,100-1,300 tokens for our items, over the 1,024 from
-# which OpenAI caches a repeated prefix), paraphrases of one answer get the same anchors, and no
-# MiniLM pass ranks them. An item with more (teachers' overrides, up to ``ITEM_EXAMPLES``) shows
-# the nearest to the answer, nearest first (``ExampleRanker``).
+# same prompt up to the learner's answer (990-1,260 tokens for our items, mostly over the 1,024
+# from which OpenAI caches a repeated prefix), paraphrases of one answer get the same anchors,
+# and no MiniLM pass ranks them. An item with more (teachers' overrides, up to ``ITEM_EXAMPLES``)
+# shows the nearest to the answer, nearest first (``ExampleRanker``).
 EXAMPLES_IN_PROMPT = 6
 ITEM_EXAMPLES = 50  # graded examples of an item at most (the offline grader reads them all)
 # Score bands of each verdict, as the grading prompt states them.

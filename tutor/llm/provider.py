@@ -161,11 +161,10 @@ def _usage(usage: Any) -> TokenUsage:
     def count(value: Any) -> int:
         return max(int(value), 0) if isinstance(value, int | float) else 0
 
-    details = field(usage, "prompt_tokens_details")
     return TokenUsage(
         prompt_tokens=count(field(usage, "prompt_tokens")),
         completion_tokens=count(field(usage, "completion_tokens")),
-        cached_prompt_tokens=count(field(details, "cached_tokens")) if details else 0,
+        cached_prompt_tokens=count(field(field(usage, "prompt_tokens_details"), "cached_tokens")),
     )
 
 
