@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,7 +36,9 @@ from tutor.api.routes.grading import router as grading_router
 from tutor.api.routes.variants import router as variants_router
 from tutor.api.services import Services
 from tutor.api.validation import refuse_unstorable_text
+from tutor.collector import collecting_less
 from tutor.config import Settings, get_settings
+from tutor.llm import provider
 from tutor.metrics import forget_process
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -48,9 +51,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         services.workers.install()  # asyncio.to_thread and offload() run in the bounded pool
-        yield
-        await services.workers.drain()  # the cache writes still pending reach the database
-        services.close()
+        if settings.model:  # litellm is most of what a serving process keeps alive: load it
+            await asyncio.to_thread(provider.configure)  # now, so that it is frozen with the rest
+        # full collections walked all of it, each stopping the event loop ~200 ms (tutor.collector)
+        with collecting_less():
+            yield
+            await services.workers.drain()  # the cache writes still pending reach the database
+            services.close()
         forget_process(os.getpid())  # this worker's gauges leave the other workers' sums
 
     # /docs (Swagger UI) and /redoc load their scripts and styles from fastapi-offline's copy

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import itertools
 import multiprocessing
 import os
@@ -40,6 +39,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, Literal, TypeVar
 
+from tutor.collector import collect_less, collecting_less
 from tutor.errors import ConfigurationError, ServiceUnavailableError, TutorError
 from tutor.llm import UsageLedger, UsageRecord
 
@@ -68,37 +68,15 @@ class Workers:
     start: Literal["fork", "spawn"] | None = None  # None: :func:`start_method`
 
 
-# Young collections every this many allocations of containers (Python's default: 700); see
-# :func:`batch_gc`
-YOUNG_GC_THRESHOLD = 20_000
-
-
 @contextlib.contextmanager
 def batch_gc() -> Iterator[None]:
-    """The garbage collector set for a batch run, put back after it.
-
-    Before a run starts, what is alive (the modules, the models, litellm's tables: several
-    million objects) lives for the whole run, yet every full collection walked all of it, and
-    a young collection ran every 700 allocations, i.e. dozens per answer: together 1.2 ms of
-    CPU per answer of ``grade --batch`` (gc.callbacks, 1,000 answers). Frozen (``gc.freeze``,
-    which also keeps a forked worker from copying their pages) and with young collections
-    every ``YOUNG_GC_THRESHOLD`` allocations, 0.15 ms. Entered once the command has built its
-    grader and before its workers start, so that a forked worker inherits it (a spawned one
-    does the same itself, :func:`_serve`)."""
-    thresholds = _collect_less()
-    try:
+    """The garbage collector set for a batch run (:func:`tutor.collector.collecting_less`), put
+    back after it: 1.2 ms of CPU per answer of ``grade --batch`` before, 0.15 ms after
+    (gc.callbacks, 1,000 answers). Entered once the command has built its grader and before its
+    workers start, so that a forked worker inherits it (a spawned one does the same itself,
+    :func:`_serve`)."""
+    with collecting_less():
         yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
-def _collect_less() -> tuple[int, int, int]:
-    """Freeze what is alive and collect young objects less often; the thresholds before."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(YOUNG_GC_THRESHOLD, *thresholds[1:])
-    return thresholds
 
 
 def cores() -> int:
@@ -329,7 +307,7 @@ async def _serve(factory: Factory, conn: Connection) -> None:
     except Exception as exc:
         conn.send(("failed", None, _portable(exc), []))
         return
-    _collect_less()  # as batch_gc does in the parent (a forked worker has it already)
+    collect_less()  # as batch_gc does in the parent (a forked worker has it already)
     loop = asyncio.get_running_loop()
     jobs: asyncio.Queue[tuple[int, Any] | None] = asyncio.Queue()
     # a thread drains the pipe whatever the loop is doing, so the parent's sends never block
