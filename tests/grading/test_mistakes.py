@@ -15,6 +15,7 @@ from tutor.grading.mistakes import (
     rejects,
     stated_mistakes,
     with_parts,
+    words_said,
 )
 from tutor.grading.rubric import merge_examples, request_for, written_examples
 from tutor.retrieval import MiniLMEmbedder
@@ -92,6 +93,24 @@ def test_naming_a_mistake_to_reject_it_is_not_stating_it(grader: OfflineGrader) 
 
 def test_the_reference_states_no_mistake(grader: OfflineGrader) -> None:
     assert named(grader, REFERENCE) == []
+
+
+def test_a_part_that_says_the_mistakes_words_states_it_where_its_vector_is_nearer_the_key(
+    grader: OfflineGrader,
+) -> None:
+    # the clause's vector is nearer the key's "Delimiters and system prompts are conventions"
+    # (the topic) than the mistake's; its words are the mistake's: delimiters, solves and an
+    # overclaim ("completely" for "fully"), against the key part's delimiters alone
+    clause = "and anyway wrapping the data in delimiters completely solves injection"
+    assert words_said(clause, proposition(DELIMITERS)) == 3
+    assert words_said(clause, "Delimiters and system prompts are conventions") == 1
+    answer = (
+        "The system prompt travels on its own protected channel that the data can never touch, "
+        f"{clause}."
+    )
+    assert named(grader, answer) == [CHANNEL, DELIMITERS]
+    # the same words said to deny the mistake state nothing
+    assert named(grader, "Wrapping the data in delimiters never completely solves injection.") == []
 
 
 @pytest.mark.parametrize(

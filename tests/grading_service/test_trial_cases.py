@@ -745,12 +745,9 @@ def test_padding_does_not_pay() -> None:
     assert padded["verdict"] == once["verdict"] != "correct"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: mistakes are matched by sentence similarity per clause (recall 0.23 on "
-    "evals/mistakes.yaml): this answer's first mistake is named, its second is not",
-)
 def test_stated_common_mistakes_are_reported() -> None:
+    # the second clause is nearer the key's sentence on delimiters than the mistake by the
+    # vectors, but says the mistake's words ("completely" for "fully"): mistakes.words_said
     answer = (
         "The system prompt travels on its own protected channel that the data can never touch, "
         "and anyway wrapping the data in delimiters completely solves injection."

@@ -8,7 +8,9 @@ sentence and clause of the answer, and is named when
 
 - one part of the answer is close to it (cosine of sentence vectors >= :data:`SIMILARITY`),
 - that part is closer to the mistake than to any part of the reference or the solution steps
-  by :data:`MARGIN` (a right answer restating the reference is not a mistake), and
+  by :data:`MARGIN` (a right answer restating the reference is not a mistake), or, where the
+  vectors put it nearer the reference part, it says more of the mistake's words than of that
+  part's, two at least (:func:`words_said`), and
 - the sentence holding the closest part does not reject it: no negation that the mistake
   lacks in its main clause ("There is no protected side channel"), and no words that call it
   wrong ("that belief is wrong").
@@ -32,6 +34,15 @@ mistake). :func:`left_out` names one when an answer not graded correct, that nam
 mistake, misses the left-out point (the feedback's coverage test) and, for "X without Y", says
 X: recall 0.23 -> 0.37, precision 0.73 -> 0.67 (the settings and the two conditions chosen on
 that file; on the int8-weight embedder 0.22 -> 0.34 and 0.72 -> 0.62).
+
+The words check (2026-12-07): "wrapping the data in delimiters completely solves injection" is
+0.40 from "delimiters fully solve the problem" but 0.53 from the key's "Delimiters and system
+prompts signal which part is data" (the vectors read the topic, delimiters and data), yet it
+says three of the mistake's words (delimiters, solve, and "completely" for "fully": an
+overclaim, :data:`OVERCLAIMS`) and two of the key part's. On ``evals/mistakes.yaml``: 5 more
+mistakes named, none wrongly (precision 0.605 -> 0.646, recall 0.302 -> 0.360); the other
+settings were chosen on that file before, this one was not tuned (the similarity and the two
+words are the rule's own).
 """
 
 from __future__ import annotations
@@ -45,7 +56,8 @@ import numpy.typing as npt
 
 from tutor.grading.features import EmbeddingTable
 from tutor.grading.feedback import coverage
-from tutor.grading.lexical import CLAUSE_BREAK, NEGATIONS, deduplicated, sentences, words
+from tutor.grading.lexical import CLAUSE_BREAK, NEGATIONS, deduplicated, sentences, stem, words
+from tutor.grading.synonyms import synonyms
 
 SIMILARITY = 0.35  # an answer part this close to the mistake's proposition may state it ...
 MARGIN = 0.05  # ... when it is this much closer to it than to every part of the reference
@@ -81,6 +93,13 @@ _WITHOUT = re.compile(
     re.IGNORECASE,
 )
 SAYS = 0.4  # an answer part this close to the X of "X without Y" says X
+WORDS_SAID = 2  # the words check: at least this many of the mistake's words said
+# Words that claim too much, the way many listed mistakes do ("fully solve", "always works"):
+# any of them says any other (WordNet's first senses do not link "completely" and "fully")
+OVERCLAIMS = frozenset({
+    "fully", "completely", "entirely", "totally", "wholly", "perfectly", "always", "never",
+    "guarantee", "guarantees", "guaranteed",
+})  # fmt: skip
 _MIN_WORDS = 3  # a shorter part ("so", "and then") carries no claim of its own
 
 
@@ -205,7 +224,8 @@ def _named(
     reference_parts = [p for r in references for p in parts(r)] or list(references)
     claims = [proposition(m) for m in mistakes]
     vectors = table[answer_parts]
-    to_reference = (vectors @ table[reference_parts].T).max(axis=1)
+    to_reference_parts = vectors @ table[reference_parts].T
+    to_reference = to_reference_parts.max(axis=1)
     to_claims = vectors @ table[claims].T  # parts x mistakes
     whole_sentences = sentences(text)
     found = Stated([], [])
@@ -214,7 +234,10 @@ def _named(
             continue
         sims = to_claims[:, j]
         k = int(np.argmax(sims))
-        in_part = sims[k] >= SIMILARITY and sims[k] - to_reference[k] >= MARGIN
+        nearest = reference_parts[int(to_reference_parts[k].argmax())]
+        in_part = sims[k] >= SIMILARITY and (
+            sims[k] - to_reference[k] >= MARGIN or _says_more(answer_parts[k], claims[j], nearest)
+        )
         if not (in_part or in_whole[j]):
             continue
         part = answer_parts[k]
@@ -222,6 +245,21 @@ def _named(
         if not rejects(sentence, claims[j]):
             (found.whole if in_whole[j] else found.part).append(mistake)
     return found
+
+
+def words_said(part: str, text: str) -> int:
+    """How many of the text's content words the part says: the same stem, a WordNet synonym
+    or derived form, and one for any overclaim (:data:`OVERCLAIMS`) both make."""
+    said = words(part)
+    found = sum(bool({stem(w), *map(stem, synonyms(w))} & said.stems) for w in words(text).content)
+    return found + bool(OVERCLAIMS & set(said.tokens) and OVERCLAIMS & set(words(text).tokens))
+
+
+def _says_more(part: str, claim: str, reference_part: str) -> bool:
+    """The words check: the part says :data:`WORDS_SAID` or more of the claim's words, and more
+    of them than of the reference part's."""
+    said = words_said(part, claim)
+    return said >= WORDS_SAID and said > words_said(part, reference_part)
 
 
 class Omission(NamedTuple):
