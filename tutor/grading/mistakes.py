@@ -41,8 +41,15 @@ prompts signal which part is data" (the vectors read the topic, delimiters and d
 says three of the mistake's words (delimiters, solve, and "completely" for "fully": an
 overclaim, :data:`OVERCLAIMS`) and two of the key part's. On ``evals/mistakes.yaml``: 5 more
 mistakes named, none wrongly (precision 0.605 -> 0.646, recall 0.302 -> 0.360); the other
-settings were chosen on that file before, this one was not tuned (the similarity and the two
-words are the rule's own).
+settings were chosen on that file before, this one was not tuned (the similarity is the
+rule's own). On the 326 unlabelled answers of ``evals/corpus`` and ``evals/contrast.yaml``,
+each graded with and without the item's graded answers, it changed the names of 7 answers and
+no grade: 5 right ("they know the truth but choose to lie" now names "Saying the model
+deliberately lies", "The system prompt is a protected channel that text in the data cannot
+override" the channel mistake), 2 wrong (a rag-02 answer named "Describing the indexing step
+(chunking documents) as if it happened at query time" for saying documents and the
+question; a right fsp-05 paraphrase "Removing all examples ..." for its examples, format and
+tone).
 """
 
 from __future__ import annotations
