@@ -36,10 +36,15 @@ def collect_less() -> tuple[int, int, int]:
 
 @contextlib.contextmanager
 def collecting_less() -> Iterator[None]:
-    """:func:`collect_less` while the block runs; the collector as it was after it."""
+    """:func:`collect_less` while the block runs; after it the thresholds as they were, and the
+    frozen objects unfrozen unless some were frozen before the block (another block around it:
+    a test run's app in a process already serving one, a batch run inside it; Python has one
+    permanent generation, so an inner block leaves the freezing to the outer one)."""
+    frozen = gc.get_freeze_count() > 0
     thresholds = collect_less()
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if not frozen:
+            gc.unfreeze()

@@ -12,6 +12,7 @@ from tutor.config import PROJECT_ROOT
 from tutor.corpus import Corpus
 from tutor.evals.contrast import load_contrast
 from tutor.grading import Flag, GradedExample, GradeRequest, OfflineGrader, Verdict
+from tutor.grading.mistakes import parts, proposition
 from tutor.grading.offline import RULES
 from tutor.grading.rubric import merge_examples, request_for, written_examples
 from tutor.retrieval import MiniLMEmbedder
@@ -267,6 +268,12 @@ def test_the_answers_vectors_do_not_stay_in_the_grader_table(
                             solution_steps=FEW_SHOT.steps)  # fmt: skip
 
     grader.grade_many([request(FEW_SHOT.half)])
+    # the item's own texts that a later answer may be the first to have read (a mistake's
+    # claim, the key's parts: mistakes.words_said) are the item's, bounded as it is
+    item_texts = [*map(proposition, FEW_SHOT.mistakes), *parts(FEW_SHOT.reference),
+                  *(p for step in FEW_SHOT.steps for p in parts(step))]  # fmt: skip
+    for text in item_texts:
+        lexical.words(text)
     texts, held = len(table), table.nbytes
     views = [lexical.words.misses(), lexical.clauses.misses()]
     new_words = "The examples zorble the model. Gleeby gadgets quux the output, so it guesses."

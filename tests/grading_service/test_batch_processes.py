@@ -92,7 +92,10 @@ def test_a_run_puts_the_garbage_collector_back(llm_env: str, tmp_path: Path) -> 
     source = _write(tmp_path / "in.jsonl", [_row(i) for i in range(4)])
     before = gc.get_threshold(), gc.get_freeze_count()
     _run("grade", "--batch", str(source), "--out", str(tmp_path / "out.jsonl"), "--json")
-    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+    assert gc.get_threshold() == before[0]
+    # unfrozen as it was; frozen still where something around it had frozen it (an app this
+    # test process serves: tutor.collector.collecting_less)
+    assert (gc.get_freeze_count() > 0) is (before[1] > 0)
 
 
 def test_a_bad_line_is_named_before_any_process_grades(llm_env: str, tmp_path: Path) -> None:
