@@ -90,7 +90,7 @@ def coverage(
         if terms and not steps and len(key) <= TERM_WORDS:  # a term: every one of its words
             # "more dense" says no "less dense"; a WordNet synonym says the word ("quick" for
             # "fast", which the verdict credits, was told "Missing: fast")
-            hit = all(stem(w) in said or _synonym_in(w, said) for w in key)
+            hit = all(word_said(w, said) for w in key)
         else:
             hits = (table[key] @ answer_vecs.T).max(axis=1) >= WORD_MATCH
             hit = float(hits.mean()) >= 0.5
@@ -153,6 +153,7 @@ def _join(items: Sequence[str]) -> str:
     return "; ".join(item.strip().rstrip(".;:!?") for item in items)
 
 
-def _synonym_in(word: str, said: frozenset[str]) -> bool:
-    """A synonym of ``word`` (:mod:`tutor.grading.synonyms`) is among the stems ``said``."""
-    return any(stem(other) in said for other in synonyms(word))
+def word_said(word: str, said: frozenset[str]) -> bool:
+    """``word``'s stem, or a synonym's (:mod:`tutor.grading.synonyms`), is among the stems
+    ``said``."""
+    return stem(word) in said or any(stem(other) in said for other in synonyms(word))

@@ -62,9 +62,8 @@ import numpy as np
 import numpy.typing as npt
 
 from tutor.grading.features import EmbeddingTable
-from tutor.grading.feedback import coverage
-from tutor.grading.lexical import CLAUSE_BREAK, NEGATIONS, deduplicated, sentences, stem, words
-from tutor.grading.synonyms import synonyms
+from tutor.grading.feedback import coverage, word_said
+from tutor.grading.lexical import CLAUSE_BREAK, NEGATIONS, deduplicated, sentences, words
 
 SIMILARITY = 0.35  # an answer part this close to the mistake's proposition may state it ...
 MARGIN = 0.05  # ... when it is this much closer to it than to every part of the reference
@@ -257,9 +256,9 @@ def _named(
 def words_said(part: str, text: str) -> int:
     """How many of the text's content words the part says: the same stem, a WordNet synonym
     or derived form, and one for any overclaim (:data:`OVERCLAIMS`) both make."""
-    said = words(part)
-    found = sum(bool({stem(w), *map(stem, synonyms(w))} & said.stems) for w in words(text).content)
-    return found + bool(OVERCLAIMS & set(said.tokens) and OVERCLAIMS & set(words(text).tokens))
+    said, claimed = words(part), words(text)
+    found = sum(word_said(w, said.stems) for w in claimed.content)
+    return found + bool(OVERCLAIMS & set(said.tokens) and OVERCLAIMS & set(claimed.tokens))
 
 
 def _says_more(part: str, claim: str, reference_part: str) -> bool:
