@@ -46,7 +46,7 @@ from tutor.grading import cross_encoder as ce  # noqa: E402
 from tutor.grading.datasets import TRAIN_FILES, AsagRow, corpus_rows, load, load_many  # noqa: E402
 from tutor.grading.evaluation import TARGETS, macro_f1, requests, unseen_answers  # noqa: E402
 from tutor.grading.features import EmbeddingTable  # noqa: E402
-from tutor.grading.holdout import held_out_rows, new_questions  # noqa: E402
+from tutor.grading.holdout import FIGURE_COUNTS, held_out_rows, new_questions  # noqa: E402
 from tutor.grading.lexical import overlap, words  # noqa: E402
 from tutor.grading.models import GradedExample, GradeRequest, Verdict  # noqa: E402
 from tutor.grading.offline import OfflineGrader  # noqa: E402
@@ -164,6 +164,13 @@ def _new_questions(args: argparse.Namespace, asag_dir: Path, embedder: MiniLMEmb
           f"{sum(kept.values()) / sum(answers.values()):6.3f} / "
           f"{right / max(sum(kept.values()), 1e-9):.3f}   (target acc "
           f"{TARGETS['review_accuracy']})")  # fmt: skip
+    # an item with a few graded answers (a lesson file's six, a teacher's first overrides):
+    # each count has its own review threshold, fitted on the other half's questions
+    for count in FIGURE_COUNTS:
+        if f"with_{count}_examples_coverage" in figs:
+            print(f"  {f'with {count} graded examples, without review: coverage / acc':<46} "
+                  f"{figs[f'with_{count}_examples_coverage']:6.3f} / "
+                  f"{figs[f'with_{count}_examples_accuracy_without_review']:.3f}")  # fmt: skip
     at_90 = max((c for c, a, _ in curve if a >= 0.9), default=0.0)
     # read off the whole fold's own curve (in sample), unlike the figures above
     print(f"  {'coverage at 90% accuracy (all sets, in sample)':<46} {at_90:6.3f}")

@@ -29,6 +29,10 @@ def test_shipped_artifact_loads_and_is_small() -> None:
     assert shipped.stack.cross_encoder == CrossEncoder().version  # fitted for the shipped file
     # a new question's key of one reference has its own blend, reading the key's length
     assert shipped.stack.single is not None and len(shipped.stack.single) == 6
+    # a review threshold per number of graded examples, each fitted on new questions
+    counts = [n for n, _ in t.review_examples]
+    assert counts and counts == sorted(counts) and counts[0] == 1
+    assert all(0.5 < threshold <= 1 for _, threshold in t.review_examples)
 
 
 def test_each_key_shape_gets_its_blend() -> None:
@@ -77,6 +81,7 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     saved = artifact.save(shipped, tmp_path)
     again = artifact.load(tmp_path)
     assert again.version == saved.version == shipped.version  # the version is content-derived
+    assert again.thresholds == shipped.thresholds and again.stack == shipped.stack
     x = np.random.default_rng(0).uniform(size=(5, len(ALL_FEATURES)))
     x[0, len(BASE_FEATURES) :] = np.nan
     assert np.array_equal(again.models.neighbour.predict(x), shipped.models.neighbour.predict(x))

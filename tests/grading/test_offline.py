@@ -350,3 +350,41 @@ def test_a_denial_beside_right_answers_alone_is_incorrect(grader: OfflineGrader)
     grade = grader.grade_many([request])[0]
     assert grade.verdict is Verdict.INCORRECT, grade
     assert grade.feedback.text.startswith("Your answer says the opposite")
+
+
+def test_the_review_threshold_follows_how_many_graded_examples_there_are(
+    grader: OfflineGrader, grader_embedder: MiniLMEmbedder
+) -> None:
+    """A question with two graded answers is graded less surely than one with twenty, so the
+    confidence a verdict needs to skip review is the one fitted for its number of examples."""
+    from dataclasses import replace
+
+    bands = replace(grader.thresholds, review_examples=((1, 0.999), (3, 0.999), (20, 0.01)))
+    strict_few = OfflineGrader(
+        grader_embedder, replace(grader.artifact, thresholds=bands), grader.cross_encoder
+    )
+    examples = [GradedExample(answer=FEW_SHOT.paraphrase, score=1.0),
+                GradedExample(answer=FEW_SHOT.wrong, score=0.0)]  # fmt: skip
+    many = examples + [
+        GradedExample(answer=f"{FEW_SHOT.wrong} Answer {n}.", score=0.0) for n in range(18)
+    ]
+
+    def flagged(given: list[GradedExample]) -> bool:
+        grade = strict_few.grade(
+            FEW_SHOT.question, [FEW_SHOT.reference], FEW_SHOT.reference, examples=given
+        )
+        assert grade.verdict is Verdict.CORRECT and grade.confidence < 0.999
+        return Flag.NEEDS_REVIEW in grade.flags
+
+    assert flagged(examples)  # two examples: the count-1 threshold, 0.999
+    assert not flagged(many)  # twenty: the count-20 threshold, 0.01
+
+
+def test_review_thresholds_by_examples_fall_back_for_an_older_artifact() -> None:
+    from tutor.grading.artifact import Thresholds
+
+    fitted = Thresholds(review=0.8, review_graded=0.7, review_examples=((1, 0.9), (6, 0.75)))
+    assert [fitted.review_for(n) for n in (0, 1, 5, 6, 50)] == [0.8, 0.9, 0.9, 0.75, 0.75]
+    older = Thresholds(review=0.8, review_graded=0.7)  # fitted before the counts
+    assert [older.review_for(n) for n in (0, 1, 50)] == [0.8, 0.7, 0.7]
+    assert Thresholds(review=0.8).review_for(3) == 0.8

@@ -11,7 +11,7 @@ freshly written item gets.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,15 @@ Scores = npt.NDArray[np.float64]
 # on our items' 3-way labels gave kappa 0.56 / macro-F1 0.67 against 0.73 / 0.81 at these.
 PRODUCT_BANDS = (0.65, 0.35)
 
+# The review thresholds by the number of graded examples (``Thresholds.review_examples``): each
+# is fitted on the held-out questions graded with each of these counts of their other answers
+# as examples (``ALL``: every answer outside the row's fold, dozens on the public sets).
+ALL = 0
+REVIEW_COUNTS: tuple[tuple[int, tuple[int, ...]], ...] = (
+    (1, (1, 2)), (3, (3, 4)), (6, (6, 9)), (12, (12,)), (20, (20, ALL)),
+)  # fmt: skip
+FIGURE_COUNTS = (1, 3, 6, 12)  # the new-questions figures' review accuracy with this many
+
 
 class HeldOut:
     """The held-out questions' rows and both models' probabilities for them."""
@@ -52,6 +61,12 @@ class HeldOut:
         examples = oof_examples(rows, config)
         cases = [r.case(e) for r, e in zip(rows, examples, strict=True)]
         self.trees_graded = tree_scores(models, cases, table)[0]
+        # the trees with a fixed number of graded examples each, for the review thresholds
+        self.trees_by_count = {ALL: self.trees_graded}
+        for k in {k for _, counts in REVIEW_COUNTS for k in counts} - {ALL}:
+            few = oof_examples(rows, replace(config, few_examples=(k, k)), few=True, salt=k)
+            cases = [r.case(e) for r, e in zip(rows, few, strict=True)]
+            self.trees_by_count[k] = tree_scores(models, cases, table)[0]
 
     def fit(self, mask: np.ndarray) -> tuple[Stack, Thresholds]:
         """Stack and bands from the rows in ``mask``."""
@@ -66,23 +81,47 @@ class HeldOut:
         correct, incorrect = PRODUCT_BANDS
         bands = [review_band(p[two], self.targets[two], correct, list(self.questions[two]))
                  for p in (self.bare(stack), self.graded(stack))]  # fmt: skip
-        thresholds = Thresholds(correct=correct, incorrect=incorrect, review=bands[0],
-                                review_graded=bands[1])  # fmt: skip
+        by_count = []
+        for fewest, counts in REVIEW_COUNTS:
+            p = np.concatenate([self.with_count(stack, k)[two] for k in counts])
+            targets = np.tile(self.targets[two], len(counts))
+            questions = list(np.tile(self.questions[two], len(counts)))
+            by_count.append((fewest, review_band(p, targets, correct, questions)))
+        thresholds = Thresholds(
+            correct=correct, incorrect=incorrect, review=bands[0], review_graded=bands[1],
+            review_examples=tuple(by_count),
+        )  # fmt: skip
         return stack, thresholds
+
+    def reviewed(self, stack: Stack, thresholds: Thresholds, rows: np.ndarray) -> np.ndarray:
+        """Per count of :data:`FIGURE_COUNTS`, graded with that many examples: the SciEntsBank
+        and Beetle answers among ``rows`` given a verdict without review, how many of those
+        are right (2-way), and how many answers there are."""
+        y = self.targets >= 0.5
+        rows = rows & np.isin(self.family, ["scientsbank", "beetle"])
+        out = np.zeros((len(FIGURE_COUNTS), 3))
+        for n, count in enumerate(FIGURE_COUNTS):
+            p = self.with_count(stack, count)[rows]
+            said = p >= thresholds.correct
+            kept = np.where(said, p, 1 - p) >= thresholds.review_for(count)
+            out[n] = kept.sum(), (said == y[rows])[kept].sum(), rows.sum()
+        return out
+
+    def with_count(self, stack: Stack, count: int) -> Scores:
+        """The stack's P(correct) for every row, ``count`` of the other answers to its question
+        as graded examples (``ALL``: every one outside its fold)."""
+        has = np.full(len(self.rows), True, dtype=bool)
+        return stacked(stack, self.trees_by_count[count], self.cross, has, self.references)
 
     def graded(self, stack: Stack) -> Scores:
         """The stack's P(correct) for every row, the other answers to its question as graded
         examples (``oof_examples``)."""
-        return self._stacked(stack, examples=True)
+        return self.with_count(stack, ALL)
 
     def bare(self, stack: Stack) -> Scores:
         """The stack's P(correct) for every row, with no graded examples."""
-        return self._stacked(stack, examples=False)
-
-    def _stacked(self, stack: Stack, *, examples: bool) -> Scores:
-        trees = self.trees_graded if examples else self.trees_bare
-        has = np.full(len(self.rows), examples, dtype=bool)
-        return stacked(stack, trees, self.cross, has, self.references)
+        has = np.full(len(self.rows), False, dtype=bool)
+        return stacked(stack, self.trees_bare, self.cross, has, self.references)
 
 
 @dataclass(frozen=True)
@@ -133,13 +172,20 @@ def new_questions(
     held = HeldOut(held_rows, models_seen, table, cross, config)
     half = np.array([hash_half(r.question_id) for r in held_rows])
     grades: dict[int, Grade] = {}
+    reviewed = np.zeros((len(FIGURE_COUNTS), 3))  # answers kept, kept right, all answers
     for side in (0, 1):
         stack, thresholds = held.fit(half != side)
         grader = make_grader(embedder, table, cross, models_seen, stack, thresholds)
         idx = [int(i) for i in np.flatnonzero(half == side)]
         grades |= dict(zip(idx, grader.grade_many(requests([held_rows[i] for i in idx])),
                            strict=True))  # fmt: skip
+        reviewed += held.reviewed(stack, thresholds, half == side)
     figures = _figures(held_rows, [grades[i] for i in range(len(held_rows))])
+    for (kept, right, answers), count in zip(reviewed, FIGURE_COUNTS, strict=True):
+        figures[f"with_{count}_examples_coverage"] = round(float(kept / answers), 4)
+        figures[f"with_{count}_examples_accuracy_without_review"] = round(
+            float(right / max(kept, 1)), 4
+        )
     stack, thresholds = held.fit(np.ones(len(held_rows), dtype=bool))
     p = held.bare(stack)
     curve = accuracy_by_coverage(list(held.targets), p, thresholds.correct)

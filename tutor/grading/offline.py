@@ -641,7 +641,7 @@ class OfflineGrader:
             named = left_out(request.answer, request.common_mistakes, request.question, table)
         if cannot_read:
             confidence = min(confidence, 0.5)
-        if flags or listed or confidence < t.review_for(bool(request.examples)):
+        if flags or listed or confidence < t.review_for(len(request.examples)):
             flags.append(Flag.NEEDS_REVIEW)
         steps = bool(request.solution_steps)
         reference = request.references[int(np.argmax(ref_sims))]
