@@ -121,7 +121,12 @@ def teacher_routes() -> list[tuple[str, str]]:
 
 
 def call(http: httpx.Client, method: str, path: str) -> httpx.Response:
-    body = {"verdict": "correct", "score": 1.0} if method == "POST" else None
+    """A request a teacher may make, about an attempt or item that does not exist (404)."""
+    body: dict[str, Any] | None = None
+    if path == "/v1/review/regrade":
+        body = {"items": ["some-item"]}
+    elif method == "POST":
+        body = {"verdict": "correct", "score": 1.0}
     return http.request(method, path, json=body)
 
 
@@ -140,7 +145,7 @@ def test_only_teachers_and_admins_reach_the_teacher_view(classroom: Classroom) -
         with classroom.client(who) as http:
             for method, path in routes:
                 reply = call(http, method, path)
-                expected = 404 if method == "POST" else 200  # no attempt "some-attempt"
+                expected = 404 if method == "POST" else 200  # no "some-attempt", "some-item"
                 assert reply.status_code == expected, (who, method, path, reply.text)
 
 
@@ -270,3 +275,62 @@ def _p_known(http: httpx.Client, learner_id: str, concepts: list[str]) -> dict[s
         for c in reply.json()["concepts"]
         if c["concept_id"] in concepts
     }
+
+
+def test_the_queue_is_graded_again_with_the_teachers_grades(
+    classroom: Classroom, starter_corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A teacher grades one answer to an item; the item's other answers waiting for review are
+    graded again with it among the examples, and a sure grade leaves the queue. The service's
+    own offline grader does the grading; the CLI does the same."""
+    ann = classroom.learners["ann"]
+    _, item = starter_corpus.item("samp-02")
+    doubtful = grade("incorrect", 0.2, "needs_review")
+    database = Database(classroom.database_url)
+    try:
+        taught = answered(
+            database, starter_corpus, ann, "samp-02", "It changes how random the text is.",
+            doubtful,
+        )  # fmt: skip
+        right = answered(database, starter_corpus, ann, "samp-02", item.answer, doubtful)
+        other = answered(database, starter_corpus, ann, "hal-02", "They lie on purpose.", doubtful)
+    finally:
+        database.dispose()
+    items = {"items": ["samp-02", "hal-02"]}
+    with classroom.client("teacher") as http:
+        missing = http.post("/v1/review/regrade", json={"items": ["no-such-item"]})
+        assert missing.status_code == 404 and "no-such-item" in missing.text
+        assert http.post("/v1/review/regrade", json={"limit": 0}).status_code == 422
+        with classroom.client("ann") as learner:
+            assert learner.post("/v1/review/regrade", json=items).status_code == 403
+        # no teacher has graded an answer to either item: nothing new to learn from
+        untaught = http.post("/v1/review/regrade", json=items).json()
+        assert (untaught["regraded"], untaught["unchanged"]) == ([], 0)
+
+        partly = {"verdict": "partially_correct", "score": 0.5}
+        assert http.post(f"/v1/attempts/{taught}/override", json=partly).status_code == 201
+        before = _p_known(http, ann, item.concepts)
+        made = http.post("/v1/review/regrade", json=items)
+        assert made.status_code == 200, made.text
+        report = made.json()
+        assert report["regraded"] == [right] and report["left_queue"] == [right], report
+        assert report["failed"] == {}
+        graded = http.get(f"/v1/attempts/{right}").json()["grade"]
+        assert graded["verdict"] == "correct" and graded["engine"] == "offline"
+        assert "needs_review" not in graded["flags"]
+        queue = {e["attempt"]["id"] for e in http.get("/v1/review").json()}
+        assert right not in queue and other in queue  # hal-02: no teacher grade yet
+        after = _p_known(http, ann, item.concepts)
+        assert all(after[c] > before[c] for c in item.concepts), (before, after)
+
+    monkeypatch.setenv("TUTOR_DATABASE_URL", classroom.database_url)
+    monkeypatch.setenv("TUTOR_CORPUS_DIR", str(CORPUS_DIR))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["regrade", "--review", "--item", "samp-02", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["regraded"] == []  # nothing left to change
+    unknown = runner.invoke(cli, ["regrade", "--review", "--item", "no-such-item"])
+    assert unknown.exit_code != 0 and "no-such-item" in unknown.output
+    assert "Traceback" not in unknown.output
+    misplaced = runner.invoke(cli, ["regrade", "--pending", "--item", "samp-02"])
+    assert misplaced.exit_code != 0 and "--item goes with --review" in misplaced.output

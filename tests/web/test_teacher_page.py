@@ -236,3 +236,30 @@ def test_a_card_for_a_grade_without_mistakes_says_nothing_about_them(
     assert "Mistakes found" not in text
     card.get_by_role("button", name="Confirm grade").click()  # leave the queue empty
     expect(card).to_have_count(0)
+
+
+def test_the_rest_of_the_queue_is_graded_again_with_the_teachers_grade(
+    tab: Page, service: Service, starter_corpus: Corpus
+) -> None:
+    """The teacher grades one answer to an item and asks for the rest to be graded again: the
+    service's offline grader, with that grade among the item's examples, is sure of the right
+    answer, which leaves the queue."""
+    _, item = starter_corpus.item("samp-02")
+    taught = flag(service, "samp-02", "It changes how random the text is.", "incorrect", 0.2)
+    right = flag(service, "samp-02", item.answer, "incorrect", 0.2)
+    enter_key(tab, service.keys["teacher"])
+    queue = tab.get_by_role("list", name="Answers to review")
+    card = queue.locator(f"li[data-attempt='{taught}']")
+    card.get_by_label("Your verdict").select_option("partially_correct")
+    with tab.expect_response(f"**/v1/attempts/{taught}/override"):
+        card.get_by_role("button", name="Override").click()
+    expect(card).to_have_count(0)
+    expect(queue.locator(f"li[data-attempt='{right}']")).to_be_visible()
+
+    with tab.expect_response("**/v1/review/regrade") as reply:
+        tab.get_by_role("button", name="Grade the rest again with my grades").click()
+    assert reply.value.status == 200
+    assert right in reply.value.json()["left_queue"]
+    expect(queue.locator(f"li[data-attempt='{right}']")).to_have_count(0)
+    expect(tab.locator("#review-status")).to_contain_text("left the queue")
+    expect(tab.get_by_role("button", name="Grade the rest again with my grades")).to_be_enabled()

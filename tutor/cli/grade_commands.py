@@ -216,18 +216,37 @@ def regrade(
             "model was down (flag llm_unavailable); the earlier grade is kept as history.",
         ),
     ] = False,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Grade again the answers waiting for review to items a teacher has graded "
+            "answers of, with those grades as examples; a sure grade leaves the queue.",
+        ),
+    ] = False,
+    item: Annotated[
+        list[str] | None,
+        typer.Option("--item", help="With --review: only answers to this item (repeatable)."),
+    ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many.")] = None,
     offline: OfflineFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Finish attempts that were stored but not graded (the grader was down or crashed), or
-    (--fallback) re-grade with the model those graded offline while it was down."""
-    if pending == fallback:
+    """Finish attempts that were stored but not graded (the grader was down or crashed),
+    (--fallback) re-grade with the model those graded offline while it was down, or (--review)
+    re-grade the review queue with what teachers have graded since."""
+    if pending + fallback + review != 1:
         raise BadRequestError(
-            "say which attempts: tutor regrade --pending, or tutor regrade --fallback"
+            "say which attempts: tutor regrade --pending, tutor regrade --fallback or "
+            "tutor regrade --review"
         )
+    if item and not review:
+        raise BadRequestError("--item goes with --review")
     if fallback:
         _regrade_fallback(limit, offline, as_json)
+        return
+    if review:
+        _regrade_review(item, limit, offline, as_json)
         return
     from tutor.corpus import load_corpus
     from tutor.learners import LearnerConfig, regrade_pending
@@ -248,6 +267,44 @@ def regrade(
         console.print(f"graded {len(report.graded)} pending attempts", highlight=False)
     if report.failed:
         fail(f"{len(report.failed)} attempts failed again: " + "; ".join(
+            f"{attempt}: {error}" for attempt, error in list(report.failed.items())[:3]
+        ))  # fmt: skip
+
+
+def _regrade_review(
+    items: list[str] | None, limit: int | None, offline: bool, as_json: bool
+) -> None:
+    from tutor.corpus import load_corpus
+    from tutor.learners import LearnerConfig
+    from tutor.learners.review import regrade_review
+    from tutor.store import open_database
+    from tutor.variants.practice import practice_corpus
+
+    settings = get_settings()
+    with open_database(settings) as database:
+        corpus = practice_corpus(load_corpus(settings.corpus_dir), database)
+        for item_id in items or []:
+            corpus.item(item_id)  # an unknown id is an error line, not an empty report
+        service = _service(offline, database)
+        config = LearnerConfig.from_settings(settings)
+        report = asyncio.run(
+            regrade_review(
+                database, corpus, service.item_grader, items=items, config=config, limit=limit
+            )
+        )
+    if as_json:
+        print_json(
+            {"regraded": report.regraded, "left_queue": report.left_queue,
+             "unchanged": report.unchanged, "skipped": report.skipped, "failed": report.failed}
+        )  # fmt: skip
+    else:
+        console.print(
+            f"re-graded {len(report.regraded)} answers waiting for review "
+            f"({len(report.left_queue)} left the queue); {len(report.unchanged)} unchanged",
+            highlight=False,
+        )
+    if report.failed:
+        fail(f"{len(report.failed)} attempts failed: " + "; ".join(
             f"{attempt}: {error}" for attempt, error in list(report.failed.items())[:3]
         ))  # fmt: skip
 

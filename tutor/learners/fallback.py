@@ -12,6 +12,7 @@ An attempt the model still cannot grade keeps its stand-in and is tried again ne
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -57,6 +58,11 @@ def fallback_attempts(database: Database, *, limit: int | None = None) -> list[s
     return found[:limit] if limit is not None else found
 
 
+def holds_stand_in(session: Session, row: models.Attempt) -> bool:
+    """The attempt's grade is still an offline stand-in (not graded again meanwhile)."""
+    return is_stand_in(row.grade)
+
+
 def replace_grade(
     database: Database,
     corpus: Corpus,
@@ -65,15 +71,17 @@ def replace_grade(
     *,
     config: LearnerConfig,
     now: datetime | None = None,
+    holds: Callable[[Session, models.Attempt], bool] = holds_stand_in,
 ) -> bool:
-    """Keep the stand-in in ``replaced_grades``, store the new grade, replay the learner's
-    mastery of the item's concepts; False when the attempt no longer holds a stand-in."""
+    """Keep the attempt's grade in ``replaced_grades``, store the new one, replay the learner's
+    mastery of the item's concepts; False when the graded attempt no longer ``holds`` what the
+    new grade is to replace (by default a stand-in)."""
     catalog, now = catalog_of(corpus), now or datetime.now(UTC)
 
     def work(session: Session) -> bool:
         row = store_attempts.load_attempt(session, attempt_id)
-        if row.status != AttemptStatus.GRADED.value or not is_stand_in(row.grade):
-            return False  # graded again meanwhile (another run, a replica)
+        if row.status != AttemptStatus.GRADED.value or not holds(session, row):
+            return False  # graded again meanwhile (another run, a replica, a teacher)
         assert row.grade is not None
         session.add(
             models.ReplacedGrade(

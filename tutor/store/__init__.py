@@ -51,6 +51,7 @@ from tutor.store.classroom import (
     export_labels,
     latest_overrides,
     misconception_counts,
+    overridden_items,
     override_history,
     review_queue,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "local_learner",
     "misconception_counts",
     "open_database",
+    "overridden_items",
     "override_grade",
     "override_history",
     "parse_grade",

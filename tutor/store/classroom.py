@@ -150,8 +150,11 @@ def misconception_counts(
     return out[:limit] if limit is not None else out
 
 
-def review_queue(database: Database, *, limit: int | None = None) -> list[ReviewEntry]:
-    """Graded answers flagged ``needs_review`` that no teacher has overridden yet, oldest first."""
+def review_queue(
+    database: Database, *, limit: int | None = None, items: Collection[str] | None = None
+) -> list[ReviewEntry]:
+    """Graded answers flagged ``needs_review`` that no teacher has overridden yet, oldest first;
+    ``items``: only answers to these items."""
     overridden = exists().where(models.GradeOverride.attempt_id == models.Attempt.id)
     query = (
         select(models.Attempt, models.Learner.name)
@@ -163,6 +166,8 @@ def review_queue(database: Database, *, limit: int | None = None) -> list[Review
         )
         .order_by(models.Attempt.graded_at, models.Attempt.id)
     )
+    if items is not None:
+        query = query.where(models.Attempt.item_id.in_(list(items)))
     found = []
     with database.session() as session:
         for row, name in session.execute(query):
@@ -171,6 +176,23 @@ def review_queue(database: Database, *, limit: int | None = None) -> list[Review
                 if limit is not None and len(found) >= limit:
                     break
     return found
+
+
+def overridden_items(database: Database) -> set[str]:
+    """The items with at least one answer a teacher graded (overrode or confirmed)."""
+    query = (
+        select(models.Attempt.item_id)
+        .join(models.GradeOverride, models.GradeOverride.attempt_id == models.Attempt.id)
+        .distinct()
+    )
+    with database.session() as session:
+        return set(session.scalars(query))
+
+
+def is_overridden(session: Session, attempt_id: str) -> bool:
+    """A teacher has graded (overridden or confirmed) this attempt."""
+    query = select(exists().where(models.GradeOverride.attempt_id == attempt_id))
+    return bool(session.scalar(query))
 
 
 def override_history(

@@ -1,5 +1,6 @@
-"""The teacher view: mastery across learners, frequent misconceptions, the review queue, and
-overrides (which rebuild the learner's mastery and become human labels for the evals).
+"""The teacher view: mastery across learners, frequent misconceptions, the review queue (and
+grading it again with the teacher's grades as examples), and overrides (which rebuild the
+learner's mastery and become human labels for the evals).
 
 Every route needs a teacher or admin key (or single-user local mode). The page at ``/teacher``
 is a client of these routes. The work is in :mod:`tutor.store.classroom` and
@@ -22,6 +23,7 @@ from tutor.api.deps import ServicesDep
 from tutor.api.openapi import error_responses
 from tutor.api.routes.grading import (
     AttemptPublic,
+    GradingDep,
     MasteryChange,
     attempt_public,
     mastery_changes,
@@ -31,6 +33,7 @@ from tutor.api.schemas import ItemPublic
 from tutor.api.services import Services
 from tutor.errors import NotFoundError
 from tutor.learners import override_attempt
+from tutor.learners.review import regrade_review
 from tutor.store import (
     ConceptSummary,
     OverrideRecord,
@@ -95,6 +98,23 @@ class ReviewPublic(_Public):
     answer: str
     item: ItemPublic | None = Field(description="None for an item not in the corpus.")
     canonical_answer: str | None
+
+
+class RegradeBody(_Public):
+    items: list[str] | None = Field(
+        default=None, max_length=1000, description="Only answers to these items (default: all)."
+    )
+    limit: int = Field(
+        default=200, ge=1, le=1000, strict=True, description="At most this many answers."
+    )
+
+
+class RegradeReport(_Public):
+    regraded: list[str] = Field(description="Attempts whose grade changed and was replaced.")
+    left_queue: list[str] = Field(description="Of those, the ones no longer needing review.")
+    unchanged: int = Field(description="Answers graded the same again.")
+    skipped: int = Field(description="Answers a teacher or another run graded meanwhile.")
+    failed: dict[str, str] = Field(description="Attempt id -> why it could not be graded.")
 
 
 class OverrideBody(_Public):
@@ -169,6 +189,26 @@ async def review(services: ServicesDep, limit: Limit = 100) -> list[ReviewPublic
             )
         )  # fmt: skip
     return out
+
+
+@router.post("/review/regrade", responses=error_responses(404))
+async def regrade_queue(
+    body: RegradeBody, services: ServicesDep, grading: GradingDep
+) -> RegradeReport:
+    """Grade again the answers waiting for review to items a teacher has graded answers of:
+    those grades are the item's graded examples now, and with examples the grader is surer, so
+    some answers get a grade sure enough to leave the queue. A changed grade replaces the old
+    one (kept in the attempt's history) and the learner's mastery is rebuilt."""
+    for item_id in body.items or []:
+        services.corpus.item(item_id)  # 404 for an item not in the corpus
+    report = await regrade_review(
+        services.database, services.corpus, grading.item_grader, items=body.items,
+        config=services.learner_config, limit=body.limit,
+    )  # fmt: skip
+    return RegradeReport(
+        regraded=report.regraded, left_queue=report.left_queue, unchanged=len(report.unchanged),
+        skipped=len(report.skipped), failed=report.failed,
+    )  # fmt: skip
 
 
 @router.post(

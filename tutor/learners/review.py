@@ -1,0 +1,99 @@
+"""Grading the review queue again with what teachers have graded since.
+
+A new item has no graded answers, so most of its answers reach the teacher's review queue.
+Each answer a teacher grades becomes one of the item's graded examples
+(:func:`tutor.store.attempts.teacher_graded_answers`), and with examples the grader is surer:
+on new questions (held-out SciEntsBank and Beetle questions, ``docs/design/grading.md``) it
+grades right 0.70 of their answers without examples and 0.75-0.81 with 3-12, and each count of
+examples has its own review threshold, under which its verdicts are 90% right.
+
+:func:`regrade_review` grades every answer still in the queue again, for the items a teacher
+has graded answers of (only those have anything new to learn from), with the grader the service
+uses (its examples include the teacher's grades). A grade that changes replaces the old one,
+which ``replaced_grades`` keeps, and the learner's mastery of the item's concepts is replayed,
+as for a teacher's override; an answer whose new grade is sure leaves the queue. An answer a
+teacher graded meanwhile, or graded again by another run, is left as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tutor.corpus import Corpus
+from tutor.errors import NotFoundError
+from tutor.learners.config import LearnerConfig
+from tutor.learners.fallback import replace_grade
+from tutor.learners.tracking import Grader
+from tutor.store import Database, models, overridden_items, review_queue
+from tutor.store import attempts as store_attempts
+from tutor.store.classroom import NEEDS_REVIEW, is_overridden
+
+# What a changed grade is: the learner sees the verdict and score, the teacher the flags
+_COMPARED = ("verdict", "score", "flags", "mistakes")
+
+
+@dataclass(frozen=True)
+class ReviewRegradeReport:
+    regraded: list[str] = field(default_factory=list)  # the grade changed and was replaced
+    left_queue: list[str] = field(default_factory=list)  # of those, no longer needs_review
+    unchanged: list[str] = field(default_factory=list)  # graded the same again
+    skipped: list[str] = field(default_factory=list)  # a teacher or another run got there first
+    failed: dict[str, str] = field(default_factory=dict)  # attempt id -> error
+
+
+async def regrade_review(
+    database: Database,
+    corpus: Corpus,
+    grader: Grader,
+    *,
+    items: Collection[str] | None = None,
+    config: LearnerConfig | None = None,
+    limit: int | None = None,
+) -> ReviewRegradeReport:
+    """Grade again, oldest first, the answers in the review queue to items a teacher has graded
+    answers of (``items``: only these items; ``limit``: at most this many answers)."""
+    report, config = ReviewRegradeReport(), config or LearnerConfig()
+    taught = await asyncio.to_thread(overridden_items, database)
+    if items is not None:
+        taught &= set(items)
+    if not taught:
+        return report
+    queued = await asyncio.to_thread(review_queue, database, items=taught, limit=limit)
+    for entry in queued:
+        attempt = entry.attempt
+        try:
+            _, item = corpus.item(attempt.item_id)
+        except NotFoundError:
+            continue  # an item no longer in the corpus: nothing to grade it against
+        try:
+            fields = store_attempts.parse_grade(await grader(item, attempt.answer))
+            if _same(attempt.grade, fields.grade):
+                report.unchanged.append(attempt.id)
+                continue
+            old = attempt.grade
+
+            def holds(session: Session, row: models.Attempt, old: Any = old) -> bool:
+                return row.grade == old and not is_overridden(session, row.id)
+
+            replaced = await asyncio.to_thread(
+                replace_grade, database, corpus, attempt.id, fields, config=config, holds=holds
+            )
+        except Exception as exc:  # the old grade stays; carry on with the others
+            report.failed[attempt.id] = f"{type(exc).__name__}: {exc}"
+            continue
+        if not replaced:
+            report.skipped.append(attempt.id)
+            continue
+        report.regraded.append(attempt.id)
+        if NEEDS_REVIEW not in (fields.grade.get("flags") or []):
+            report.left_queue.append(attempt.id)
+    return report
+
+
+def _same(old: object, new: dict[str, Any]) -> bool:
+    return isinstance(old, dict) and all(old.get(k) == new.get(k) for k in _COMPARED)
