@@ -13,6 +13,8 @@ questions: on the other questions' answers; Mohler's baseline is its Pearson r),
   stored when the artifact was trained instead).
 - Khan Academy's 20 items (none in training): Cohen's kappa against the raters' majority.
 - Accuracy without ``needs_review`` and the share of answers it covers.
+- ``--review-loop``: the review queue of new questions graded again after a teacher grades
+  the first 2, 4 or 6 answers in each question's queue (``tutor regrade --review``).
 - Speed: answers/s in a batch and p50 latency one at a time, with and without examples, by a
   grader whose models are loaded before the timer starts but that has embedded nothing yet;
   beside them the process's CPU per answer (all threads), which other work on a shared
@@ -46,7 +48,12 @@ from tutor.grading import cross_encoder as ce  # noqa: E402
 from tutor.grading.datasets import TRAIN_FILES, AsagRow, corpus_rows, load, load_many  # noqa: E402
 from tutor.grading.evaluation import TARGETS, macro_f1, requests, unseen_answers  # noqa: E402
 from tutor.grading.features import EmbeddingTable  # noqa: E402
-from tutor.grading.holdout import FIGURE_COUNTS, held_out_rows, new_questions  # noqa: E402
+from tutor.grading.holdout import (  # noqa: E402
+    FIGURE_COUNTS,
+    held_out_rows,
+    new_questions,
+    review_loop,
+)
 from tutor.grading.lexical import overlap, words  # noqa: E402
 from tutor.grading.models import GradedExample, GradeRequest, Verdict  # noqa: E402
 from tutor.grading.offline import OfflineGrader  # noqa: E402
@@ -81,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--quick", action="store_true", help="stored new-question figures")
     parser.add_argument("--speed", action="store_true", help="only the speed figures")
+    parser.add_argument(
+        "--review-loop",
+        action="store_true",
+        help="only the review queue graded again after a teacher grades a few answers to each "
+        "new question (tutor regrade --review); ~10 minutes without the trees in build/grader",
+    )
     args = parser.parse_args(argv)
     asag_dir = args.data / "asag"
     if not asag_dir.is_dir():
@@ -92,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"offline grader {artifact.prompt}; bands {artifact.thresholds}")
     if args.speed:
         _throughput(asag_dir, embedder)
+        return 0
+    if args.review_loop:
+        _review_loop(asag_dir, embedder)
         return 0
     print("by verdict (correct vs partially_correct/incorrect):")
     for name, label in (("scientsbank", "SciEntsBank"), ("beetle", "Beetle")):
@@ -175,6 +191,24 @@ def _new_questions(args: argparse.Namespace, asag_dir: Path, embedder: MiniLMEmb
     # read off the whole fold's own curve (in sample), unlike the figures above
     print(f"  {'coverage at 90% accuracy (all sets, in sample)':<46} {at_90:6.3f}")
     print("  accuracy by coverage: " + ", ".join(f"{c:.1f}:{a:.3f}" for c, a, _ in curve))
+
+
+def _review_loop(asag_dir: Path, embedder: MiniLMEmbedder) -> None:
+    settings = json.loads((artifacts.MODEL_DIR / ce.SETTINGS_FILE).read_text("utf-8"))
+    cv = settings["config"]
+    held, seen = held_out_rows(
+        load_many(asag_dir, TRAIN_FILES), corpus_rows(REPO / "corpus"), cv["folds"], cv["seed"],
+        settings["held_out_fold"], settings.get("corpus_questions"),
+    )  # fmt: skip
+    table = EmbeddingTable(embedder)
+    figures = review_loop(held, seen, embedder, table, ce.CrossEncoder(), TrainConfig(),
+                          REPO / "build" / "grader")  # fmt: skip
+    print("review queue of new questions (SciEntsBank, Beetle) graded again after a teacher "
+          "grades the first answers of each question's queue:")  # fmt: skip
+    for taught, f in figures.items():
+        print(f"  {taught} graded by the teacher: {f['graded_again']} answers graded again, "
+              f"{f['left_queue']:.2f} leave the queue ({f['left_queue_right']:.3f} of those "
+              f"right); right {f['right_before']:.3f} -> {f['right_after']:.3f}")  # fmt: skip
 
 
 def _khan(data: Path, grader: OfflineGrader) -> None:

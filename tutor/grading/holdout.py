@@ -22,7 +22,7 @@ from tutor.grading.artifact import GraderArtifact, GraderModels, Stack, Threshol
 from tutor.grading.datasets import AsagRow, question_folds
 from tutor.grading.evaluation import accuracy_by_coverage, pearson, requests, two_way
 from tutor.grading.features import EmbeddingTable
-from tutor.grading.models import Grade
+from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.grading.offline import OfflineGrader, key_length, stacked, tree_scores
 from tutor.grading.stacking import fit_blend, review_band
 from tutor.grading.training import TrainConfig, fit_cached, oof_examples
@@ -190,6 +190,62 @@ def new_questions(
     p = held.bare(stack)
     curve = accuracy_by_coverage(list(held.targets), p, thresholds.correct)
     return NewQuestions(figures, stack, thresholds, curve)
+
+
+def review_loop(
+    held_rows: list[AsagRow],
+    seen_rows: list[AsagRow],
+    embedder: Embedder,
+    table: EmbeddingTable,
+    cross: ce.CrossEncoder,
+    config: TrainConfig,
+    cache: Path | None = None,
+    taught: tuple[int, ...] = (2, 4, 6),
+) -> dict[int, dict[str, float]]:
+    """A teacher at work on new questions (``tutor regrade --review``): the SciEntsBank and
+    Beetle answers of the held-out questions are graded without examples; per count in
+    ``taught``, the teacher grades the first that many answers in each question's review queue
+    (their human labels) and the rest of the queue is graded again with those as examples.
+    Per count: the answers graded again, the share of them that leaves the queue, how many of
+    those are right, and how many of all of them are right before and after (2-way). Stack
+    and thresholds fitted on the other half of the questions, as for the figures above."""
+    models_seen = fit_cached(seen_rows, table, config, cache)
+    held = HeldOut(held_rows, models_seen, table, cross, config)
+    half = np.array([hash_half(r.question_id) for r in held_rows])
+    totals = {k: np.zeros(5) for k in taught}  # again, left, left right, right before, after
+    for side in (0, 1):
+        stack, thresholds = held.fit(half != side)
+        grader = make_grader(embedder, table, cross, models_seen, stack, thresholds)
+        rows = [r for r, h in zip(held_rows, half, strict=True)
+                if h == side and r.dataset.split("-")[0] in ("scientsbank", "beetle")]  # fmt: skip
+        queues: dict[str, list[tuple[AsagRow, Grade]]] = {}
+        for row, grade in zip(rows, grader.grade_many(requests(rows)), strict=True):
+            if Flag.NEEDS_REVIEW in grade.flags:
+                queues.setdefault(row.question_id, []).append((row, grade))
+        for k in taught:
+            again: list[tuple[AsagRow, Grade, GradeRequest]] = []
+            for queue in queues.values():
+                examples = [GradedExample(answer=r.answer, score=r.target) for r, _ in queue[:k]]
+                again += [(r, g, GradeRequest(question=r.question, references=list(r.references),
+                                              answer=r.answer, examples=examples))
+                          for r, g in queue[k:]]  # fmt: skip
+            graded = grader.grade_many([request for _, _, request in again])
+            for (row, before, _), after in zip(again, graded, strict=True):
+                y = row.target >= 0.5
+                sure = Flag.NEEDS_REVIEW not in after.flags
+                right = (after.verdict is Verdict.CORRECT) == y
+                was_right = (before.verdict is Verdict.CORRECT) == y
+                totals[k] += (1, sure, sure and right, was_right, right)
+    return {
+        k: {
+            "graded_again": int(n),
+            "left_queue": round(float(left / max(n, 1)), 4),
+            "left_queue_right": round(float(left_right / max(left, 1)), 4),
+            "right_before": round(float(before / max(n, 1)), 4),
+            "right_after": round(float(after / max(n, 1)), 4),
+        }
+        for k, (n, left, left_right, before, after) in totals.items()
+    }
 
 
 def hash_half(question_id: str) -> int:

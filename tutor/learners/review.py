@@ -24,17 +24,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tutor.corpus import Corpus
+from tutor.corpus import Corpus, Item
 from tutor.errors import NotFoundError
 from tutor.learners.config import LearnerConfig
 from tutor.learners.fallback import replace_grade
 from tutor.learners.tracking import Grader
 from tutor.store import Database, models, overridden_items, review_queue
 from tutor.store import attempts as store_attempts
+from tutor.store.attempts import GradeFields
 from tutor.store.classroom import NEEDS_REVIEW, is_overridden
 
 # What a changed grade is: the learner sees the verdict and score, the teacher the flags
 _COMPARED = ("verdict", "score", "flags", "mistakes")
+CONCURRENCY = 8  # answers graded at once (a model call each, or one offline pass for them all)
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ async def regrade_review(
     limit: int | None = None,
 ) -> ReviewRegradeReport:
     """Grade again, oldest first, the answers in the review queue to items a teacher has graded
-    answers of (``items``: only these items; ``limit``: at most this many answers)."""
+    answers of (``items``: only these items; ``limit``: at most this many answers), up to
+    :data:`CONCURRENCY` at once; the grades are then written one by one, oldest first."""
     report, config = ReviewRegradeReport(), config or LearnerConfig()
     taught = await asyncio.to_thread(overridden_items, database)
     if items is not None:
@@ -64,26 +67,33 @@ async def regrade_review(
     if not taught:
         return report
     queued = await asyncio.to_thread(review_queue, database, items=taught, limit=limit)
-    for entry in queued:
-        attempt = entry.attempt
-        try:
-            _, item = corpus.item(attempt.item_id)
-        except NotFoundError:
-            continue  # an item no longer in the corpus: nothing to grade it against
-        try:
-            fields = store_attempts.parse_grade(await grader(item, attempt.answer))
-            if _same(attempt.grade, fields.grade):
-                report.unchanged.append(attempt.id)
-                continue
-            old = attempt.grade
+    entries = [(e.attempt, item) for e in queued if (item := _item(corpus, e.attempt.item_id))]
+    limit_calls = asyncio.Semaphore(CONCURRENCY)
 
-            def holds(session: Session, row: models.Attempt, old: Any = old) -> bool:
-                return row.grade == old and not is_overridden(session, row.id)
+    async def graded(item: Item, answer: str) -> GradeFields | Exception:
+        async with limit_calls:
+            try:
+                return store_attempts.parse_grade(await grader(item, answer))
+            except Exception as exc:  # the old grade stays; the others go on
+                return exc
 
+    grades = await asyncio.gather(*(graded(item, attempt.answer) for attempt, item in entries))
+    for (attempt, _), fields in zip(entries, grades, strict=True):
+        if isinstance(fields, Exception):
+            report.failed[attempt.id] = f"{type(fields).__name__}: {fields}"
+            continue
+        if _same(attempt.grade, fields.grade):
+            report.unchanged.append(attempt.id)
+            continue
+
+        def holds(session: Session, row: models.Attempt, old: Any = attempt.grade) -> bool:
+            return row.grade == old and not is_overridden(session, row.id)
+
+        try:
             replaced = await asyncio.to_thread(
                 replace_grade, database, corpus, attempt.id, fields, config=config, holds=holds
             )
-        except Exception as exc:  # the old grade stays; carry on with the others
+        except Exception as exc:
             report.failed[attempt.id] = f"{type(exc).__name__}: {exc}"
             continue
         if not replaced:
@@ -93,6 +103,14 @@ async def regrade_review(
         if NEEDS_REVIEW not in (fields.grade.get("flags") or []):
             report.left_queue.append(attempt.id)
     return report
+
+
+def _item(corpus: Corpus, item_id: str) -> Item | None:
+    """The corpus item, or None for one no longer in it (nothing to grade against)."""
+    try:
+        return corpus.item(item_id)[1]
+    except NotFoundError:
+        return None
 
 
 def _same(old: object, new: dict[str, Any]) -> bool:
