@@ -320,6 +320,10 @@ def test_the_queue_is_graded_again_with_the_teachers_grades(
         assert "needs_review" not in graded["flags"]
         queue = {e["attempt"]["id"] for e in http.get("/v1/review").json()}
         assert right not in queue and other in queue  # hal-02: no teacher grade yet
+        only = http.get("/v1/review", params={"item_id": "hal-02"}).json()
+        assert {e["attempt"]["item_id"] for e in only} == {"hal-02"} and other in {
+            e["attempt"]["id"] for e in only
+        }
         after = _p_known(http, ann, item.concepts)
         assert all(after[c] > before[c] for c in item.concepts), (before, after)
 

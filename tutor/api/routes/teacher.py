@@ -171,9 +171,13 @@ async def misconceptions(services: ServicesDep, limit: Limit = 20) -> list[Misco
 
 
 @router.get("/review")
-async def review(services: ServicesDep, limit: Limit = 100) -> list[ReviewPublic]:
-    """Graded answers flagged needs_review that no teacher has overridden or confirmed yet."""
-    found = await asyncio.to_thread(review_queue, services.database, limit=limit)
+async def review(
+    services: ServicesDep, limit: Limit = 100, item_id: str | None = None
+) -> list[ReviewPublic]:
+    """Graded answers flagged needs_review that no teacher has overridden or confirmed yet,
+    oldest first; `item_id`: only the answers to that item."""
+    items = None if item_id is None else [item_id]
+    found = await asyncio.to_thread(review_queue, services.database, limit=limit, items=items)
     out = []
     for entry in found:
         item, canonical = None, None
