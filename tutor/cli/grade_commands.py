@@ -265,10 +265,14 @@ def regrade(
         print_json({"graded": report.graded, "failed": report.failed})
     else:
         console.print(f"graded {len(report.graded)} pending attempts", highlight=False)
-    if report.failed:
-        fail(f"{len(report.failed)} attempts failed again: " + "; ".join(
-            f"{attempt}: {error}" for attempt, error in list(report.failed.items())[:3]
-        ))  # fmt: skip
+    _fail_on(report.failed, "failed again")
+
+
+def _fail_on(failed: dict[str, str], how: str) -> None:
+    """An error line naming the first few attempts that could not be graded, if any."""
+    if failed:
+        first = "; ".join(f"{attempt}: {error}" for attempt, error in list(failed.items())[:3])
+        fail(f"{len(failed)} attempts {how}: {first}")
 
 
 def _regrade_review(
@@ -303,10 +307,7 @@ def _regrade_review(
             f"({len(report.left_queue)} left the queue); {len(report.unchanged)} unchanged",
             highlight=False,
         )
-    if report.failed:
-        fail(f"{len(report.failed)} attempts failed: " + "; ".join(
-            f"{attempt}: {error}" for attempt, error in list(report.failed.items())[:3]
-        ))  # fmt: skip
+    _fail_on(report.failed, "failed")
 
 
 def _regrade_fallback(limit: int | None, offline: bool, as_json: bool) -> None:
@@ -339,7 +340,4 @@ def _regrade_fallback(limit: int | None, offline: bool, as_json: bool) -> None:
             f"{len(report.still_offline)} still offline (the model is still down)",
             highlight=False,
         )
-    if report.failed:
-        fail(f"{len(report.failed)} attempts failed: " + "; ".join(
-            f"{attempt}: {error}" for attempt, error in list(report.failed.items())[:3]
-        ))  # fmt: skip
+    _fail_on(report.failed, "failed")

@@ -168,9 +168,7 @@ def new_questions(
     config: TrainConfig,
     cache: Path | None = None,
 ) -> NewQuestions:
-    models_seen = fit_cached(seen_rows, table, config, cache)
-    held = HeldOut(held_rows, models_seen, table, cross, config)
-    half = np.array([hash_half(r.question_id) for r in held_rows])
+    models_seen, held, half = _held_out(held_rows, seen_rows, table, cross, config, cache)
     grades: dict[int, Grade] = {}
     reviewed = np.zeros((len(FIGURE_COUNTS), 3))  # answers kept, kept right, all answers
     for side in (0, 1):
@@ -209,9 +207,7 @@ def review_loop(
     Per count: the answers graded again, the share of them that leaves the queue, how many of
     those are right, and how many of all of them are right before and after (2-way). Stack
     and thresholds fitted on the other half of the questions, as for the figures above."""
-    models_seen = fit_cached(seen_rows, table, config, cache)
-    held = HeldOut(held_rows, models_seen, table, cross, config)
-    half = np.array([hash_half(r.question_id) for r in held_rows])
+    models_seen, held, half = _held_out(held_rows, seen_rows, table, cross, config, cache)
     totals = {k: np.zeros(5) for k in taught}  # again, left, left right, right before, after
     for side in (0, 1):
         stack, thresholds = held.fit(half != side)
@@ -246,6 +242,21 @@ def review_loop(
         }
         for k, (n, left, left_right, before, after) in totals.items()
     }
+
+
+def _held_out(
+    held_rows: list[AsagRow],
+    seen_rows: list[AsagRow],
+    table: EmbeddingTable,
+    cross: ce.CrossEncoder,
+    config: TrainConfig,
+    cache: Path | None,
+) -> tuple[GraderModels, HeldOut, npt.NDArray[np.int64]]:
+    """The trees fitted without the held-out questions, both models' probabilities for those
+    questions' rows, and each row's half."""
+    models_seen = fit_cached(seen_rows, table, config, cache)
+    held = HeldOut(held_rows, models_seen, table, cross, config)
+    return models_seen, held, np.array([hash_half(r.question_id) for r in held_rows])
 
 
 def hash_half(question_id: str) -> int:
