@@ -226,7 +226,11 @@ def regrade(
     ] = False,
     item: Annotated[
         list[str] | None,
-        typer.Option("--item", help="With --review: only answers to this item (repeatable)."),
+        typer.Option(
+            "--item",
+            help="With --review: this item's answers (repeatable), whether or not a teacher "
+            "graded answers to it (its lesson file may have new graded answers).",
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many.")] = None,
     offline: OfflineFlag = False,

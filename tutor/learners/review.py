@@ -4,14 +4,16 @@ A new item has no graded answers, so most of its answers reach the teacher's rev
 Each answer a teacher grades becomes one of the item's graded examples
 (:func:`tutor.store.attempts.teacher_graded_answers`), and with examples the grader is surer:
 on new questions (held-out SciEntsBank and Beetle questions, ``docs/design/grading.md``) it
-grades right 0.70 of their answers without examples and 0.75-0.81 with 3-12, and each count of
-examples has its own review threshold, under which its verdicts are 90% right.
+grades 0.70 of their answers right without examples and 0.75-0.80 with 3-12, and the verdicts
+it gives without review are 90% right at every number of examples (each has its threshold).
 
-:func:`regrade_review` grades every answer still in the queue again, for the items a teacher
-has graded answers of (only those have anything new to learn from), with the grader the service
-uses (its examples include the teacher's grades). A grade that changes replaces the old one,
-which ``replaced_grades`` keeps, and the learner's mastery of the item's concepts is replayed,
-as for a teacher's override; an answer whose new grade is sure leaves the queue. An answer a
+:func:`regrade_review` grades again every answer still in the queue to the items a teacher has
+graded answers of (only those have anything new to learn from), with the grader the service
+uses (its examples include the teacher's grades). Items named by the caller are graded again
+whether or not a teacher graded answers to them: their lesson file may have new graded
+answers, or the grader may be new. A grade that changes replaces the old one, which
+``replaced_grades`` keeps, and the learner's mastery of the item's concepts is replayed, as
+for a teacher's override; an answer whose new grade is sure leaves the queue. An answer a
 teacher graded meanwhile, or graded again by another run, is left as it is.
 """
 
@@ -58,15 +60,15 @@ async def regrade_review(
     limit: int | None = None,
 ) -> ReviewRegradeReport:
     """Grade again, oldest first, the answers in the review queue to items a teacher has graded
-    answers of (``items``: only these items; ``limit``: at most this many answers), up to
-    :data:`CONCURRENCY` at once; the grades are then written one by one, oldest first."""
+    answers of, or (``items``) to these items whoever graded what (a content team that added
+    graded answers to a lesson file names its items); ``limit``: at most this many answers.
+    Up to :data:`CONCURRENCY` are graded at once; the grades are written one by one."""
     report, config = ReviewRegradeReport(), config or LearnerConfig()
-    taught = await asyncio.to_thread(overridden_items, database)
-    if items is not None:
-        taught &= set(items)
-    if not taught:
+    if items is None:
+        items = await asyncio.to_thread(overridden_items, database)
+    if not items:
         return report
-    queued = await asyncio.to_thread(review_queue, database, items=taught, limit=limit)
+    queued = await asyncio.to_thread(review_queue, database, items=items, limit=limit)
     entries = [(e.attempt, item) for e in queued if (item := _item(corpus, e.attempt.item_id))]
     limit_calls = asyncio.Semaphore(CONCURRENCY)
 

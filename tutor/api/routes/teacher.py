@@ -102,7 +102,11 @@ class ReviewPublic(_Public):
 
 class RegradeBody(_Public):
     items: list[str] | None = Field(
-        default=None, max_length=1000, description="Only answers to these items (default: all)."
+        default=None,
+        max_length=1000,
+        description="These items' answers, whether or not a teacher graded answers to them "
+        "(their lesson file may have new graded answers). Default: the items a teacher has "
+        "graded answers of.",
     )
     limit: int = Field(
         default=200, ge=1, le=1000, strict=True, description="At most this many answers."
