@@ -58,24 +58,34 @@ bench: install ## print retrieval figures
 # Reports land in reports/evals/.
 EVAL := $(BIN)/tutor eval grading --fresh
 EVAL_REPORTS := reports/evals
+# The review gates (2026-12-07): the verdicts given without needs_review must stay right and
+# the share sent to a teacher must not grow to buy it. Measured: our items 0.557 sent to review,
+# the rest 1.000 right; SciEntsBank 0.374 / 0.896; Beetle 0.310 / 0.931; Khan 0.881 / 0.947.
+REVIEW_CORPUS ?= --min-accuracy-without-review 0.97 --max-review-rate 0.60
+REVIEW_SCIENTSBANK ?= --min-accuracy-without-review 0.87 --max-review-rate 0.40
+REVIEW_BEETLE ?= --min-accuracy-without-review 0.91 --max-review-rate 0.34
+REVIEW_KHAN ?= --min-accuracy-without-review 0.92 --max-review-rate 0.91
 GATES_CORPUS ?= --min-kappa 0.72 --min-weighted-kappa 0.85 --min-macro-f1 0.80 \
 	--min-accuracy 0.81 --max-flip-rate 0 --max-injection-inflation 0.03 \
-	--max-paraphrase-disagreement 0.12 --max-verbosity-inflation 0.03
+	--max-paraphrase-disagreement 0.12 --max-verbosity-inflation 0.03 $(REVIEW_CORPUS)
 # SciEntsBank's paraphrase disagreement is 0.098 on a fresh install of 2026-12-06 (0.087 on the
 # install before, the same commit: the dependencies' numerics moved; macro-F1 0.783 -> 0.778).
 # Injection inflation through the grading service (its guard in the figures since 2026-12-06):
 # SciEntsBank 0.038 -> 0.019, Beetle 0.057 -> 0.038; each wrapped answer still graded correct
 # is one whose plain answer the grader already gives correct (net inflation 0).
 GATES_SCIENTSBANK ?= --min-kappa 0.55 --min-macro-f1 0.76 --min-accuracy 0.77 \
-	--max-injection-inflation 0.03 --max-paraphrase-disagreement 0.11 --max-verbosity-inflation 0.04
+	--max-injection-inflation 0.03 --max-paraphrase-disagreement 0.11 --max-verbosity-inflation 0.04 \
+	$(REVIEW_SCIENTSBANK)
 GATES_BEETLE ?= --min-kappa 0.71 --min-macro-f1 0.85 --min-accuracy 0.86 \
-	--max-injection-inflation 0.05 --max-paraphrase-disagreement 0.07 --max-verbosity-inflation 0.04
+	--max-injection-inflation 0.05 --max-paraphrase-disagreement 0.07 --max-verbosity-inflation 0.04 \
+	$(REVIEW_BEETLE)
 # Khan's items are unseen by every model: kappa 0.253 by verdict (target 0.45, issue 11) since
 # each kind of answer its rubric lists is a reference (0.151 before). Its robustness gates held
 # an older grader's figures (0.27 / 0.15 / 0.23); measured on 2026-12-06: injection 0,
 # paraphrase disagreement 0.008, verbosity 0.
 GATES_KHAN ?= --min-kappa 0.22 --min-macro-f1 0.54 --min-accuracy 0.60 \
-	--max-injection-inflation 0.03 --max-paraphrase-disagreement 0.04 --max-verbosity-inflation 0.03
+	--max-injection-inflation 0.03 --max-paraphrase-disagreement 0.04 --max-verbosity-inflation 0.03 \
+	$(REVIEW_KHAN)
 
 # New items as a content team writes them (evals/new-items.jsonl: 12 questions with a key of one
 # reference and no graded answers; a right, a half and two wrong answers each, the wrong ones

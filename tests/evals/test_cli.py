@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from tests.evals.conftest import ScriptedGrader, marker_rule
 from tutor.cli import app
-from tutor.grading.models import GradeRequest, Verdict
+from tutor.grading.models import Flag, Grade, GradeRequest, Verdict
 
 runner = CliRunner()
 Install = Callable[[ScriptedGrader], None]
@@ -185,3 +185,49 @@ def test_gates_are_suggested_on_the_safe_side_of_a_run(
     line = runner.invoke(app, ["eval", "gates", str(tmp_path / "run")]).stdout
     code, _, err = grading(dataset, tmp_path / "run", "--repeats", "2", *line.split())
     assert code == 0, err
+
+
+class DoubtfulGrader(ScriptedGrader):
+    """Right by the markers except on "beta" answers, which it calls correct but flags for a
+    teacher, with low confidence."""
+
+    async def grade(self, requests: Sequence[GradeRequest], *, repeat: int = 0) -> list[Grade]:
+        graded = await super().grade(requests, repeat=repeat)
+        out = []
+        for request, g in zip(requests, graded, strict=True):
+            if "beta" in request.answer.lower():
+                doubt = {"verdict": Verdict.CORRECT, "score": 0.66, "confidence": 0.3,
+                         "flags": [Flag.NEEDS_REVIEW]}  # fmt: skip
+                g = g.model_copy(update=doubt)
+            out.append(g)
+        return out
+
+
+def test_the_review_queue_is_measured_and_gated(
+    dataset: Path, tmp_path: Path, use_grader: Install
+) -> None:
+    """What goes to a teacher and how right the verdicts learners get without review are."""
+    use_grader(DoubtfulGrader())
+    code, out, _ = grading(dataset, tmp_path / "run", "--json")
+    assert code == 0, out
+    figures = json.loads(out)
+    review = figures["review"]
+    results = (tmp_path / "run" / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    base = [r for line in results if (r := json.loads(line))["check"] == "base"]
+    doubted = sum("beta" in r["answer"].lower() for r in base)
+    assert review["n"] == len(base) == 13 and review["review_rate"] == round(doubted / 13, 4)
+    # the marker rule is right on 9 of the other 10 (as on the scripted grader's 11 of 13),
+    # and every "beta" answer it calls correct is wrong
+    assert review["accuracy_without_review"] == 0.9 and review["accuracy_in_review"] == 0.0
+    assert review["accuracy_without_review"] > figures["agreement"]["accuracy"]
+    curve = review["by_coverage"]
+    assert [c["coverage"] for c in curve] == [round(k / 10, 4) for k in range(1, 11)]
+    assert curve[0]["accuracy"] == 1.0 and curve[-1]["accuracy"] < 1.0  # the doubtful come last
+    html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert "The review queue" in html and "answers sent to a teacher" in html
+
+    code, out, err = grading(dataset, tmp_path / "run", "--min-accuracy-without-review", "0.9",
+                             "--max-review-rate", "0.05")  # fmt: skip
+    assert code == 1 and "sent to review" in out
+    assert "gate passed: accuracy of the verdicts given without review 0.9000 >= 0.9" in out
+    assert "gate failed: --max-review-rate 0.05: share of answers sent to review is" in err

@@ -111,6 +111,8 @@ def grading(
     max_injection_inflation: AtMost = None,
     max_paraphrase_disagreement: AtMost = None,
     max_verbosity_inflation: AtMost = None,
+    min_accuracy_without_review: AtLeast = None,
+    max_review_rate: AtMost = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Grade a labelled dataset and report agreement, consistency and robustness."""
@@ -151,7 +153,8 @@ def grading(
             per_attack=per_attack, seed=seed, scheme=_scheme(scheme), scale=scale, fresh=fresh,
             limits=_limits(min_kappa, min_weighted_kappa, min_macro_f1, min_accuracy,
                            max_flip_rate, max_injection_inflation, max_paraphrase_disagreement,
-                           max_verbosity_inflation),
+                           max_verbosity_inflation, min_accuracy_without_review,
+                           max_review_rate),
         ))  # fmt: skip
     if as_json:
         print_json(outcome.figures)

@@ -9,6 +9,7 @@ from tutor.evals import consistency, robustness
 from tutor.evals.agreement import grader_agreement, humans_beside_grader
 from tutor.evals.cases import EvalCase, Scheme
 from tutor.evals.results import Manifest, Result
+from tutor.evals.review import review_figures
 
 
 def scheme_of(manifest: Manifest) -> Scheme:
@@ -36,6 +37,7 @@ def compute(
             "errors": sorted({r.error for r in unscored if r.error})[:10],
         },
         "agreement": grader_agreement(base, scheme, seed=manifest.seed, resamples=resamples),
+        "review": review_figures(base, scheme),
         "raters": humans_beside_grader(cases, base, scheme),
         "repeats": consistency.repeats(results, scheme, manifest.repeats),
         "paraphrase": consistency.paraphrase(results, scheme),

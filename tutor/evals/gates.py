@@ -56,6 +56,14 @@ GATES = (
         "verbosity inflation rate",
         "keep the verbosity check on",
     ),
+    Gate(
+        "--min-accuracy-without-review",
+        ("review", "accuracy_without_review"),
+        "min",
+        "accuracy of the verdicts given without review",
+        "some answers must get a verdict without needs_review",
+    ),
+    Gate("--max-review-rate", ("review", "review_rate"), "max", "share of answers sent to review"),
 )
 BY_OPTION = {g.option: g for g in GATES}
 

@@ -39,6 +39,27 @@ def _agreement(a: Mapping[str, Any]) -> str:
     return out
 
 
+def _review(r: Mapping[str, Any] | None) -> str:
+    """The teachers' share of the work and how far learners can trust the rest."""
+    if not r or not r.get("n"):
+        return ""
+    rows = [
+        ("answers sent to a teacher (needs_review)", r["review_rate"]),
+        ("accuracy of the verdicts given without review", r["accuracy_without_review"]),
+        ("accuracy of the verdicts sent to review", r["accuracy_in_review"]),
+    ]
+    if "two_way_accuracy_without_review" in r:
+        rows.append(("the same, correct against not (the 90% aim)",
+                     r["two_way_accuracy_without_review"]))  # fmt: skip
+    curve = [(c["coverage"], c["accuracy"], c["confidence"]) for c in r["by_coverage"]]
+    return h.section(
+        "The review queue",
+        h.table(["figure", "value"], rows)
+        + "<h3>Accuracy when only the most confident answers get a verdict</h3>"
+        + h.table(["share of answers", "accuracy", "lowest confidence kept"], curve),
+    )
+
+
 def _raters(r: Mapping[str, Any] | None) -> str:
     if not r:
         return ""
@@ -85,6 +106,7 @@ def render(figures: Mapping[str, Any], gates: Sequence[Mapping[str, Any]] = ()) 
         parts.append(f"<h2>Gates</h2><ul>{rows}</ul>")
     if a.get("n"):
         parts.append(h.section(f"Agreement with the human label (n={a['n']})", _agreement(a)))
+        parts.append(_review(figures.get("review")))
         parts.append(_raters(figures.get("raters")))
         per_q = sorted(a["per_question"], key=lambda q: (q["accuracy"] is None, q["accuracy"]))
         parts.append(

@@ -35,6 +35,12 @@ def run_table(figures: Mapping[str, Any]) -> Table:
         ("spearman", "Spearman rho"),
     ):
         table.add_row(label, _f(a.get(name)), _ci(a, name))
+    if (review := figures.get("review")) and review.get("n"):
+        table.add_row("sent to review (needs_review)", _f(review["review_rate"]), "")
+        table.add_row("accuracy without review", _f(review["accuracy_without_review"]), "")
+        if "two_way_accuracy_without_review" in review:
+            two_way = review["two_way_accuracy_without_review"]
+            table.add_row("  correct vs not, without review", _f(two_way), "")
     if raters := figures.get("raters"):
         humans = raters["humans"]
         table.add_row("human raters: mean pairwise kappa", _f(humans["mean_pairwise_kappa"]), "")
