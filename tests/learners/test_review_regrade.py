@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tutor.corpus import Corpus, Item
 from tutor.learners import answer_item, mastery_report, override_attempt
-from tutor.learners.review import regrade_review
+from tutor.learners.review_queue import regrade_review
 from tutor.store import Database, create_learner, get_attempt, models, review_queue
 
 T0 = datetime(2025, 2, 3, 10, 0, tzinfo=UTC)

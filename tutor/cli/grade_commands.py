@@ -284,7 +284,7 @@ def _regrade_review(
 ) -> None:
     from tutor.corpus import load_corpus
     from tutor.learners import LearnerConfig
-    from tutor.learners.review import regrade_review
+    from tutor.learners.review_queue import regrade_review
     from tutor.store import open_database
     from tutor.variants.practice import practice_corpus
 

@@ -33,7 +33,7 @@ from tutor.api.schemas import ItemPublic
 from tutor.api.services import Services
 from tutor.errors import NotFoundError
 from tutor.learners import override_attempt
-from tutor.learners.review import regrade_review
+from tutor.learners.review_queue import regrade_review
 from tutor.store import (
     ConceptSummary,
     OverrideRecord,
