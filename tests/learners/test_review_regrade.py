@@ -5,6 +5,8 @@ queue. A teacher's own grade always wins."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from tutor.corpus import Corpus, Item
 from tutor.learners import answer_item, mastery_report, override_attempt
 from tutor.learners.review_queue import regrade_review
+from tutor.offload import WorkerPool, offload, waiting_budget
 from tutor.store import Database, create_learner, get_attempt, models, review_queue
 
 T0 = datetime(2025, 2, 3, 10, 0, tzinfo=UTC)
@@ -123,3 +126,31 @@ async def test_a_teachers_grade_given_meanwhile_wins(
     attempt = get_attempt(database, waiting)
     assert attempt.grade == UNSURE  # the grader's old grade; the teacher's override stands
     assert waiting not in queued(database)
+
+
+async def test_a_long_run_does_not_spend_one_requests_waiting(
+    database: Database, graph_corpus: Corpus
+) -> None:
+    """In the service a request's calls share TUTOR_QUEUE_TIMEOUT of waiting for a worker. A
+    run grading many answers would use that up and see its later answers refused, so each
+    answer waits on its own share, as an attempt would."""
+    ada = create_learner(database, "Ada").id
+    taught = await answer(database, graph_corpus, ada, "b-1", 0)
+    waiting = [await answer(database, graph_corpus, ada, "b-1", n) for n in range(1, 21)]
+    override_attempt(
+        database, graph_corpus, taught, teacher_key_id=None, verdict="correct", score=1.0
+    )
+
+    async def busy_grader(item: Item, text: str) -> Mapping[str, Any]:
+        await offload(time.sleep, 0.03)  # a worker's CPU work, one worker for all
+        return SURE
+
+    pool = WorkerPool(threads=1, queue_limit=64, queue_timeout=0.5)
+    pool.install(asyncio.get_running_loop())
+    try:
+        waiting_budget()  # the request's, as the service opens one
+        report = await regrade_review(database, graph_corpus, busy_grader)
+    finally:
+        pool.shutdown(wait=True)
+    # 20 answers, 8 at a time, on one worker: ~2 s of waiting in all, under 0.3 s each
+    assert report.failed == {} and sorted(report.regraded) == sorted(waiting)

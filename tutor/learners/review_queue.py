@@ -31,6 +31,7 @@ from tutor.errors import NotFoundError
 from tutor.learners.config import LearnerConfig
 from tutor.learners.fallback import replace_grade
 from tutor.learners.tracking import Grader
+from tutor.offload import waiting_budget
 from tutor.store import Database, models, overridden_items, review_queue
 from tutor.store import attempts as store_attempts
 from tutor.store.attempts import GradeFields
@@ -74,6 +75,9 @@ async def regrade_review(
 
     async def graded(item: Item, answer: str) -> GradeFields | Exception:
         async with limit_calls:
+            # each answer waits for workers as one attempt would, not out of the whole run's
+            # share (in the service a request's calls share TUTOR_QUEUE_TIMEOUT of waiting)
+            waiting_budget()  # this task's own context
             try:
                 return store_attempts.parse_grade(await grader(item, answer))
             except Exception as exc:  # the old grade stays; the others go on
@@ -92,6 +96,7 @@ async def regrade_review(
             return row.grade == old and not is_overridden(session, row.id)
 
         try:
+            waiting_budget()  # the write's own share of waiting, as above
             replaced = await asyncio.to_thread(
                 replace_grade, database, corpus, attempt.id, fields, config=config, holds=holds
             )
