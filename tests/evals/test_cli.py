@@ -223,8 +223,13 @@ def test_the_review_queue_is_measured_and_gated(
     curve = review["by_coverage"]
     assert [c["coverage"] for c in curve] == [round(k / 10, 4) for k in range(1, 11)]
     assert curve[0]["accuracy"] == 1.0 and curve[-1]["accuracy"] < 1.0  # the doubtful come last
+    per_question = review["per_question"]
+    assert sum(q["n"] for q in per_question) == 13
+    rates = [q["review_rate"] for q in per_question]
+    assert rates == sorted(rates, reverse=True) and rates[0] > 0  # most sent to review first
     html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
     assert "The review queue" in html and "answers sent to a teacher" in html
+    assert "Questions whose answers go to review most" in html
 
     code, out, err = grading(dataset, tmp_path / "run", "--min-accuracy-without-review", "0.9",
                              "--max-review-rate", "0.05")  # fmt: skip

@@ -52,11 +52,15 @@ def _review(r: Mapping[str, Any] | None) -> str:
         rows.append(("the same, correct against not (the 90% aim)",
                      r["two_way_accuracy_without_review"]))  # fmt: skip
     curve = [(c["coverage"], c["accuracy"], c["confidence"]) for c in r["by_coverage"]]
+    questions = [(q["question_id"], q["n"], q["review_rate"], q["accuracy_without_review"])
+                 for q in r.get("per_question", [])]  # fmt: skip
     return h.section(
         "The review queue",
         h.table(["figure", "value"], rows)
         + "<h3>Accuracy when only the most confident answers get a verdict</h3>"
-        + h.table(["share of answers", "accuracy", "lowest confidence kept"], curve),
+        + h.table(["share of answers", "accuracy", "lowest confidence kept"], curve)
+        + "<h3>Questions whose answers go to review most (graded answers help there)</h3>"
+        + h.table(["question", "answers", "sent to review", "accuracy without review"], questions),
     )
 
 

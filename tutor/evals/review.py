@@ -5,7 +5,8 @@ as it is. So a content team reading a run wants two figures beside the agreement
 of answers sent to review (the teachers' work) and the accuracy of the verdicts given without
 it (what learners can trust; the grader aims at 90% right, issue 11). Also the accuracy when
 only the most confident share of the answers gets a verdict, the curve a review threshold is
-read from (``Grade.confidence``).
+read from (``Grade.confidence``), and per question the share sent to review: the items where
+graded answers would take most work off the teachers.
 
 Accuracy is against the human label at the scheme's levels (a 3-way label: correct, partially
 correct, incorrect), and for 3-way labels also 2-way (correct against not), the meaning the
@@ -14,6 +15,7 @@ grader's threshold aims at.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,4 +63,25 @@ def review_figures(results: Sequence[Result], scheme: Scheme) -> dict[str, Any]:
         curve.append({"coverage": R(step / STEPS), "accuracy": R(float(right[kept].mean())),
                       "confidence": R(float(confidence[kept[-1]]))})  # fmt: skip
     out["by_coverage"] = curve
+    out["per_question"] = _per_question(rows, flagged, right)
     return out
+
+
+def _per_question(
+    rows: Sequence[Result], flagged: np.ndarray[Any, Any], right: np.ndarray[Any, Any]
+) -> list[dict[str, Any]]:
+    """Per question, the share of its answers sent to review, most first: where graded answers
+    (or a teacher's grades) would take most work off the teachers."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        groups[r.question_id].append(i)
+    out = []
+    for question, idx in groups.items():
+        kept = [i for i in idx if not flagged[i]]
+        out.append({
+            "question_id": question,
+            "n": len(idx),
+            "review_rate": R(float(flagged[idx].mean())),
+            "accuracy_without_review": R(float(right[kept].mean())) if kept else None,
+        })  # fmt: skip
+    return sorted(out, key=lambda q: (-q["review_rate"], -q["n"], q["question_id"]))
