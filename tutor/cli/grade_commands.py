@@ -291,8 +291,6 @@ def _regrade_review(
     settings = get_settings()
     with open_database(settings) as database:
         corpus = practice_corpus(load_corpus(settings.corpus_dir), database)
-        for item_id in items or []:
-            corpus.item(item_id)  # an unknown id is an error line, not an empty report
         service = _service(offline, database)
         config = LearnerConfig.from_settings(settings)
         report = asyncio.run(

@@ -63,10 +63,14 @@ async def regrade_review(
     """Grade again, oldest first, the answers in the review queue to items a teacher has graded
     answers of, or (``items``) to these items whoever graded what (a content team that added
     graded answers to a lesson file names its items); ``limit``: at most this many answers.
-    Up to :data:`CONCURRENCY` are graded at once; the grades are written one by one."""
+    Up to :data:`CONCURRENCY` are graded at once; the grades are written one by one. An item
+    named that the corpus does not hold is a :class:`NotFoundError` before anything is graded."""
     report, config = ReviewRegradeReport(), config or LearnerConfig()
     if items is None:
         items = await asyncio.to_thread(overridden_items, database)
+    else:
+        for item_id in items:
+            corpus.item(item_id)  # NotFoundError: an error, not an empty report
     if not items:
         return report
     queued = await asyncio.to_thread(review_queue, database, items=items, limit=limit)

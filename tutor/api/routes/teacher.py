@@ -207,9 +207,7 @@ async def regrade_queue(
     those grades are the item's graded examples now, and with examples the grader is surer, so
     some answers get a grade sure enough to leave the queue. A changed grade replaces the old
     one (kept in the attempt's history) and the learner's mastery is rebuilt."""
-    for item_id in body.items or []:
-        services.corpus.item(item_id)  # 404 for an item not in the corpus
-    report = await regrade_review(
+    report = await regrade_review(  # 404 for an item named that is not in the corpus
         services.database, services.corpus, grading.item_grader, items=body.items,
         config=services.learner_config, limit=body.limit,
     )  # fmt: skip
