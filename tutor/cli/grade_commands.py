@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -49,6 +49,8 @@ ProcessesOption = Annotated[
         "at most one per 200 answers to grade; offline: 1).",
     ),
 ]
+
+T = TypeVar("T")
 
 
 def _service(
@@ -252,19 +254,9 @@ def regrade(
     if review:
         _regrade_review(item, limit, offline, as_json)
         return
-    from tutor.corpus import load_corpus
-    from tutor.learners import LearnerConfig, regrade_pending
-    from tutor.store import open_database
-    from tutor.variants.practice import practice_corpus
+    from tutor.learners import regrade_pending
 
-    settings = get_settings()
-    with open_database(settings) as database:
-        corpus = practice_corpus(load_corpus(settings.corpus_dir), database)  # variants too
-        service = _service(offline, database)
-        config = LearnerConfig.from_settings(settings)
-        report = asyncio.run(
-            regrade_pending(database, corpus, service.item_grader, config=config, limit=limit)
-        )
+    report = _regraded(regrade_pending, offline, limit=limit)
     if as_json:
         print_json({"graded": report.graded, "failed": report.failed})
     else:
@@ -279,25 +271,29 @@ def _fail_on(failed: dict[str, str], how: str) -> None:
         fail(f"{len(failed)} attempts {how}: {first}")
 
 
-def _regrade_review(
-    items: list[str] | None, limit: int | None, offline: bool, as_json: bool
-) -> None:
+def _regraded(run: Callable[..., Coroutine[Any, Any, T]], offline: bool, **options: Any) -> T:
+    """``run(database, corpus, grader, config=..., **options)``, one of the regrade functions,
+    on the store, the corpus with its published variants, the grading service's item grader
+    (the model's unless ``offline``) and the learner settings."""
     from tutor.corpus import load_corpus
     from tutor.learners import LearnerConfig
-    from tutor.learners.review_queue import regrade_review
     from tutor.store import open_database
     from tutor.variants.practice import practice_corpus
 
     settings = get_settings()
     with open_database(settings) as database:
-        corpus = practice_corpus(load_corpus(settings.corpus_dir), database)
-        service = _service(offline, database)
+        corpus = practice_corpus(load_corpus(settings.corpus_dir), database)  # variants too
+        grader = _service(offline, database).item_grader
         config = LearnerConfig.from_settings(settings)
-        report = asyncio.run(
-            regrade_review(
-                database, corpus, service.item_grader, items=items, config=config, limit=limit
-            )
-        )
+        return asyncio.run(run(database, corpus, grader, config=config, **options))
+
+
+def _regrade_review(
+    items: list[str] | None, limit: int | None, offline: bool, as_json: bool
+) -> None:
+    from tutor.learners.review_queue import regrade_review
+
+    report = _regraded(regrade_review, offline, items=items, limit=limit)
     if as_json:
         print_json(
             {"regraded": report.regraded, "left_queue": report.left_queue,
@@ -313,24 +309,13 @@ def _regrade_review(
 
 
 def _regrade_fallback(limit: int | None, offline: bool, as_json: bool) -> None:
-    from tutor.corpus import load_corpus
-    from tutor.learners import LearnerConfig
     from tutor.learners.fallback import regrade_fallback
-    from tutor.store import open_database
-    from tutor.variants.practice import practice_corpus
 
-    settings = get_settings()
-    if offline or not settings.model:
+    if offline or not get_settings().model:
         raise BadRequestError(
             "tutor regrade --fallback grades with the model: set TUTOR_MODEL (and not --offline)"
         )
-    with open_database(settings) as database:
-        corpus = practice_corpus(load_corpus(settings.corpus_dir), database)
-        service = _service(False, database)
-        config = LearnerConfig.from_settings(settings)
-        report = asyncio.run(
-            regrade_fallback(database, corpus, service.item_grader, config=config, limit=limit)
-        )
+    report = _regraded(regrade_fallback, False, limit=limit)
     if as_json:
         print_json(
             {"regraded": report.regraded, "still_offline": report.still_offline,
