@@ -85,14 +85,20 @@ def coverage_at(truth: Sequence[float], grades: Sequence[Grade]) -> dict[str, fl
     }  # fmt: skip
 
 
+def verdicts(probability: Scores, correct_at: float) -> tuple[npt.NDArray[np.bool_], Scores]:
+    """Each answer's 2-way verdict (correct at ``correct_at`` and up) and its confidence: the
+    probability that verdict is right, as :func:`tutor.grading.offline.verdict_for` gives it."""
+    said = probability >= correct_at
+    return said, np.where(said, probability, 1 - probability)
+
+
 def accuracy_by_coverage(
     truth: Sequence[float], probability: Scores, correct_at: float, steps: int = 10
 ) -> list[tuple[float, float, float]]:
     """(coverage, accuracy, confidence threshold) when only the most confident answers get a
     verdict: the curve a review threshold is picked from."""
     y = np.asarray(truth) >= 0.5
-    said = probability >= correct_at
-    confidence = np.where(said, probability, 1 - probability)
+    said, confidence = verdicts(probability, correct_at)
     order = np.argsort(-confidence)
     out = []
     for share in np.linspace(1.0 / steps, 1.0, steps):
@@ -125,8 +131,7 @@ def review_threshold(
     questions kept 0.87 right instead of 0.9 (docs/design/grading.md, "Know when it doesn't
     know")."""
     y = np.asarray(truth) >= 0.5
-    said = probability >= correct_at
-    confidence = np.where(said, probability, 1 - probability)
+    said, confidence = verdicts(probability, correct_at)
     if groups is not None:
         return _surely_right(confidence, y == said, groups, accuracy, sure, resamples, seed)
     order = np.argsort(-confidence)

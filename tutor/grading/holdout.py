@@ -20,7 +20,7 @@ import numpy.typing as npt
 from tutor.grading import cross_encoder as ce
 from tutor.grading.artifact import GraderArtifact, GraderModels, Stack, Thresholds
 from tutor.grading.datasets import AsagRow, question_folds
-from tutor.grading.evaluation import accuracy_by_coverage, pearson, requests, two_way
+from tutor.grading.evaluation import accuracy_by_coverage, pearson, requests, two_way, verdicts
 from tutor.grading.features import EmbeddingTable
 from tutor.grading.models import Flag, Grade, GradedExample, GradeRequest, Verdict
 from tutor.grading.offline import OfflineGrader, key_length, stacked, tree_scores
@@ -101,9 +101,8 @@ class HeldOut:
         rows = rows & np.isin(self.family, ["scientsbank", "beetle"])
         out = np.zeros((len(FIGURE_COUNTS), 3))
         for n, count in enumerate(FIGURE_COUNTS):
-            p = self.with_count(stack, count)[rows]
-            said = p >= thresholds.correct
-            kept = np.where(said, p, 1 - p) >= thresholds.review_for(count)
+            said, confidence = verdicts(self.with_count(stack, count)[rows], thresholds.correct)
+            kept = confidence >= thresholds.review_for(count)
             out[n] = kept.sum(), (said == y[rows])[kept].sum(), rows.sum()
         return out
 
