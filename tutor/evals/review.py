@@ -34,13 +34,14 @@ STEPS = 10  # points of the accuracy-by-coverage curve
 def review_figures(results: Sequence[Result], scheme: Scheme) -> dict[str, Any]:
     """From the base grades of a run (one per answer): the review rate, the accuracy with and
     without review, and accuracy by coverage."""
-    rows = [r for r in scored(results) if r.grade is not None]
-    if not rows:
+    graded = [(r, r.grade) for r in scored(results) if r.grade is not None]
+    if not graded:
         return {"n": 0}
+    rows = [r for r, _ in graded]
     truth = np.array([scheme.level(r.truth or 0.0) for r in rows], dtype=np.int64)
-    said = np.array([scheme.level(scheme.predict(r.grade)) for r in rows if r.grade])
-    confidence = np.array([r.grade.confidence for r in rows if r.grade])
-    flagged = np.array([Flag.NEEDS_REVIEW in r.grade.flags for r in rows if r.grade])
+    said = np.array([scheme.level(scheme.predict(g)) for _, g in graded])
+    confidence = np.array([g.confidence for _, g in graded])
+    flagged = np.array([Flag.NEEDS_REVIEW in g.flags for _, g in graded])
     right = truth == said
     top = scheme.levels - 1  # "correct"
     right_2way = (truth == top) == (said == top)
